@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Regenerates deepcopy, clientset, listers, informers and knative injection
+# (clients, informers and the KafkaChannel reconciler) from pkg/apis.
+set -o errexit -o nounset -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODULE=github.com/knative-kafka/knative-kafka
+APIS=messaging/v1beta1
+HEADER="${ROOT}/hack/boilerplate/boilerplate.go.txt"
+BIN="${ROOT}/_output/bin"
+
+"${ROOT}/hack/build-codegen-tools.sh"
+cd "${ROOT}"
+export GOFLAGS=-mod=vendor
+
+echo "=== deepcopy"
+"${BIN}/deepcopy-gen" --go-header-file "${HEADER}" --output-file zz_generated.deepcopy.go \
+  ./pkg/apis/${APIS}
+
+echo "=== clientset, listers, informers"
+rm -rf pkg/client
+"${BIN}/client-gen" --go-header-file "${HEADER}" \
+  --clientset-name versioned \
+  --input-base "${MODULE}/pkg/apis" --input "${APIS}" \
+  --output-dir pkg/client/clientset --output-pkg "${MODULE}/pkg/client/clientset"
+"${BIN}/lister-gen" --go-header-file "${HEADER}" \
+  --output-dir pkg/client/listers --output-pkg "${MODULE}/pkg/client/listers" \
+  "${MODULE}/pkg/apis/${APIS}"
+"${BIN}/informer-gen" --go-header-file "${HEADER}" \
+  --versioned-clientset-package "${MODULE}/pkg/client/clientset/versioned" \
+  --listers-package "${MODULE}/pkg/client/listers" \
+  --output-dir pkg/client/informers --output-pkg "${MODULE}/pkg/client/informers" \
+  "${MODULE}/pkg/apis/${APIS}"
+
+echo "=== knative injection"
+"${BIN}/injection-gen" --go-header-file "${HEADER}" \
+  --input-dirs "${MODULE}/pkg/apis/${APIS}" \
+  --versioned-clientset-package "${MODULE}/pkg/client/clientset/versioned" \
+  --external-versions-informers-package "${MODULE}/pkg/client/informers/externalversions" \
+  --listers-package "${MODULE}/pkg/client/listers" \
+  --output-package "${MODULE}/pkg/client/injection" \
+  --output-dir pkg/client/injection

@@ -1,0 +1,167 @@
+package v1beta1
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// Condition types of a KafkaChannel. Ready is true when all of them are.
+const (
+	KafkaChannelConditionReady = apis.ConditionReady
+	// Addressable: status.address holds the channel's URL.
+	KafkaChannelConditionAddressable apis.ConditionType = "Addressable"
+	// ConfigurationReady: config-kafka and the Kafka Secret were read and are valid.
+	KafkaChannelConditionConfigurationReady apis.ConditionType = "ConfigurationReady"
+	// TopicReady: the channel's topic exists with the requested shape.
+	KafkaChannelConditionTopicReady apis.ConditionType = "TopicReady"
+	// ChannelServiceReady: the <name>-kn-channel Service points at the receiver.
+	KafkaChannelConditionChannelServiceReady apis.ConditionType = "ChannelServiceReady"
+	// ReceiverReady: the shared receiver Deployment is available.
+	KafkaChannelConditionReceiverReady apis.ConditionType = "ReceiverReady"
+	// DispatcherReady: the channel's dispatcher Deployment is available.
+	KafkaChannelConditionDispatcherReady apis.ConditionType = "DispatcherReady"
+	// DeadLetterSinkResolved: spec.delivery.deadLetterSink, if any, resolved to a URI.
+	// Eventing's own channels carry it; conformance reads status.deadLetterSinkUri.
+	KafkaChannelConditionDeadLetterSinkResolved apis.ConditionType = "DeadLetterSinkResolved"
+)
+
+var kcCondSet = apis.NewLivingConditionSet(
+	KafkaChannelConditionAddressable,
+	KafkaChannelConditionConfigurationReady,
+	KafkaChannelConditionTopicReady,
+	KafkaChannelConditionChannelServiceReady,
+	KafkaChannelConditionReceiverReady,
+	KafkaChannelConditionDispatcherReady,
+	KafkaChannelConditionDeadLetterSinkResolved,
+)
+
+// GetConditionSet implements duckv1.KRShaped.
+func (*KafkaChannel) GetConditionSet() apis.ConditionSet {
+	return kcCondSet
+}
+
+// GetGroupVersionKind implements kmeta.OwnerRefable.
+func (*KafkaChannel) GetGroupVersionKind() schema.GroupVersionKind {
+	return SchemeGroupVersion.WithKind("KafkaChannel")
+}
+
+// IsReady is true when every condition is true and the latest spec was observed.
+func (c *KafkaChannel) IsReady() bool {
+	return c.Status.ObservedGeneration == c.Generation && kcCondSet.Manage(&c.Status).IsHappy()
+}
+
+// GetCondition returns the condition of the given type, or nil.
+func (s *KafkaChannelStatus) GetCondition(t apis.ConditionType) *apis.Condition {
+	return kcCondSet.Manage(s).GetCondition(t)
+}
+
+// InitializeConditions sets every unset condition to Unknown.
+func (s *KafkaChannelStatus) InitializeConditions() {
+	kcCondSet.Manage(s).InitializeConditions()
+}
+
+// SetAddress records the channel's address; an empty one makes the channel not addressable.
+func (s *KafkaChannelStatus) SetAddress(addr *duckv1.Addressable) {
+	s.Address = addr
+	if addr == nil || addr.URL == nil || addr.URL.Host == "" {
+		s.Address = nil
+		s.Addresses = nil
+		kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionAddressable, "EmptyHostname", "the channel has no hostname")
+		return
+	}
+	name := addr.URL.Scheme
+	s.Address.Name = &name
+	s.Addresses = []duckv1.Addressable{*s.Address}
+	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionAddressable)
+}
+
+// MarkConfigTrue records that the Kafka configuration is valid.
+func (s *KafkaChannelStatus) MarkConfigTrue() {
+	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionConfigurationReady)
+}
+
+// MarkConfigFailed records why the Kafka configuration cannot be used.
+func (s *KafkaChannelStatus) MarkConfigFailed(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionConfigurationReady, reason, format, args...)
+}
+
+// MarkTopicTrue records that the topic exists.
+func (s *KafkaChannelStatus) MarkTopicTrue() {
+	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionTopicReady)
+}
+
+// MarkTopicFailed records why the topic could not be made ready.
+func (s *KafkaChannelStatus) MarkTopicFailed(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionTopicReady, reason, format, args...)
+}
+
+// MarkChannelServiceTrue records that the channel Service exists as desired.
+func (s *KafkaChannelStatus) MarkChannelServiceTrue() {
+	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionChannelServiceReady)
+}
+
+// MarkChannelServiceFailed records why the channel Service is not as desired.
+func (s *KafkaChannelStatus) MarkChannelServiceFailed(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionChannelServiceReady, reason, format, args...)
+}
+
+// MarkDispatcherFailed records why the dispatcher Deployment is not available.
+func (s *KafkaChannelStatus) MarkDispatcherFailed(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionDispatcherReady, reason, format, args...)
+}
+
+// MarkReceiverFailed records why the shared receiver is not available.
+func (s *KafkaChannelStatus) MarkReceiverFailed(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionReceiverReady, reason, format, args...)
+}
+
+// PropagateDispatcherStatus sets DispatcherReady from the dispatcher Deployment's Available condition.
+func (s *KafkaChannelStatus) PropagateDispatcherStatus(ds *appsv1.DeploymentStatus) {
+	propagateDeployment(s, KafkaChannelConditionDispatcherReady, "Dispatcher", ds)
+}
+
+// PropagateReceiverStatus sets ReceiverReady from the receiver Deployment's Available condition.
+func (s *KafkaChannelStatus) PropagateReceiverStatus(ds *appsv1.DeploymentStatus) {
+	propagateDeployment(s, KafkaChannelConditionReceiverReady, "Receiver", ds)
+}
+
+func propagateDeployment(s *KafkaChannelStatus, t apis.ConditionType, what string, ds *appsv1.DeploymentStatus) {
+	m := kcCondSet.Manage(s)
+	for _, cond := range ds.Conditions {
+		if cond.Type != appsv1.DeploymentAvailable {
+			continue
+		}
+		switch cond.Status {
+		case corev1.ConditionTrue:
+			m.MarkTrue(t)
+		case corev1.ConditionFalse:
+			m.MarkFalse(t, what+"Unavailable", "%s Deployment is not available: %s: %s", what, cond.Reason, cond.Message)
+		default:
+			m.MarkUnknown(t, what+"Unknown", "%s Deployment availability is unknown: %s: %s", what, cond.Reason, cond.Message)
+		}
+		return
+	}
+	m.MarkUnknown(t, what+"Starting", "%s Deployment has not reported availability yet", what)
+}
+
+// MarkDeadLetterSinkResolved records the resolved dead-letter sink.
+func (s *KafkaChannelStatus) MarkDeadLetterSinkResolved(ds eventingduckv1.DeliveryStatus) {
+	s.DeliveryStatus = ds
+	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionDeadLetterSinkResolved)
+}
+
+// MarkDeadLetterSinkNotConfigured records that the channel has no dead-letter sink.
+func (s *KafkaChannelStatus) MarkDeadLetterSinkNotConfigured() {
+	s.DeliveryStatus = eventingduckv1.DeliveryStatus{}
+	kcCondSet.Manage(s).MarkTrueWithReason(KafkaChannelConditionDeadLetterSinkResolved, "DeadLetterSinkNotConfigured", "No dead letter sink is configured.")
+}
+
+// MarkDeadLetterSinkFailed records why the dead-letter sink could not be resolved.
+func (s *KafkaChannelStatus) MarkDeadLetterSinkFailed(reason, format string, args ...interface{}) {
+	s.DeliveryStatus = eventingduckv1.DeliveryStatus{}
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionDeadLetterSinkResolved, reason, format, args...)
+}

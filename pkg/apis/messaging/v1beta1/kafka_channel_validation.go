@@ -1,0 +1,90 @@
+package v1beta1
+
+import (
+	"context"
+	"fmt"
+
+	"knative.dev/pkg/apis"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+)
+
+// Validate checks the spec and, on update, that the topic's shape is not changed.
+func (c *KafkaChannel) Validate(ctx context.Context) *apis.FieldError {
+	errs := c.Spec.Validate(ctx).ViaField("spec")
+	errs = errs.Also(validateAnnotations(c.Annotations).ViaField("metadata"))
+	if apis.IsInUpdate(ctx) {
+		if original, ok := apis.GetBaseline(ctx).(*KafkaChannel); ok && original != nil {
+			errs = errs.Also(c.CheckImmutableFields(original))
+		}
+	}
+	return errs
+}
+
+// Validate checks the topic shape and the Channelable part of the spec.
+func (s *KafkaChannelSpec) Validate(ctx context.Context) *apis.FieldError {
+	var errs *apis.FieldError
+	if s.NumPartitions <= 0 {
+		errs = errs.Also(apis.ErrInvalidValue(s.NumPartitions, "numPartitions", "must be greater than 0"))
+	}
+	if s.ReplicationFactor <= 0 {
+		errs = errs.Also(apis.ErrInvalidValue(s.ReplicationFactor, "replicationFactor", "must be greater than 0"))
+	}
+	if _, err := config.ParseRetention(s.RetentionDuration); err != nil {
+		errs = errs.Also(apis.ErrInvalidValue(s.RetentionDuration, "retentionDuration", err.Error()))
+	}
+	for i, sub := range s.Subscribers {
+		if sub.SubscriberURI == nil && sub.ReplyURI == nil {
+			fe := apis.ErrMissingField("subscriberUri", "replyUri")
+			fe.Details = "expected at least one of, got none"
+			errs = errs.Also(fe.ViaFieldIndex("subscribers", i))
+		}
+		if sub.UID == "" {
+			errs = errs.Also(apis.ErrMissingField("uid").ViaFieldIndex("subscribers", i))
+		}
+		if sub.Delivery != nil {
+			errs = errs.Also(sub.Delivery.Validate(ctx).ViaField("delivery").ViaFieldIndex("subscribers", i))
+		}
+	}
+	if s.Delivery != nil {
+		errs = errs.Also(s.Delivery.Validate(ctx).ViaField("delivery"))
+	}
+	return errs
+}
+
+// CheckImmutableFields refuses changes to the topic's shape other than more partitions.
+func (c *KafkaChannel) CheckImmutableFields(original *KafkaChannel) *apis.FieldError {
+	var errs *apis.FieldError
+	if c.Spec.NumPartitions < original.Spec.NumPartitions {
+		errs = errs.Also(&apis.FieldError{
+			Message: fmt.Sprintf("numPartitions may only grow (from %d, got %d)", original.Spec.NumPartitions, c.Spec.NumPartitions),
+			Paths:   []string{"spec.numPartitions"},
+		})
+	}
+	if c.Spec.ReplicationFactor != original.Spec.ReplicationFactor {
+		errs = errs.Also(immutable("spec.replicationFactor", original.Spec.ReplicationFactor, c.Spec.ReplicationFactor))
+	}
+	if c.Spec.RetentionDuration != original.Spec.RetentionDuration {
+		errs = errs.Also(immutable("spec.retentionDuration", original.Spec.RetentionDuration, c.Spec.RetentionDuration))
+	}
+	return errs
+}
+
+func immutable(path string, was, got interface{}) *apis.FieldError {
+	return &apis.FieldError{
+		Message: "Immutable field changed (the topic is already created)",
+		Paths:   []string{path},
+		Details: fmt.Sprintf("was %v, got %v", was, got),
+	}
+}
+
+func validateAnnotations(annotations map[string]string) *apis.FieldError {
+	v, ok := annotations[DeliveryOrderAnnotation]
+	if !ok {
+		return nil
+	}
+	if _, err := ParseDeliveryOrder(v); err != nil {
+		return apis.ErrInvalidValue(v, "", err.Error()).ViaFieldKey("annotations", DeliveryOrderAnnotation)
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+// Package config parses the config-kafka ConfigMap, the one source of Kafka
+// settings shared by the controller, webhook, receiver and dispatcher.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/rickb777/date/period"
+	corev1 "k8s.io/api/core/v1"
+)
+
+// ConfigMapName is the name of the ConfigMap in the system namespace.
+const ConfigMapName = "config-kafka"
+
+// Keys of config-kafka.
+const (
+	FlavorKey            = "flavor"
+	NumPartitionsKey     = "default.num.partitions"
+	ReplicationFactorKey = "default.replication.factor"
+	RetentionKey         = "default.retention.duration"
+	TopicTemplateKey     = "topic.name.template"
+	TopicDeletePolicyKey = "topic.delete.policy"
+	MaxEventBytesKey     = "max.event.bytes"
+	CustomEndpointKey    = "custom.topic.endpoint"
+	SaramaKey            = "sarama"
+)
+
+// Flavor selects how topics are managed.
+type Flavor string
+
+// The supported flavors.
+const (
+	FlavorKafka  Flavor = "kafka"
+	FlavorAzure  Flavor = "azure"
+	FlavorCustom Flavor = "custom"
+)
+
+// TopicDeletePolicy says what happens to a channel's topic when the channel is deleted.
+type TopicDeletePolicy string
+
+// The supported topic delete policies.
+const (
+	TopicDelete TopicDeletePolicy = "delete"
+	TopicRetain TopicDeletePolicy = "retain"
+)
+
+// Built-in fallbacks, used for keys config-kafka leaves out.
+const (
+	DefaultNumPartitions     int32 = 1
+	DefaultReplicationFactor int16 = 1
+	DefaultRetention               = "PT168H"
+	DefaultTopicTemplate           = "{{.Namespace}}.{{.Name}}"
+	// DefaultMaxEventBytes matches Kafka's default message.max.bytes (1 MiB).
+	DefaultMaxEventBytes int64 = 1 << 20
+)
+
+// ChannelDefaults are the topic shape given to a KafkaChannel that does not set it.
+type ChannelDefaults struct {
+	NumPartitions     int32
+	ReplicationFactor int16
+	RetentionDuration string
+}
+
+// Kafka is the parsed content of config-kafka.
+type Kafka struct {
+	Flavor            Flavor
+	Defaults          ChannelDefaults
+	TopicTemplate     *template.Template
+	TopicDeletePolicy TopicDeletePolicy
+	// MaxEventBytes bounds a request body at the receiver; keep it at or below
+	// the topic's max.message.bytes so a 202 is never promised for an event Kafka refuses.
+	MaxEventBytes int64
+	// CustomEndpoint is the base URL of the topic-management sidecar of the custom flavor.
+	CustomEndpoint string
+	// Sarama holds optional Sarama overrides as YAML, applied by the client config builder.
+	Sarama string
+}
+
+// Default is config-kafka with every key left out.
+func Default() *Kafka {
+	k, err := NewKafkaFromMap(nil)
+	if err != nil {
+		panic(err) // the built-in defaults are valid by construction
+	}
+	return k
+}
+
+// NewKafkaFromConfigMap parses config-kafka; it is the constructor configmap watchers use.
+func NewKafkaFromConfigMap(cm *corev1.ConfigMap) (*Kafka, error) {
+	if cm == nil {
+		return Default(), nil
+	}
+	k, err := NewKafkaFromMap(cm.Data)
+	if err != nil {
+		return nil, fmt.Errorf("ConfigMap %s/%s: %w", cm.Namespace, cm.Name, err)
+	}
+	return k, nil
+}
+
+// NewKafkaFromMap parses config-kafka's data; a bad value is an error naming its key.
+func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
+	p := parser{data: data}
+	k := &Kafka{
+		Flavor: Flavor(p.str(FlavorKey, string(FlavorKafka))),
+		Defaults: ChannelDefaults{
+			NumPartitions:     int32(p.positive(NumPartitionsKey, int64(DefaultNumPartitions), 1<<31-1)),
+			ReplicationFactor: int16(p.positive(ReplicationFactorKey, int64(DefaultReplicationFactor), 1<<15-1)),
+			RetentionDuration: p.str(RetentionKey, DefaultRetention),
+		},
+		TopicDeletePolicy: TopicDeletePolicy(p.str(TopicDeletePolicyKey, string(TopicDelete))),
+		MaxEventBytes:     p.positive(MaxEventBytesKey, DefaultMaxEventBytes, 1<<62),
+		CustomEndpoint:    p.str(CustomEndpointKey, ""),
+		Sarama:            p.str(SaramaKey, ""),
+	}
+	p.check(validFlavor(k.Flavor), FlavorKey)
+	p.check(validPolicy(k.TopicDeletePolicy), TopicDeletePolicyKey)
+	if _, err := ParseRetention(k.Defaults.RetentionDuration); err != nil {
+		p.fail(RetentionKey, err)
+	}
+	if k.Flavor == FlavorCustom && k.CustomEndpoint == "" {
+		p.fail(CustomEndpointKey, fmt.Errorf("required by flavor %q", FlavorCustom))
+	}
+	tmpl, err := ParseTopicTemplate(p.str(TopicTemplateKey, DefaultTopicTemplate))
+	if err != nil {
+		p.fail(TopicTemplateKey, err)
+	}
+	k.TopicTemplate = tmpl
+	return k, p.err
+}
+
+// ParseRetention reads an ISO-8601 duration such as PT168H; it must be positive.
+func ParseRetention(s string) (time.Duration, error) {
+	pd, err := period.Parse(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not an ISO-8601 duration such as PT168H: %w", s, err)
+	}
+	d, _ := pd.Duration()
+	if d <= 0 {
+		return 0, fmt.Errorf("%q is not a positive duration", s)
+	}
+	return d, nil
+}
+
+// ParseTopicTemplate parses and trial-runs a topic name template.
+func ParseTopicTemplate(s string) (*template.Template, error) {
+	t, err := template.New("topic").Option("missingkey=error").Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := renderTopic(t, "namespace", "name"); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// TopicName renders the topic name of a channel.
+func (k *Kafka) TopicName(namespace, name string) (string, error) {
+	return renderTopic(k.TopicTemplate, namespace, name)
+}
+
+func renderTopic(t *template.Template, namespace, name string) (string, error) {
+	var b bytes.Buffer
+	if err := t.Execute(&b, struct{ Namespace, Name string }{namespace, name}); err != nil {
+		return "", fmt.Errorf("rendering topic name: %w", err)
+	}
+	topic := b.String()
+	if err := ValidTopicName(topic); err != nil {
+		return "", err
+	}
+	return topic, nil
+}
+
+// ValidTopicName applies Kafka's rules for topic names.
+func ValidTopicName(topic string) error {
+	if topic == "" || topic == "." || topic == ".." || len(topic) > 249 {
+		return fmt.Errorf("topic name %q must be 1 to 249 characters and not '.' or '..'", topic)
+	}
+	for _, r := range topic {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+			return fmt.Errorf("topic name %q may only hold ASCII letters, digits, '.', '_' and '-'", topic)
+		}
+	}
+	return nil
+}
+
+func validFlavor(f Flavor) error {
+	switch f {
+	case FlavorKafka, FlavorAzure, FlavorCustom:
+		return nil
+	}
+	return fmt.Errorf("unknown flavor %q, want one of kafka, azure, custom", f)
+}
+
+func validPolicy(p TopicDeletePolicy) error {
+	switch p {
+	case TopicDelete, TopicRetain:
+		return nil
+	}
+	return fmt.Errorf("unknown policy %q, want delete or retain", p)
+}
+
+// parser collects the first error so that one bad key is reported by name.
+type parser struct {
+	data map[string]string
+	err  error
+}
+
+func (p *parser) str(key, def string) string {
+	if v, ok := p.data[key]; ok && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+func (p *parser) positive(key string, def, max int64) int64 {
+	s := p.str(key, "")
+	if s == "" {
+		return def
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 || n > max {
+		p.fail(key, fmt.Errorf("%q is not an integer between 1 and %d", s, max))
+		return def
+	}
+	return n
+}
+
+func (p *parser) check(err error, key string) {
+	if err != nil {
+		p.fail(key, err)
+	}
+}
+
+func (p *parser) fail(key string, err error) {
+	if p.err == nil {
+		p.err = fmt.Errorf("invalid %s: %w", key, err)
+	}
+}

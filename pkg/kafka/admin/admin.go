@@ -1,0 +1,141 @@
+// Package admin manages the Kafka topics that back KafkaChannels and reads the
+// consumer-group offsets that tell when a subscriber is ready.
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+// TopicSpec is the shape of a channel's topic.
+type TopicSpec struct {
+	NumPartitions     int32
+	ReplicationFactor int16
+	Retention         time.Duration
+}
+
+// TopicAdmin creates and deletes topics; each flavor of Kafka has its own.
+type TopicAdmin interface {
+	// EnsureTopic creates the topic, or grows its partitions to spec; it is idempotent.
+	EnsureTopic(ctx context.Context, topic string, spec TopicSpec) error
+	// DeleteTopic deletes the topic; a missing topic is not an error.
+	DeleteTopic(ctx context.Context, topic string) error
+	Close() error
+}
+
+// SubscriberProber tells whether a subscriber's consumer group will see every
+// event written from now on: the dispatcher commits the group's starting offsets
+// for every partition before it consumes, and only then is the subscriber ready.
+type SubscriberProber interface {
+	OffsetsInitialized(ctx context.Context, group, topic string) (bool, error)
+}
+
+// Kafka is the TopicAdmin and SubscriberProber of the "kafka" flavor, on Sarama's ClusterAdmin.
+type Kafka struct {
+	admin sarama.ClusterAdmin
+}
+
+var (
+	_ TopicAdmin       = (*Kafka)(nil)
+	_ SubscriberProber = (*Kafka)(nil)
+)
+
+// NewKafka connects a ClusterAdmin to the brokers.
+func NewKafka(brokers []string, cfg *sarama.Config) (*Kafka, error) {
+	a, err := sarama.NewClusterAdmin(brokers, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to Kafka at %v: %w", brokers, err)
+	}
+	return &Kafka{admin: a}, nil
+}
+
+// EnsureTopic implements TopicAdmin.
+func (k *Kafka) EnsureTopic(_ context.Context, topic string, spec TopicSpec) error {
+	retention := strconv.FormatInt(spec.Retention.Milliseconds(), 10)
+	err := k.admin.CreateTopic(topic, &sarama.TopicDetail{
+		NumPartitions:     spec.NumPartitions,
+		ReplicationFactor: spec.ReplicationFactor,
+		ConfigEntries:     map[string]*string{"retention.ms": &retention},
+	}, false)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, sarama.ErrTopicAlreadyExists) {
+		return fmt.Errorf("creating topic %q: %w", topic, err)
+	}
+	return k.growPartitions(topic, spec.NumPartitions)
+}
+
+func (k *Kafka) growPartitions(topic string, want int32) error {
+	have, err := k.partitionCount(topic)
+	if err != nil {
+		return err
+	}
+	if have >= want {
+		return nil
+	}
+	if err := k.admin.CreatePartitions(topic, want, nil, false); err != nil {
+		return fmt.Errorf("growing topic %q from %d to %d partitions: %w", topic, have, want, err)
+	}
+	return nil
+}
+
+func (k *Kafka) partitionCount(topic string) (int32, error) {
+	md, err := k.admin.DescribeTopics([]string{topic})
+	if err != nil {
+		return 0, fmt.Errorf("describing topic %q: %w", topic, err)
+	}
+	if len(md) != 1 || !errors.Is(md[0].Err, sarama.ErrNoError) {
+		return 0, fmt.Errorf("describing topic %q: %v", topic, topicErr(md))
+	}
+	return int32(len(md[0].Partitions)), nil
+}
+
+func topicErr(md []*sarama.TopicMetadata) error {
+	if len(md) == 0 {
+		return errors.New("no metadata returned")
+	}
+	return md[0].Err
+}
+
+// DeleteTopic implements TopicAdmin.
+func (k *Kafka) DeleteTopic(_ context.Context, topic string) error {
+	err := k.admin.DeleteTopic(topic)
+	if err == nil || errors.Is(err, sarama.ErrUnknownTopicOrPartition) {
+		return nil
+	}
+	return fmt.Errorf("deleting topic %q: %w", topic, err)
+}
+
+// OffsetsInitialized implements SubscriberProber.
+func (k *Kafka) OffsetsInitialized(_ context.Context, group, topic string) (bool, error) {
+	n, err := k.partitionCount(topic)
+	if err != nil {
+		return false, err
+	}
+	partitions := make([]int32, n)
+	for i := range partitions {
+		partitions[i] = int32(i)
+	}
+	resp, err := k.admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: partitions})
+	if err != nil {
+		return false, fmt.Errorf("reading offsets of group %q: %w", group, err)
+	}
+	for _, p := range partitions {
+		b := resp.GetBlock(topic, p)
+		if b == nil || b.Offset < 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Close implements TopicAdmin.
+func (k *Kafka) Close() error {
+	return k.admin.Close()
+}

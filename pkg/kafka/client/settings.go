@@ -1,0 +1,201 @@
+// Package client builds the Sarama configuration of every Kafka client in this
+// project from the labelled Kafka Secret and config-kafka, so that the
+// controller, receiver and dispatcher cannot drift apart.
+package client
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/IBM/sarama"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+)
+
+// SecretLabel marks the Secret in the system namespace that describes the Kafka cluster.
+const SecretLabel = "knative-kafka.dev/kafka-secret"
+
+// Keys of the Kafka Secret.
+const (
+	BrokersKey       = "brokers"
+	ProtocolKey      = "protocol"
+	SASLMechanismKey = "sasl.mechanism"
+	UserKey          = "user"
+	PasswordKey      = "password"
+	CACertKey        = "ca.crt"
+	UserCertKey      = "user.crt"
+	UserKeyKey       = "user.key"
+)
+
+// Security protocols, as Kafka names them.
+const (
+	Plaintext     = "PLAINTEXT"
+	SASLPlaintext = "SASL_PLAINTEXT"
+	SSL           = "SSL"
+	SASLSSL       = "SASL_SSL"
+)
+
+// Settings is what a Kafka client needs: where the brokers are and how to talk to them.
+type Settings struct {
+	Brokers []string
+	// Sarama is a fresh config; callers adjust their own copy (producer, consumer or admin parts).
+	Sarama *sarama.Config
+	// Fingerprint changes whenever anything that shapes a connection changes,
+	// so that long-lived clients know when to rebuild themselves.
+	Fingerprint string
+}
+
+// NewSettings builds Settings from the Kafka Secret's data and config-kafka.
+// Every error names the key at fault, for a ConfigurationReady reason and a log line.
+func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (*Settings, error) {
+	brokers := splitBrokers(string(data[BrokersKey]))
+	if len(brokers) == 0 {
+		return nil, fmt.Errorf("the Kafka Secret has no %q (comma-separated host:port list)", BrokersKey)
+	}
+	cfg := sarama.NewConfig()
+	cfg.ClientID = clientID
+	if err := applyOverrides(cfg, kafka.Sarama); err != nil {
+		return nil, err
+	}
+	if err := applySecurity(cfg, data); err != nil {
+		return nil, err
+	}
+	if kafka.Flavor == config.FlavorAzure {
+		applyAzure(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("invalid Sarama configuration: %w", err)
+	}
+	return &Settings{Brokers: brokers, Sarama: cfg, Fingerprint: fingerprint(data, kafka)}, nil
+}
+
+// NewSettingsFromSecret is NewSettings for a Secret object; nil means "no Secret found".
+func NewSettingsFromSecret(secret *corev1.Secret, kafka *config.Kafka, clientID string) (*Settings, error) {
+	if secret == nil {
+		return nil, fmt.Errorf("no Secret labelled %s=true in the system namespace", SecretLabel)
+	}
+	s, err := NewSettings(secret.Data, kafka, clientID)
+	if err != nil {
+		return nil, fmt.Errorf("Secret %s/%s: %w", secret.Namespace, secret.Name, err)
+	}
+	return s, nil
+}
+
+func splitBrokers(s string) []string {
+	var out []string
+	for _, b := range strings.Split(s, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// applyOverrides reads config-kafka's "sarama" key: YAML whose keys are sarama.Config
+// field names, e.g. "Net: {DialTimeout: 5s}". Durations are Go nanoseconds or strings.
+func applyOverrides(cfg *sarama.Config, overrides string) error {
+	if strings.TrimSpace(overrides) == "" {
+		return nil
+	}
+	if err := yaml.Unmarshal([]byte(overrides), cfg); err != nil {
+		return fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
+	}
+	return nil
+}
+
+func applySecurity(cfg *sarama.Config, data map[string][]byte) error {
+	protocol := strings.ToUpper(strings.TrimSpace(string(data[ProtocolKey])))
+	if protocol == "" {
+		protocol = Plaintext
+	}
+	switch protocol {
+	case Plaintext:
+		return nil
+	case SASLPlaintext:
+		return applySASL(cfg, data)
+	case SSL:
+		return applyTLS(cfg, data)
+	case SASLSSL:
+		if err := applyTLS(cfg, data); err != nil {
+			return err
+		}
+		return applySASL(cfg, data)
+	}
+	return fmt.Errorf("unknown %s %q, want one of %s, %s, %s, %s", ProtocolKey, protocol, Plaintext, SASLPlaintext, SSL, SASLSSL)
+}
+
+func applySASL(cfg *sarama.Config, data map[string][]byte) error {
+	user, password := string(data[UserKey]), string(data[PasswordKey])
+	if user == "" || password == "" {
+		return fmt.Errorf("SASL needs both %q and %q", UserKey, PasswordKey)
+	}
+	cfg.Net.SASL.Enable = true
+	cfg.Net.SASL.Handshake = true
+	cfg.Net.SASL.User = user
+	cfg.Net.SASL.Password = password
+	mechanism := strings.ToUpper(strings.TrimSpace(string(data[SASLMechanismKey])))
+	switch mechanism {
+	case "", sarama.SASLTypePlaintext:
+		cfg.Net.SASL.Mechanism = sarama.SASLTypePlaintext
+	case sarama.SASLTypeSCRAMSHA256:
+		cfg.Net.SASL.Mechanism = sarama.SASLTypeSCRAMSHA256
+		cfg.Net.SASL.SCRAMClientGeneratorFunc = scramSHA256
+	case sarama.SASLTypeSCRAMSHA512:
+		cfg.Net.SASL.Mechanism = sarama.SASLTypeSCRAMSHA512
+		cfg.Net.SASL.SCRAMClientGeneratorFunc = scramSHA512
+	default:
+		return fmt.Errorf("unknown %s %q, want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", SASLMechanismKey, mechanism)
+	}
+	return nil
+}
+
+func applyTLS(cfg *sarama.Config, data map[string][]byte) error {
+	tc := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ca := data[CACertKey]; len(ca) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(ca) {
+			return fmt.Errorf("%q holds no PEM certificate", CACertKey)
+		}
+		tc.RootCAs = pool
+	}
+	certPEM, keyPEM := data[UserCertKey], data[UserKeyKey]
+	if len(certPEM) > 0 || len(keyPEM) > 0 {
+		cert, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			return fmt.Errorf("%q and %q are not a valid PEM key pair: %w", UserCertKey, UserKeyKey, err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	cfg.Net.TLS.Enable = true
+	cfg.Net.TLS.Config = tc
+	return nil
+}
+
+// applyAzure sets what Event Hubs' Kafka endpoint requires: TLS, SASL PLAIN
+// and protocol 1.0+; the Secret's user must be "$ConnectionString".
+func applyAzure(cfg *sarama.Config) {
+	if !cfg.Version.IsAtLeast(sarama.V1_0_0_0) {
+		cfg.Version = sarama.V1_0_0_0
+	}
+}
+
+func fingerprint(data map[string][]byte, kafka *config.Kafka) string {
+	h := sha256.New()
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s=%x;", k, data[k])
+	}
+	fmt.Fprintf(h, "flavor=%s;sarama=%s", kafka.Flavor, kafka.Sarama)
+	return hex.EncodeToString(h.Sum(nil))
+}
