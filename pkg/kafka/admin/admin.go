@@ -123,6 +123,9 @@ func (k *Kafka) OffsetsInitialized(_ context.Context, group, topic string) (bool
 		partitions[i] = int32(i)
 	}
 	resp, err := k.admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: partitions})
+	if errors.Is(err, sarama.ErrGroupIDNotFound) {
+		return false, nil // the dispatcher has not created the group yet
+	}
 	if err != nil {
 		return false, fmt.Errorf("reading offsets of group %q: %w", group, err)
 	}

@@ -1,0 +1,182 @@
+package admin_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
+)
+
+func newAdmin(t *testing.T, addrs []string) *admin.Kafka {
+	t.Helper()
+	a, err := admin.NewKafka(addrs, kafkatest.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func describe(t *testing.T, addrs []string, topic string) (partitions int, retention string) {
+	t.Helper()
+	ca, err := sarama.NewClusterAdmin(addrs, kafkatest.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close()
+	md, err := ca.DescribeTopics([]string{topic})
+	if err != nil || len(md) != 1 || md[0].Err != sarama.ErrNoError {
+		t.Fatalf("describe %s: %v %v", topic, err, md)
+	}
+	entries, err := ca.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic, ConfigNames: []string{"retention.ms"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name == "retention.ms" {
+			retention = e.Value
+		}
+	}
+	return len(md[0].Partitions), retention
+}
+
+func TestEnsureTopicCreatesWithShape(t *testing.T) {
+	b := kafkatest.Start(t)
+	a := newAdmin(t, b.Addrs)
+	ctx := context.Background()
+	spec := admin.TopicSpec{NumPartitions: 3, ReplicationFactor: 1, Retention: 2 * time.Hour}
+
+	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+		t.Fatal(err)
+	}
+	if p, r := describe(t, b.Addrs, "ns.ch"); p != 3 || r != "7200000" {
+		t.Errorf("topic has %d partitions, retention.ms %q; want 3 and 7200000", p, r)
+	}
+	// Idempotent: a second call on an existing topic succeeds and changes nothing.
+	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+		t.Fatalf("second EnsureTopic: %v", err)
+	}
+	if p, _ := describe(t, b.Addrs, "ns.ch"); p != 3 {
+		t.Errorf("after second call: %d partitions, want 3", p)
+	}
+}
+
+func TestEnsureTopicGrowsPartitions(t *testing.T) {
+	b := kafkatest.Start(t)
+	a := newAdmin(t, b.Addrs)
+	ctx := context.Background()
+	spec := admin.TopicSpec{NumPartitions: 2, ReplicationFactor: 1, Retention: time.Hour}
+	if err := a.EnsureTopic(ctx, "grow", spec); err != nil {
+		t.Fatal(err)
+	}
+	spec.NumPartitions = 5
+	if err := a.EnsureTopic(ctx, "grow", spec); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := describe(t, b.Addrs, "grow"); p != 5 {
+		t.Errorf("%d partitions, want 5", p)
+	}
+}
+
+func TestDeleteTopicIsIdempotent(t *testing.T) {
+	b := kafkatest.Start(t)
+	a := newAdmin(t, b.Addrs)
+	ctx := context.Background()
+	if err := a.EnsureTopic(ctx, "gone", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteTopic(ctx, "gone"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.DeleteTopic(ctx, "gone"); err != nil {
+		t.Fatalf("deleting a missing topic: %v", err)
+	}
+	topics, err := func() (map[string]sarama.TopicDetail, error) {
+		ca, err := sarama.NewClusterAdmin(b.Addrs, kafkatest.Config())
+		if err != nil {
+			return nil, err
+		}
+		defer ca.Close()
+		return ca.ListTopics()
+	}()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := topics["gone"]; ok {
+		t.Error("topic still listed after DeleteTopic")
+	}
+}
+
+func TestUnreachableBrokerIsAClearError(t *testing.T) {
+	b := kafkatest.Start(t)
+	addrs := b.Addrs
+	b.Cluster.Close()
+	_, err := admin.NewKafka(addrs, kafkatest.Config())
+	if err == nil {
+		t.Fatal("connecting to a stopped broker succeeded")
+	}
+	if !strings.Contains(err.Error(), "connecting to Kafka at") || !strings.Contains(err.Error(), addrs[0]) {
+		t.Errorf("error %q does not say which brokers could not be reached", err)
+	}
+}
+
+func TestOffsetsInitialized(t *testing.T) {
+	b := kafkatest.Start(t)
+	a := newAdmin(t, b.Addrs)
+	ctx := context.Background()
+	if err := a.EnsureTopic(ctx, "subs", admin.TopicSpec{NumPartitions: 2, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := a.OffsetsInitialized(ctx, "g1", "subs"); err != nil || ok {
+		t.Fatalf("fresh group: ready=%v err=%v, want not ready", ok, err)
+	}
+	commit(t, b.Addrs, "g1", "subs", 0)
+	if ok, err := a.OffsetsInitialized(ctx, "g1", "subs"); err != nil || ok {
+		t.Fatalf("one of two partitions committed: ready=%v err=%v, want not ready", ok, err)
+	}
+	commit(t, b.Addrs, "g1", "subs", 1)
+	if ok, err := a.OffsetsInitialized(ctx, "g1", "subs"); err != nil || !ok {
+		t.Fatalf("all partitions committed: ready=%v err=%v, want ready", ok, err)
+	}
+}
+
+// commit joins the group, commits offset 0 for the given partitions and leaves,
+// as a dispatcher does when it initialises a new subscriber.
+func commit(t *testing.T, addrs []string, group, topic string, partitions ...int32) {
+	t.Helper()
+	cfg := kafkatest.Config()
+	cfg.Consumer.Offsets.AutoCommit.Enable = false
+	cg, err := sarama.NewConsumerGroup(addrs, group, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.Close()
+	h := committer{topic: topic, partitions: partitions}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := cg.Consume(ctx, []string{topic}, h); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type committer struct {
+	topic      string
+	partitions []int32
+}
+
+func (c committer) Setup(s sarama.ConsumerGroupSession) error {
+	for _, p := range c.partitions {
+		s.MarkOffset(c.topic, p, 0, "")
+	}
+	s.Commit()
+	return nil
+}
+func (committer) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (committer) ConsumeClaim(sarama.ConsumerGroupSession, sarama.ConsumerGroupClaim) error {
+	return nil
+}

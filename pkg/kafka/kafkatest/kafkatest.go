@@ -1,0 +1,92 @@
+// Package kafkatest runs an in-process kfake Kafka broker for tests, and
+// gives Sarama configurations that work against it.
+package kafkatest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Broker is a kfake cluster that closes when the test ends.
+type Broker struct {
+	Cluster *kfake.Cluster
+	Addrs   []string
+}
+
+// Start runs a kfake cluster on free loopback ports.
+func Start(t testing.TB, opts ...kfake.Opt) *Broker {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
+	if err != nil {
+		t.Fatalf("starting kfake: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return &Broker{Cluster: c, Addrs: c.ListenAddrs()}
+}
+
+// Config is a Sarama config suited to kfake and to quick tests: short timeouts
+// and retries so that a test of a failure does not wait for Sarama's defaults.
+func Config() *sarama.Config {
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V2_8_0_0
+	cfg.Net.DialTimeout = 2 * time.Second
+	cfg.Metadata.Retry.Max = 1
+	cfg.Metadata.Retry.Backoff = 50 * time.Millisecond
+	cfg.Admin.Timeout = 5 * time.Second
+	return cfg
+}
+
+// Records reads every record of a topic, from each partition's start to its high-water mark.
+func Records(t testing.TB, addrs []string, topic string) []*sarama.ConsumerMessage {
+	t.Helper()
+	client, err := sarama.NewClient(addrs, Config())
+	if err != nil {
+		t.Fatalf("client: %v", err)
+	}
+	defer client.Close()
+	consumer, err := sarama.NewConsumerFromClient(client)
+	if err != nil {
+		t.Fatalf("consumer: %v", err)
+	}
+	defer consumer.Close()
+	partitions, err := client.Partitions(topic)
+	if err != nil {
+		t.Fatalf("partitions of %s: %v", topic, err)
+	}
+	var out []*sarama.ConsumerMessage
+	for _, p := range partitions {
+		out = append(out, readPartition(t, client, consumer, topic, p)...)
+	}
+	return out
+}
+
+func readPartition(t testing.TB, client sarama.Client, consumer sarama.Consumer, topic string, p int32) []*sarama.ConsumerMessage {
+	end, err := client.GetOffset(topic, p, sarama.OffsetNewest)
+	if err != nil {
+		t.Fatalf("offset of %s/%d: %v", topic, p, err)
+	}
+	if end == 0 {
+		return nil
+	}
+	pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
+	if err != nil {
+		t.Fatalf("consume %s/%d: %v", topic, p, err)
+	}
+	defer pc.Close()
+	var out []*sarama.ConsumerMessage
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case m := <-pc.Messages():
+			out = append(out, m)
+			if m.Offset+1 >= end {
+				return out
+			}
+		case <-timeout:
+			t.Fatalf("reading %s/%d: got %d records before timeout, want up to offset %d", topic, p, len(out), end)
+		}
+	}
+}

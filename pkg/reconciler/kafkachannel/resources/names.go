@@ -1,0 +1,51 @@
+// Package resources builds, as pure functions, the Kubernetes objects the
+// KafkaChannel reconciler wants to exist.
+package resources
+
+import (
+	"fmt"
+
+	"knative.dev/eventing/pkg/channel"
+	"knative.dev/pkg/kmeta"
+	"knative.dev/pkg/network"
+)
+
+// Names shared by config/, the controller and the data plane.
+const (
+	// ReceiverName names the shared receiver's Deployment and Service in the system namespace.
+	ReceiverName = "kafka-channel-receiver"
+	// DispatcherServiceAccount runs every dispatcher Deployment.
+	DispatcherServiceAccount = "kafka-channel-dispatcher"
+
+	// Environment of a dispatcher: which channel it serves.
+	ChannelNamespaceEnv = "CHANNEL_NAMESPACE"
+	ChannelNameEnv      = "CHANNEL_NAME"
+
+	// Labels on a dispatcher Deployment, naming its channel (it lives in the system
+	// namespace, so an owner reference cannot point at the channel).
+	ChannelNameLabel      = "messaging.knative.dev/channel"
+	ChannelNamespaceLabel = "knative-kafka.dev/channel-namespace"
+	RoleLabel             = "messaging.knative.dev/role"
+	DispatcherRole        = "kafka-channel-dispatcher"
+	ChannelServiceRole    = "kafka-channel"
+)
+
+// ChannelServiceName is the name of the channel's ExternalName Service: <name>-kn-channel.
+func ChannelServiceName(channelName string) string {
+	return kmeta.ChildName(channelName, channel.K8ServiceNameSuffix)
+}
+
+// ChannelHostName is the host of the channel's address, which the receiver routes on.
+func ChannelHostName(channelName, namespace string) string {
+	return network.GetServiceHostname(ChannelServiceName(channelName), namespace)
+}
+
+// DispatcherName is the name of a channel's dispatcher Deployment in the system namespace.
+func DispatcherName(channelNamespace, channelName string) string {
+	return kmeta.ChildName(fmt.Sprintf("%s-%s", channelName, channelNamespace), "-kafka-dispatcher")
+}
+
+// ConsumerGroup is the consumer group of one subscriber of a channel.
+func ConsumerGroup(channelNamespace, channelName, subscriberUID string) string {
+	return fmt.Sprintf("kafka.%s.%s.%s", channelNamespace, channelName, subscriberUID)
+}
