@@ -1,0 +1,141 @@
+package client
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	corev1listers "k8s.io/client-go/listers/core/v1"
+	"k8s.io/client-go/tools/cache"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	secretinformer "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/secret"
+	"knative.dev/pkg/logging"
+	"knative.dev/pkg/system"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+)
+
+// Snapshot is the Kafka configuration in force: Settings built from the Secret and
+// config-kafka, or the error that prevents building them.
+type Snapshot struct {
+	Settings *Settings
+	Kafka    *config.Kafka
+	Err      error
+}
+
+// Watcher follows the labelled Kafka Secret and config-kafka in the system namespace,
+// so that a component picks up their changes without a restart.
+type Watcher struct {
+	clientID string
+
+	mu        sync.Mutex
+	secret    func() (*corev1.Secret, error)
+	kafka     func() *config.Kafka
+	listeners []func(Snapshot)
+}
+
+// NewWatcher starts following the Secret (through the system-namespace Secret
+// informer of knative.dev/pkg injection) and config-kafka (through cmw).
+func NewWatcher(ctx context.Context, cmw configmap.Watcher, clientID string) *Watcher {
+	informer := secretinformer.Get(ctx)
+	secrets := informer.Lister().Secrets(system.Namespace())
+	w := &Watcher{clientID: clientID, secret: func() (*corev1.Secret, error) { return FindSecret(secrets) }}
+	store := config.NewStore(logging.FromContext(ctx).Named("config-kafka"), func(string, interface{}) { w.notify() })
+	w.kafka = store.Load
+	store.WatchConfigs(cmw)
+	informer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: isKafkaSecret,
+		Handler:    controller.HandleAll(func(interface{}) { w.notify() }),
+	})
+	return w
+}
+
+// NewStaticWatcher serves a fixed Secret and config-kafka, for tests and tools
+// that run without an API server; Set replaces them.
+func NewStaticWatcher(secretData map[string][]byte, kafka *config.Kafka, clientID string) *Watcher {
+	w := &Watcher{clientID: clientID}
+	w.set(secretData, kafka)
+	return w
+}
+
+// Set replaces a static watcher's Secret data and config-kafka and notifies listeners.
+func (w *Watcher) Set(secretData map[string][]byte, kafka *config.Kafka) {
+	w.set(secretData, kafka)
+	w.notify()
+}
+
+func (w *Watcher) set(secretData map[string][]byte, kafka *config.Kafka) {
+	if kafka == nil {
+		kafka = config.Default()
+	}
+	secret := &corev1.Secret{Data: secretData}
+	secret.Name, secret.Namespace = "kafka", system.Namespace()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.secret = func() (*corev1.Secret, error) { return secret, nil }
+	w.kafka = func() *config.Kafka { return kafka }
+}
+
+// OnChange registers f to be called with every new snapshot.
+func (w *Watcher) OnChange(f func(Snapshot)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.listeners = append(w.listeners, f)
+}
+
+// Current builds the snapshot from the Secret and config-kafka as they are now.
+func (w *Watcher) Current() Snapshot {
+	w.mu.Lock()
+	secretOf, kafkaOf := w.secret, w.kafka
+	w.mu.Unlock()
+	kafka := kafkaOf()
+	secret, err := secretOf()
+	if err != nil {
+		return Snapshot{Kafka: kafka, Err: err}
+	}
+	s, err := NewSettingsFromSecret(secret, kafka, w.clientID)
+	return Snapshot{Settings: s, Kafka: kafka, Err: err}
+}
+
+func (w *Watcher) notify() {
+	snap := w.Current()
+	w.mu.Lock()
+	listeners := append([]func(Snapshot){}, w.listeners...)
+	w.mu.Unlock()
+	for _, f := range listeners {
+		f(snap)
+	}
+}
+
+// FindSecret returns the one Secret labelled SecretLabel=true.
+func FindSecret(secrets corev1listers.SecretNamespaceLister) (*corev1.Secret, error) {
+	list, err := secrets.List(labels.SelectorFromSet(labels.Set{SecretLabel: "true"}))
+	if err != nil {
+		return nil, fmt.Errorf("listing Kafka Secrets: %w", err)
+	}
+	switch len(list) {
+	case 0:
+		return nil, fmt.Errorf("no Secret labelled %s=true in namespace %s", SecretLabel, system.Namespace())
+	case 1:
+		return list[0], nil
+	}
+	names := make([]string, len(list))
+	for i, s := range list {
+		names[i] = s.Name
+	}
+	sort.Strings(names)
+	return nil, fmt.Errorf("%d Secrets labelled %s=true (%s); keep exactly one", len(list), SecretLabel, strings.Join(names, ", "))
+}
+
+func isKafkaSecret(obj interface{}) bool {
+	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = tomb.Obj
+	}
+	s, ok := obj.(*corev1.Secret)
+	return ok && s.Labels[SecretLabel] == "true"
+}
