@@ -1,0 +1,67 @@
+package admin
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+)
+
+// Admin is what the controller needs of a Kafka flavor.
+type Admin interface {
+	TopicAdmin
+	SubscriberProber
+}
+
+// New connects the admin of the flavor config-kafka selects.
+func New(s *client.Settings, k *config.Kafka) (Admin, error) {
+	switch k.Flavor {
+	case config.FlavorKafka:
+		return NewKafka(s.Brokers, s.Sarama)
+	}
+	return nil, fmt.Errorf("flavor %q is not supported by this release; use %q", k.Flavor, config.FlavorKafka)
+}
+
+// Factory makes an Admin; New in production, a fake in table tests.
+type Factory func(*client.Settings, *config.Kafka) (Admin, error)
+
+// Cache keeps one connected Admin and replaces it when the Kafka settings change,
+// so a rotated Secret takes effect on the next reconcile without a restart.
+type Cache struct {
+	New Factory
+
+	mu          sync.Mutex
+	fingerprint string
+	admin       Admin
+}
+
+// Get returns the Admin for these settings, connecting a new one if they changed.
+func (c *Cache) Get(s *client.Settings, k *config.Kafka) (Admin, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.admin != nil && c.fingerprint == s.Fingerprint {
+		return c.admin, nil
+	}
+	c.closeLocked()
+	a, err := c.New(s, k)
+	if err != nil {
+		return nil, err
+	}
+	c.admin, c.fingerprint = a, s.Fingerprint
+	return a, nil
+}
+
+// Invalidate drops the cached Admin after a failure, so the next Get reconnects.
+func (c *Cache) Invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.closeLocked()
+}
+
+func (c *Cache) closeLocked() {
+	if c.admin != nil {
+		_ = c.admin.Close()
+	}
+	c.admin, c.fingerprint = nil, ""
+}

@@ -1,0 +1,71 @@
+package kafkachannel
+
+import (
+	"context"
+
+	"github.com/kelseyhightower/envconfig"
+	"k8s.io/client-go/tools/cache"
+	kubeclient "knative.dev/pkg/client/injection/kube/client"
+	deploymentinformer "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment"
+	serviceinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/service"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
+	pkgreconciler "knative.dev/pkg/reconciler"
+	"knative.dev/pkg/resolver"
+	"knative.dev/pkg/system"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	kcinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
+	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+type envConfig struct {
+	DispatcherImage string `envconfig:"DISPATCHER_IMAGE" required:"true"`
+}
+
+// NewController wires the reconciler to its informers; sharedmain calls it.
+func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
+	logger := logging.FromContext(ctx)
+	var env envConfig
+	if err := envconfig.Process("", &env); err != nil {
+		logger.Fatalw("Missing environment of the KafkaChannel controller", "error", err)
+	}
+	kcInformer := kcinformer.Get(ctx)
+	deploymentInformer := deploymentinformer.Get(ctx)
+	serviceInformer := serviceinformer.Get(ctx)
+	watcher := client.NewWatcher(ctx, cmw, "kafka-channel-controller")
+
+	r := &Reconciler{
+		KubeClient:       kubeclient.Get(ctx),
+		DeploymentLister: deploymentInformer.Lister(),
+		ServiceLister:    serviceInformer.Lister(),
+		Kafka:            watcher.Current,
+		Admins:           &admin.Cache{New: admin.New},
+		SystemNamespace:  system.Namespace(),
+		DispatcherImage:  env.DispatcherImage,
+	}
+	impl := kcreconciler.NewImpl(ctx, r)
+	r.URIResolver = resolver.NewURIResolverFromTracker(ctx, impl.Tracker)
+
+	kcInformer.Informer().AddEventHandler(controller.HandleAll(impl.Enqueue))
+	globalResync := func(interface{}) { impl.GlobalResync(kcInformer.Informer()) }
+	watcher.OnChange(func(client.Snapshot) { globalResync(nil) })
+
+	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: controller.FilterWithNameAndNamespace(system.Namespace(), resources.ReceiverName),
+		Handler:    controller.HandleAll(globalResync),
+	})
+	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: pkgreconciler.LabelFilterFunc(resources.RoleLabel, resources.DispatcherRole, false),
+		Handler:    controller.HandleAll(impl.EnqueueLabelOfNamespaceScopedResource(resources.ChannelNamespaceLabel, resources.ChannelNameLabel)),
+	})
+	serviceInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: controller.FilterController(&v1beta1.KafkaChannel{}),
+		Handler:    controller.HandleAll(impl.EnqueueControllerOf),
+	})
+	return impl
+}

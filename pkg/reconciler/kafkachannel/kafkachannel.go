@@ -1,0 +1,281 @@
+// Package kafkachannel reconciles KafkaChannels: config → topic → dispatcher
+// Deployment → channel Service → address → subscriber readiness.
+package kafkachannel
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	appsv1listers "k8s.io/client-go/listers/apps/v1"
+	corev1listers "k8s.io/client-go/listers/core/v1"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/kmeta"
+	"knative.dev/pkg/logging"
+	pkgreconciler "knative.dev/pkg/reconciler"
+	"knative.dev/pkg/resolver"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+// SubscriberProbeInterval is how soon a channel is looked at again while a
+// subscriber waits for its dispatcher to initialise the group's offsets.
+const SubscriberProbeInterval = 2 * time.Second
+
+// Reconciler implements the generated kafkachannel.Interface and kafkachannel.Finalizer.
+type Reconciler struct {
+	KubeClient       kubernetes.Interface
+	DeploymentLister appsv1listers.DeploymentLister
+	ServiceLister    corev1listers.ServiceLister
+	URIResolver      *resolver.URIResolver
+
+	// Kafka returns the Kafka configuration in force (Secret + config-kafka).
+	Kafka  func() client.Snapshot
+	Admins *admin.Cache
+
+	SystemNamespace string
+	DispatcherImage string
+}
+
+var (
+	_ kcreconciler.Interface = (*Reconciler)(nil)
+	_ kcreconciler.Finalizer = (*Reconciler)(nil)
+)
+
+// ReconcileKind implements kcreconciler.Interface.
+func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
+	kc.Status.InitializeConditions()
+	kafka, adm, err := r.connect(kc)
+	if err != nil {
+		return err
+	}
+	if err := r.reconcileTopic(ctx, kc, kafka, adm); err != nil {
+		return err
+	}
+	if err := r.reconcileDeadLetterSink(ctx, kc); err != nil {
+		return err
+	}
+	if err := r.reconcileDispatcher(ctx, kc); err != nil {
+		return err
+	}
+	r.reconcileReceiver(kc)
+	if err := r.reconcileChannelService(ctx, kc); err != nil {
+		return err
+	}
+	kc.Status.SetAddress(&duckv1.Addressable{URL: &apis.URL{
+		Scheme: "http",
+		Host:   resources.ChannelHostName(kc.Name, kc.Namespace),
+	}})
+	return r.reconcileSubscribers(ctx, kc, adm)
+}
+
+// connect validates the Kafka configuration and returns an Admin for it.
+func (r *Reconciler) connect(kc *v1beta1.KafkaChannel) (*config.Kafka, admin.Admin, error) {
+	snap := r.Kafka()
+	if snap.Err != nil {
+		kc.Status.MarkConfigFailed("InvalidKafkaConfig", "%v", snap.Err)
+		return nil, nil, fmt.Errorf("kafka configuration: %w", snap.Err)
+	}
+	adm, err := r.Admins.Get(snap.Settings, snap.Kafka)
+	if err != nil {
+		kc.Status.MarkConfigFailed("KafkaUnreachable", "%v", err)
+		return nil, nil, err
+	}
+	kc.Status.MarkConfigTrue()
+	return snap.Kafka, adm, nil
+}
+
+func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChannel, kafka *config.Kafka, adm admin.Admin) error {
+	if kc.Status.TopicName == "" {
+		name, err := kafka.TopicName(kc.Namespace, kc.Name)
+		if err != nil {
+			kc.Status.MarkTopicFailed("InvalidTopicName", "%v", err)
+			return err
+		}
+		kc.Status.TopicName = name
+	}
+	spec, err := topicSpec(kc)
+	if err != nil {
+		kc.Status.MarkTopicFailed("InvalidTopicSpec", "%v", err)
+		return err
+	}
+	if err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec); err != nil {
+		r.Admins.Invalidate()
+		kc.Status.MarkTopicFailed("TopicCreateFailed", "%v", err)
+		return err
+	}
+	kc.Status.MarkTopicTrue()
+	return nil
+}
+
+func topicSpec(kc *v1beta1.KafkaChannel) (admin.TopicSpec, error) {
+	retention, err := config.ParseRetention(kc.Spec.RetentionDuration)
+	if err != nil {
+		return admin.TopicSpec{}, err
+	}
+	return admin.TopicSpec{
+		NumPartitions:     kc.Spec.NumPartitions,
+		ReplicationFactor: kc.Spec.ReplicationFactor,
+		Retention:         retention,
+	}, nil
+}
+
+func (r *Reconciler) reconcileDeadLetterSink(ctx context.Context, kc *v1beta1.KafkaChannel) error {
+	if kc.Spec.Delivery == nil || kc.Spec.Delivery.DeadLetterSink == nil {
+		kc.Status.MarkDeadLetterSinkNotConfigured()
+		return nil
+	}
+	addr, err := r.URIResolver.AddressableFromDestinationV1(ctx, *kc.Spec.Delivery.DeadLetterSink, kc)
+	if err != nil {
+		kc.Status.MarkDeadLetterSinkFailed("Unable to get the DeadLetterSink's URI", "%v", err)
+		return fmt.Errorf("resolving dead letter sink: %w", err)
+	}
+	kc.Status.MarkDeadLetterSinkResolved(eventingduckv1.DeliveryStatus{
+		DeadLetterSinkURI:      addr.URL,
+		DeadLetterSinkCACerts:  addr.CACerts,
+		DeadLetterSinkAudience: addr.Audience,
+	})
+	return nil
+}
+
+func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel) error {
+	name := resources.DispatcherName(kc.Namespace, kc.Name)
+	current, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
+	if err != nil && !apierrs.IsNotFound(err) {
+		kc.Status.MarkDispatcherFailed("DispatcherGetFailed", "%v", err)
+		return err
+	}
+	args := resources.DispatcherArgs{Channel: kc, SystemNamespace: r.SystemNamespace, Image: r.DispatcherImage}
+	if current != nil && current.Spec.Replicas != nil {
+		args.Replicas = *current.Spec.Replicas
+	}
+	desired := resources.MakeDispatcher(args)
+	d, err := r.applyDeployment(ctx, current, desired)
+	if err != nil {
+		kc.Status.MarkDispatcherFailed("DispatcherApplyFailed", "%v", err)
+		return err
+	}
+	if current == nil {
+		controller.GetEventRecorder(ctx).Eventf(kc, corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", d.Namespace, d.Name)
+	}
+	kc.Status.PropagateDispatcherStatus(&d.Status)
+	return nil
+}
+
+func (r *Reconciler) applyDeployment(ctx context.Context, current, desired *appsv1.Deployment) (*appsv1.Deployment, error) {
+	deployments := r.KubeClient.AppsV1().Deployments(desired.Namespace)
+	if current == nil {
+		return deployments.Create(ctx, desired, metav1.CreateOptions{})
+	}
+	if equality.Semantic.DeepDerivative(desired.Spec, current.Spec) && equality.Semantic.DeepDerivative(desired.Labels, current.Labels) {
+		return current, nil
+	}
+	updated := current.DeepCopy()
+	updated.Labels = kmeta.UnionMaps(current.Labels, desired.Labels)
+	updated.Spec = desired.Spec
+	return deployments.Update(ctx, updated, metav1.UpdateOptions{})
+}
+
+func (r *Reconciler) reconcileReceiver(kc *v1beta1.KafkaChannel) {
+	d, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(resources.ReceiverName)
+	if err != nil {
+		kc.Status.MarkReceiverFailed("ReceiverNotFound", "Deployment %s/%s: %v", r.SystemNamespace, resources.ReceiverName, err)
+		return
+	}
+	kc.Status.PropagateReceiverStatus(&d.Status)
+}
+
+func (r *Reconciler) reconcileChannelService(ctx context.Context, kc *v1beta1.KafkaChannel) error {
+	desired := resources.MakeChannelService(kc, r.SystemNamespace)
+	current, err := r.ServiceLister.Services(kc.Namespace).Get(desired.Name)
+	services := r.KubeClient.CoreV1().Services(kc.Namespace)
+	switch {
+	case apierrs.IsNotFound(err):
+		_, err = services.Create(ctx, desired, metav1.CreateOptions{})
+	case err != nil:
+	case !metav1.IsControlledBy(current, kc):
+		kc.Status.MarkChannelServiceFailed("ChannelServiceNotOwned", "Service %s/%s exists and is not owned by this channel", kc.Namespace, desired.Name)
+		return fmt.Errorf("service %s/%s is not owned by KafkaChannel %s", kc.Namespace, desired.Name, kc.Name)
+	case !equality.Semantic.DeepDerivative(desired.Spec, current.Spec):
+		updated := current.DeepCopy()
+		updated.Spec = desired.Spec
+		_, err = services.Update(ctx, updated, metav1.UpdateOptions{})
+	}
+	if err != nil {
+		kc.Status.MarkChannelServiceFailed("ChannelServiceFailed", "%v", err)
+		return err
+	}
+	kc.Status.MarkChannelServiceTrue()
+	return nil
+}
+
+// reconcileSubscribers reports a subscriber ready only once its consumer group has
+// committed offsets on every partition: from then on no event sent can be missed.
+func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.SubscriberProber) error {
+	statuses := make([]eventingduckv1.SubscriberStatus, 0, len(kc.Spec.Subscribers))
+	pending := false
+	for _, sub := range kc.Spec.Subscribers {
+		st := eventingduckv1.SubscriberStatus{UID: sub.UID, ObservedGeneration: sub.Generation, Ready: corev1.ConditionTrue}
+		group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.UID))
+		ready, err := adm.OffsetsInitialized(ctx, group, kc.Status.TopicName)
+		switch {
+		case err != nil:
+			st.Ready, st.Message = corev1.ConditionUnknown, fmt.Sprintf("reading offsets of consumer group %s: %v", group, err)
+			pending = true
+		case !ready:
+			st.Ready, st.Message = corev1.ConditionUnknown, fmt.Sprintf("waiting for the dispatcher to initialise consumer group %s", group)
+			pending = true
+		}
+		statuses = append(statuses, st)
+	}
+	kc.Status.Subscribers = statuses
+	if pending {
+		logging.FromContext(ctx).Debug("subscribers pending, probing again")
+		return controller.NewRequeueAfter(SubscriberProbeInterval)
+	}
+	return nil
+}
+
+// FinalizeKind removes the dispatcher (it is in another namespace, so no owner
+// reference cleans it up) and, unless config-kafka says retain, the topic.
+func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
+	name := resources.DispatcherName(kc.Namespace, kc.Name)
+	err := r.KubeClient.AppsV1().Deployments(r.SystemNamespace).Delete(ctx, name, metav1.DeleteOptions{})
+	if err != nil && !apierrs.IsNotFound(err) {
+		return fmt.Errorf("deleting dispatcher %s/%s: %w", r.SystemNamespace, name, err)
+	}
+	if kc.Status.TopicName == "" {
+		return nil
+	}
+	snap := r.Kafka()
+	if snap.Err != nil {
+		return fmt.Errorf("kafka configuration, needed to delete topic %s: %w", kc.Status.TopicName, snap.Err)
+	}
+	if snap.Kafka.TopicDeletePolicy == config.TopicRetain {
+		logging.FromContext(ctx).Infof("keeping topic %s (topic.delete.policy: retain)", kc.Status.TopicName)
+		return nil
+	}
+	adm, err := r.Admins.Get(snap.Settings, snap.Kafka)
+	if err != nil {
+		return err
+	}
+	if err := adm.DeleteTopic(ctx, kc.Status.TopicName); err != nil {
+		r.Admins.Invalidate()
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,383 @@
+package kafkachannel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	clientgotesting "k8s.io/client-go/testing"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	logtesting "knative.dev/pkg/logging/testing"
+	. "knative.dev/pkg/reconciler/testing"
+	"knative.dev/pkg/resolver"
+	"knative.dev/pkg/tracker"
+
+	v1addr "knative.dev/pkg/client/injection/ducks/duck/v1/addressable"
+	_ "knative.dev/pkg/system/testing"
+
+	fakeclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client/fake"
+	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	. "github.com/knative-kafka/knative-kafka/pkg/reconciler/testing"
+	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
+)
+
+const (
+	systemNS  = "knative-testing"
+	testNS    = "ns"
+	kcName    = "orders"
+	topic     = "ns.orders"
+	image     = "dispatcher-image"
+	subUID    = types.UID("sub-1")
+	finalizer = "kafkachannels.messaging.knative.dev"
+)
+
+var (
+	kcKey       = testNS + "/" + kcName
+	channelHost = kcName + "-kn-channel." + testNS + ".svc.cluster.local"
+	group       = resources.ConsumerGroup(testNS, kcName, string(subUID))
+)
+
+// fakeAdmin stands in for Kafka in table tests; the real admin is tested against kfake.
+type fakeAdmin struct {
+	mu          sync.Mutex
+	ensured     map[string]admin.TopicSpec
+	deleted     []string
+	ensureErr   error
+	initialized map[string]bool
+}
+
+func (f *fakeAdmin) EnsureTopic(_ context.Context, topic string, spec admin.TopicSpec) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ensureErr != nil {
+		return f.ensureErr
+	}
+	f.ensured[topic] = spec
+	return nil
+}
+
+func (f *fakeAdmin) DeleteTopic(_ context.Context, topic string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deleted = append(f.deleted, topic)
+	return nil
+}
+
+func (f *fakeAdmin) OffsetsInitialized(_ context.Context, group, _ string) (bool, error) {
+	return f.initialized[group], nil
+}
+
+func (f *fakeAdmin) Close() error { return nil }
+
+type rowKafka struct {
+	admin  *fakeAdmin
+	kafka  *config.Kafka
+	cfgErr error
+}
+
+type rowKafkaKey struct{}
+
+// withKafka attaches a row's Kafka stand-in to the row's context.
+func withKafka(k *rowKafka) context.Context {
+	if k.admin == nil {
+		k.admin = &fakeAdmin{}
+	}
+	if k.admin.ensured == nil {
+		k.admin.ensured = map[string]admin.TopicSpec{}
+	}
+	if k.kafka == nil {
+		k.kafka = config.Default()
+	}
+	return context.WithValue(context.Background(), rowKafkaKey{}, k)
+}
+
+func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) controller.Reconciler {
+	k, _ := ctx.Value(rowKafkaKey{}).(*rowKafka)
+	if k == nil {
+		ctx2 := withKafka(&rowKafka{})
+		k = ctx2.Value(rowKafkaKey{}).(*rowKafka)
+	}
+	ctx = v1addr.WithDuck(ctx)
+	r := &Reconciler{
+		KubeClient:       fakekubeclient.Get(ctx),
+		DeploymentLister: ls.Deployments(),
+		ServiceLister:    ls.Services(),
+		URIResolver:      resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
+		Kafka: func() client.Snapshot {
+			return client.Snapshot{Settings: &client.Settings{Brokers: []string{"127.0.0.1:9092"}, Fingerprint: "fp"}, Kafka: k.kafka, Err: k.cfgErr}
+		},
+		Admins:          &admin.Cache{New: func(*client.Settings, *config.Kafka) (admin.Admin, error) { return k.admin, nil }},
+		SystemNamespace: systemNS,
+		DispatcherImage: image,
+	}
+	return kcreconciler.NewReconciler(ctx, logtesting.TestLogger(nil), fakeclient.Get(ctx), ls.KafkaChannels(), controller.GetEventRecorder(ctx), r)
+}
+
+func dispatcher(available corev1.ConditionStatus) *appsv1.Deployment {
+	d := resources.MakeDispatcher(resources.DispatcherArgs{
+		Channel: NewKafkaChannel(kcName, testNS), SystemNamespace: systemNS, Image: image,
+	})
+	d.Status = NewDeployment(systemNS, d.Name, available).Status
+	return d
+}
+
+func receiver() *appsv1.Deployment {
+	return NewDeployment(systemNS, resources.ReceiverName, corev1.ConditionTrue)
+}
+
+func channelService() *corev1.Service {
+	return resources.MakeChannelService(NewKafkaChannel(kcName, testNS), systemNS)
+}
+
+// readyStatus is the status of a channel whose every part is in place.
+func readyStatus(extra ...KafkaChannelOption) []KafkaChannelOption {
+	return append([]KafkaChannelOption{
+		WithFinalizer, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady, WithTopicReady,
+		WithDeadLetterSinkNotConfigured, WithDispatcherStatus(dispatcher(corev1.ConditionTrue)),
+		WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(channelHost),
+		WithEmptySubscriberStatus,
+	}, extra...)
+}
+
+func TestReconcile(t *testing.T) {
+	newDispatcher := dispatcher("")
+	newDispatcher.Status = appsv1.DeploymentStatus{}
+	readyAdmin := &fakeAdmin{initialized: map[string]bool{group: true}}
+
+	table := TableTest{{
+		Name: "bad workqueue key",
+		Key:  "too/many/parts",
+	}, {
+		Name: "key not found",
+		Key:  kcKey,
+	}, {
+		Name:                    "create: topic, dispatcher, channel service, finalizer and status",
+		Key:                     kcKey,
+		SkipNamespaceValidation: true,
+		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS), receiver()},
+		WantCreates: []runtime.Object{
+			newDispatcher,
+			channelService(),
+		},
+		WantPatches: []clientgotesting.PatchActionImpl{finalizerPatch()},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady,
+				WithTopicReady, WithDeadLetterSinkNotConfigured, WithDispatcherStatus(newDispatcher),
+				WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(channelHost), WithEmptySubscriberStatus),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeNormal, "FinalizerUpdate", `Updated %q finalizers`, kcName),
+			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, newDispatcher.Name),
+		},
+	}, {
+		Name: "steady state: ready, nothing to change",
+		Key:  kcKey,
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus()...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+	}, {
+		Name: "subscriber added: ready once its offsets are initialised",
+		Key:  kcKey,
+		Ctx:  withKafka(&rowKafka{admin: readyAdmin}),
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"))...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"),
+				WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, ""))...),
+		}},
+	}, {
+		Name: "subscriber not yet initialised: Unknown and probed again",
+		Key:  kcKey,
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"))...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantErr: true,
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"),
+				WithSubscriberStatus(subUID, 3, corev1.ConditionUnknown, "waiting for the dispatcher to initialise consumer group "+group))...),
+		}},
+	}, {
+		Name: "dead letter sink URI resolved into status",
+		Key:  kcKey,
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDeadLetterURI("http://dls.ns.svc.cluster.local"))...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDeadLetterURI("http://dls.ns.svc.cluster.local"),
+				WithDeadLetterSinkResolved("http://dls.ns.svc.cluster.local"))...),
+		}},
+	}, {
+		Name: "partitions grown: dispatcher kept, topic grown",
+		Key:  kcKey,
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithPartitions(4))...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+	}, {
+		Name:    "Kafka configuration missing: ConfigurationReady false, nothing created",
+		Key:     kcKey,
+		Ctx:     withKafka(&rowKafka{cfgErr: errors.New(`no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing`)}),
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer)},
+		WantErr: true,
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions,
+				WithConfigFailed("InvalidKafkaConfig", `no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing`)),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", "kafka configuration: no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing"),
+		},
+	}, {
+		Name:    "topic creation fails: TopicReady false with the broker's error",
+		Key:     kcKey,
+		Ctx:     withKafka(&rowKafka{admin: &fakeAdmin{ensureErr: fmt.Errorf(`creating topic "ns.orders": kafka server: Policy violation`)}}),
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer)},
+		WantErr: true,
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigReady, WithTopic(topic),
+				WithTopicFailed("TopicCreateFailed", `creating topic "ns.orders": kafka server: Policy violation`)),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", `creating topic "ns.orders": kafka server: Policy violation`),
+		},
+	}, {
+		Name: "receiver missing: ReceiverReady false",
+		Key:  kcKey,
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus()...),
+			dispatcher(corev1.ConditionTrue), channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(),
+				WithReceiverMissing(`Deployment knative-testing/kafka-channel-receiver: deployment.apps "kafka-channel-receiver" not found`))...),
+		}},
+	}, {
+		Name:                    "deleted, policy delete: dispatcher and topic removed, finalizer dropped",
+		Key:                     kcKey,
+		SkipNamespaceValidation: true,
+		Ctx:                     withKafka(&rowKafka{admin: &fakeAdmin{}}),
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDeleted)...),
+			dispatcher(corev1.ConditionTrue),
+		},
+		WantDeletes: []clientgotesting.DeleteActionImpl{dispatcherDelete()},
+		WantPatches: []clientgotesting.PatchActionImpl{finalizerRemovePatch()},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeNormal, "FinalizerUpdate", `Updated %q finalizers`, kcName),
+		},
+	}}
+
+	logger := logtesting.TestLogger(t)
+	table.Test(t, MakeFactory(newReconciler, logger))
+}
+
+func TestFinalizeTopicPolicies(t *testing.T) {
+	for _, tc := range []struct {
+		policy      string
+		wantDeleted []string
+	}{
+		{policy: "delete", wantDeleted: []string{topic}},
+		{policy: "retain", wantDeleted: nil},
+	} {
+		t.Run(tc.policy, func(t *testing.T) {
+			fa := &fakeAdmin{}
+			k := &rowKafka{admin: fa, kafka: mustKafka(t, map[string]string{config.TopicDeletePolicyKey: tc.policy})}
+			row := TableRow{
+				Key:                     kcKey,
+				Ctx:                     withKafka(k),
+				SkipNamespaceValidation: true,
+				WantDeletes:             []clientgotesting.DeleteActionImpl{dispatcherDelete()},
+				Objects: []runtime.Object{
+					NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDeleted)...),
+				},
+				WantPatches: []clientgotesting.PatchActionImpl{finalizerRemovePatch()},
+				WantEvents: []string{
+					Eventf(corev1.EventTypeNormal, "FinalizerUpdate", `Updated %q finalizers`, kcName),
+				},
+			}
+			TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+			if fmt.Sprint(fa.deleted) != fmt.Sprint(tc.wantDeleted) {
+				t.Errorf("deleted topics %v, want %v", fa.deleted, tc.wantDeleted)
+			}
+		})
+	}
+}
+
+func TestCreateEnsuresTopicShape(t *testing.T) {
+	fa := &fakeAdmin{}
+	row := TableRow{
+		Key:                     kcKey,
+		SkipNamespaceValidation: true,
+		Ctx:                     withKafka(&rowKafka{admin: fa}),
+		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer, WithPartitions(6), WithRetention("PT2H")), receiver()},
+		WantCreates: []runtime.Object{
+			func() *appsv1.Deployment {
+				d := resources.MakeDispatcher(resources.DispatcherArgs{Channel: NewKafkaChannel(kcName, testNS, WithPartitions(6)), SystemNamespace: systemNS, Image: image})
+				return d
+			}(),
+			channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithPartitions(6), WithRetention("PT2H"), WithObservedGeneration, WithInitConditions,
+				WithTopic(topic), WithConfigReady, WithTopicReady, WithDeadLetterSinkNotConfigured,
+				WithDispatcherStatus(&appsv1.Deployment{}), WithReceiverStatus(receiver()), WithChannelServiceReady,
+				WithAddress(channelHost), WithEmptySubscriberStatus),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, resources.DispatcherName(testNS, kcName)),
+		},
+	}
+	TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+	want := admin.TopicSpec{NumPartitions: 6, ReplicationFactor: 1, Retention: 2 * time.Hour}
+	if got := fa.ensured[topic]; got != want {
+		t.Errorf("topic %s ensured with %+v, want %+v", topic, got, want)
+	}
+}
+
+func mustKafka(t *testing.T, data map[string]string) *config.Kafka {
+	t.Helper()
+	k, err := config.NewKafkaFromMap(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func finalizerPatch() clientgotesting.PatchActionImpl {
+	return clientgotesting.PatchActionImpl{
+		ActionImpl: clientgotesting.ActionImpl{Namespace: testNS},
+		Name:       kcName,
+		Patch:      []byte(`{"metadata":{"finalizers":["` + finalizer + `"],"resourceVersion":""}}`),
+	}
+}
+
+func finalizerRemovePatch() clientgotesting.PatchActionImpl {
+	return clientgotesting.PatchActionImpl{
+		ActionImpl: clientgotesting.ActionImpl{Namespace: testNS},
+		Name:       kcName,
+		Patch:      []byte(`{"metadata":{"finalizers":[],"resourceVersion":""}}`),
+	}
+}
+
+func dispatcherDelete() clientgotesting.DeleteActionImpl {
+	return clientgotesting.DeleteActionImpl{
+		ActionImpl: clientgotesting.ActionImpl{Namespace: systemNS, Verb: "delete", Resource: appsv1.SchemeGroupVersion.WithResource("deployments")},
+		Name:       resources.DispatcherName(testNS, kcName),
+	}
+}

@@ -1,0 +1,107 @@
+package resources
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	"knative.dev/pkg/system"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+)
+
+// DispatcherPort serves the dispatcher's health endpoints.
+const DispatcherPort = 8080
+
+// DispatcherArgs are the inputs of MakeDispatcher.
+type DispatcherArgs struct {
+	Channel         *v1beta1.KafkaChannel
+	SystemNamespace string
+	Image           string
+	// Replicas keeps a replica count an operator set on the Deployment; 0 means 1.
+	Replicas int32
+}
+
+// MakeDispatcher is the Deployment that delivers one KafkaChannel's events. It lives in
+// the system namespace next to the Kafka Secret, so channel owners never see credentials.
+func MakeDispatcher(args DispatcherArgs) *appsv1.Deployment {
+	kc := args.Channel
+	labels := DispatcherLabels(kc.Namespace, kc.Name)
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      DispatcherName(kc.Namespace, kc.Name),
+			Namespace: args.SystemNamespace,
+			Labels:    labels,
+		},
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To(dispatcherReplicas(args.Replicas, kc.Spec.NumPartitions)),
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{
+					ServiceAccountName: DispatcherServiceAccount,
+					Containers:         []corev1.Container{dispatcherContainer(args)},
+				},
+			},
+		},
+	}
+}
+
+// DispatcherLabels select the dispatcher of one channel.
+func DispatcherLabels(namespace, name string) map[string]string {
+	return map[string]string{
+		RoleLabel:             DispatcherRole,
+		ChannelNamespaceLabel: namespace,
+		ChannelNameLabel:      name,
+	}
+}
+
+// dispatcherReplicas keeps at least one replica and no more than the partitions,
+// since a consumer group leaves replicas beyond the partition count idle.
+func dispatcherReplicas(current, partitions int32) int32 {
+	switch {
+	case current < 1:
+		return 1
+	case partitions > 0 && current > partitions:
+		return partitions
+	}
+	return current
+}
+
+func dispatcherContainer(args DispatcherArgs) corev1.Container {
+	probe := func(path string) *corev1.Probe {
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: path, Port: intstr.FromInt32(DispatcherPort),
+		}}}
+	}
+	return corev1.Container{
+		Name:  "dispatcher",
+		Image: args.Image,
+		Env: []corev1.EnvVar{
+			{Name: system.NamespaceEnvKey, Value: args.SystemNamespace},
+			{Name: ChannelNamespaceEnv, Value: args.Channel.Namespace},
+			{Name: ChannelNameEnv, Value: args.Channel.Name},
+			{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
+			{Name: "CONTAINER_NAME", Value: "dispatcher"},
+			{Name: "CONFIG_LOGGING_NAME", Value: "config-logging"},
+			{Name: "CONFIG_OBSERVABILITY_NAME", Value: "config-observability"},
+			{Name: "METRICS_DOMAIN", Value: "knative.dev/eventing"},
+		},
+		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: DispatcherPort}},
+		ReadinessProbe: probe("/readyz"),
+		LivenessProbe:  probe("/healthz"),
+		Resources: corev1.ResourceRequirements{
+			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("100Mi")},
+			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("500Mi")},
+		},
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr.To(false),
+			ReadOnlyRootFilesystem:   ptr.To(true),
+			RunAsNonRoot:             ptr.To(true),
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			SeccompProfile:           &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+	}
+}

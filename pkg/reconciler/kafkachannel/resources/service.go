@@ -1,0 +1,36 @@
+package resources
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/kmeta"
+	"knative.dev/pkg/network"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+)
+
+// ChannelServicePort is the port of the channel's address and of the receiver Service.
+const ChannelServicePort = 80
+
+// MakeChannelService is the channel's <name>-kn-channel Service: an ExternalName
+// alias of the shared receiver, so that the channel's address resolves in-cluster
+// and the receiver routes on the Host header it receives.
+func MakeChannelService(kc *v1beta1.KafkaChannel, systemNamespace string) *corev1.Service {
+	return &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            ChannelServiceName(kc.Name),
+			Namespace:       kc.Namespace,
+			Labels:          map[string]string{RoleLabel: ChannelServiceRole},
+			OwnerReferences: []metav1.OwnerReference{*kmeta.NewControllerRef(kc)},
+		},
+		Spec: corev1.ServiceSpec{
+			Type:         corev1.ServiceTypeExternalName,
+			ExternalName: network.GetServiceHostname(ReceiverName, systemNamespace),
+			Ports: []corev1.ServicePort{{
+				Name:     "http",
+				Protocol: corev1.ProtocolTCP,
+				Port:     ChannelServicePort,
+			}},
+		},
+	}
+}

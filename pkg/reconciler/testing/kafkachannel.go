@@ -1,0 +1,163 @@
+package testing
+
+import (
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+)
+
+// KafkaChannelOption changes a KafkaChannel built by NewKafkaChannel.
+type KafkaChannelOption func(*v1beta1.KafkaChannel)
+
+// NewKafkaChannel builds a defaulted KafkaChannel with the options applied.
+func NewKafkaChannel(name, namespace string, opts ...KafkaChannelOption) *v1beta1.KafkaChannel {
+	kc := &v1beta1.KafkaChannel{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace, UID: "kc-uid", Generation: 1},
+		Spec: v1beta1.KafkaChannelSpec{
+			NumPartitions: 1, ReplicationFactor: 1, RetentionDuration: "PT168H",
+		},
+	}
+	for _, opt := range opts {
+		opt(kc)
+	}
+	return kc
+}
+
+// WithPartitions sets spec.numPartitions.
+func WithPartitions(n int32) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Spec.NumPartitions = n }
+}
+
+// WithRetention sets spec.retentionDuration.
+func WithRetention(d string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Spec.RetentionDuration = d }
+}
+
+// WithFinalizer adds the reconciler's finalizer.
+func WithFinalizer(kc *v1beta1.KafkaChannel) {
+	kc.Finalizers = append(kc.Finalizers, "kafkachannels.messaging.knative.dev")
+}
+
+// WithDeleted marks the channel as being deleted.
+func WithDeleted(kc *v1beta1.KafkaChannel) {
+	t := metav1.NewTime(time.Unix(1e9, 0))
+	kc.DeletionTimestamp = &t
+}
+
+// WithSubscriber adds a subscriber.
+func WithSubscriber(uid types.UID, generation int64, uri string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		kc.Spec.Subscribers = append(kc.Spec.Subscribers, eventingduckv1.SubscriberSpec{
+			UID: uid, Generation: generation, SubscriberURI: apis.HTTP(uri),
+		})
+	}
+}
+
+// WithDeadLetterURI sets spec.delivery.deadLetterSink to a URI.
+func WithDeadLetterURI(uri string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		u, _ := apis.ParseURL(uri)
+		kc.Spec.Delivery = &eventingduckv1.DeliverySpec{DeadLetterSink: &duckv1.Destination{URI: u}}
+	}
+}
+
+// WithObservedGeneration records that the status reflects the current generation.
+func WithObservedGeneration(kc *v1beta1.KafkaChannel) {
+	kc.Status.ObservedGeneration = kc.Generation
+}
+
+// WithInitConditions sets every condition to Unknown.
+func WithInitConditions(kc *v1beta1.KafkaChannel) {
+	kc.Status.InitializeConditions()
+}
+
+// WithTopic records the resolved topic name.
+func WithTopic(topic string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.TopicName = topic }
+}
+
+// WithConfigFailed marks ConfigurationReady false.
+func WithConfigFailed(reason, message string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.MarkConfigFailed(reason, "%s", message) }
+}
+
+// WithConfigReady marks ConfigurationReady true.
+func WithConfigReady(kc *v1beta1.KafkaChannel) { kc.Status.MarkConfigTrue() }
+
+// WithTopicReady marks TopicReady true.
+func WithTopicReady(kc *v1beta1.KafkaChannel) { kc.Status.MarkTopicTrue() }
+
+// WithTopicFailed marks TopicReady false.
+func WithTopicFailed(reason, message string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.MarkTopicFailed(reason, "%s", message) }
+}
+
+// WithDeadLetterSinkNotConfigured marks that no dead-letter sink is set.
+func WithDeadLetterSinkNotConfigured(kc *v1beta1.KafkaChannel) {
+	kc.Status.MarkDeadLetterSinkNotConfigured()
+}
+
+// WithDeadLetterSinkResolved records the resolved dead-letter sink URI.
+func WithDeadLetterSinkResolved(uri string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		u, _ := apis.ParseURL(uri)
+		kc.Status.MarkDeadLetterSinkResolved(eventingduckv1.DeliveryStatus{DeadLetterSinkURI: u})
+	}
+}
+
+// WithDispatcherStatus propagates a dispatcher Deployment's status.
+func WithDispatcherStatus(d *appsv1.Deployment) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.PropagateDispatcherStatus(&d.Status) }
+}
+
+// WithReceiverStatus propagates the receiver Deployment's status.
+func WithReceiverStatus(d *appsv1.Deployment) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.PropagateReceiverStatus(&d.Status) }
+}
+
+// WithReceiverMissing marks ReceiverReady false for a missing receiver.
+func WithReceiverMissing(message string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.MarkReceiverFailed("ReceiverNotFound", "%s", message) }
+}
+
+// WithChannelServiceReady marks ChannelServiceReady true.
+func WithChannelServiceReady(kc *v1beta1.KafkaChannel) { kc.Status.MarkChannelServiceTrue() }
+
+// WithAddress sets status.address to the given host.
+func WithAddress(host string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		kc.Status.SetAddress(&duckv1.Addressable{URL: &apis.URL{Scheme: "http", Host: host}})
+	}
+}
+
+// WithSubscriberStatus appends a status.subscribers entry.
+func WithSubscriberStatus(uid types.UID, generation int64, ready corev1.ConditionStatus, message string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		kc.Status.Subscribers = append(kc.Status.Subscribers, eventingduckv1.SubscriberStatus{
+			UID: uid, ObservedGeneration: generation, Ready: ready, Message: message,
+		})
+	}
+}
+
+// WithEmptySubscriberStatus sets status.subscribers to an empty list, as the reconciler writes it.
+func WithEmptySubscriberStatus(kc *v1beta1.KafkaChannel) {
+	kc.Status.Subscribers = []eventingduckv1.SubscriberStatus{}
+}
+
+// NewDeployment builds a Deployment with an Available condition of the given status.
+func NewDeployment(namespace, name string, available corev1.ConditionStatus) *appsv1.Deployment {
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Status: appsv1.DeploymentStatus{Conditions: []appsv1.DeploymentCondition{{
+			Type: appsv1.DeploymentAvailable, Status: available,
+		}}},
+	}
+}
