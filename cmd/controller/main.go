@@ -3,10 +3,13 @@ package main
 
 import (
 	"knative.dev/pkg/injection/sharedmain"
+	"knative.dev/pkg/signals"
 
+	"github.com/knative-kafka/knative-kafka/pkg/probes"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel"
 )
 
 func main() {
-	sharedmain.Main("kafka-channel-controller", kafkachannel.NewController)
+	ctx := probes.Serve(signals.NewContext())
+	sharedmain.MainWithContext(ctx, "kafka-channel-controller", kafkachannel.NewController)
 }

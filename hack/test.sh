@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project: the command README.md names and CI runs.
+set -o errexit -o nounset -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "${ROOT}"
+
+step() { echo; echo "=== $* ($(date +%T))"; }
+
+step "verify generated code"
+hack/verify-codegen.sh
+
+step "go vet"
+go vet ./...
+
+step "go build"
+go build ./...
+
+step "unit and integration tests (in-process kfake brokers)"
+go test -count=1 -timeout 30m ./...
