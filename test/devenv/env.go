@@ -1,0 +1,221 @@
+// Package devenv runs knative-kafka on one machine with no cluster: a real
+// etcd, kube-apiserver and kube-controller-manager, a kfake Kafka broker, the
+// real Knative Eventing controller, and this project's binaries as local
+// processes. Every Deployment of config/ (and every dispatcher Deployment the
+// controller creates) runs as a process with that Deployment's env and its own
+// ServiceAccount's token, and its health is written back to the Deployment's
+// status. The dev environment (hack/local-up.sh) and the e2e tests use it.
+package devenv
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// SystemNamespace is where Knative Eventing and this project's components run.
+const SystemNamespace = "knative-eventing"
+
+// Options shape an environment.
+type Options struct {
+	// Root is the repository's root directory.
+	Root string
+	// Dir keeps the environment's state: PKI, etcd data, broker data, logs.
+	// Reusing a Dir keeps the cluster's objects and Kafka's events.
+	Dir string
+	// Logf reports progress; nil is silent.
+	Logf func(format string, args ...interface{})
+}
+
+// Env is a running environment.
+type Env struct {
+	Options
+	APIServerURL    string
+	AdminKubeconfig string
+	AdminConfig     *rest.Config
+	Kube            kubernetes.Interface
+	// BrokerAddr is the dev Kafka broker's host:port.
+	BrokerAddr string
+
+	pki     *pki
+	etcdURL string
+	procs   *procs
+	runner  *runner
+	cancel  context.CancelFunc
+}
+
+// Start builds what is missing and brings the whole environment up.
+func Start(ctx context.Context, opts Options) (*Env, error) {
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...interface{}) {}
+	}
+	e := &Env{Options: opts, procs: &procs{logDir: filepath.Join(opts.Dir, "logs")}}
+	ctx, e.cancel = context.WithCancel(ctx)
+	steps := []struct {
+		what string
+		do   func(context.Context) error
+	}{
+		{"building tools and binaries", e.build},
+		{"starting etcd, kube-apiserver, kube-controller-manager", e.startControlPlane},
+		{"starting the dev Kafka broker", e.startBroker},
+		{"installing and starting Knative Eventing", e.startEventing},
+		{"applying config/ and running its Deployments", e.startProject},
+	}
+	for _, s := range steps {
+		start := time.Now()
+		e.Logf("%s...", s.what)
+		if err := s.do(ctx); err != nil {
+			e.Stop()
+			return nil, fmt.Errorf("%s: %w", s.what, err)
+		}
+		e.Logf("  done in %s", time.Since(start).Round(100*time.Millisecond))
+	}
+	return e, nil
+}
+
+// Stop ends every process the environment started.
+func (e *Env) Stop() {
+	if e.cancel != nil {
+		e.cancel()
+	}
+	if e.runner != nil {
+		e.runner.stopAll()
+	}
+	e.procs.stopAll(5 * time.Second)
+}
+
+func (e *Env) bin(name string) string {
+	return filepath.Join(e.Root, "_output", "bin", name)
+}
+
+// build runs hack/build-tools.sh (control plane, eventing) and builds cmd/*.
+func (e *Env) build(ctx context.Context) error {
+	if err := e.run(ctx, e.Root, filepath.Join(e.Root, "hack", "build-tools.sh")); err != nil {
+		return err
+	}
+	return e.run(ctx, e.Root, "go", "build", "-o", filepath.Join(e.Root, "_output", "bin")+"/",
+		"./cmd/...", "./test/cmd/...")
+}
+
+// run runs a command, streaming its output to Logf.
+func (e *Env) run(ctx context.Context, dir, name string, args ...string) error {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if line != "" {
+			e.Logf("  %s", line)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+	}
+	return nil
+}
+
+// Kubectl runs kubectl as the admin.
+func (e *Env) Kubectl(ctx context.Context, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, e.bin("kubectl"), append([]string{"--kubeconfig", e.AdminKubeconfig}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return out, nil
+}
+
+// apply server-side-applies manifests (files or directories); server-side
+// because eventing's CRDs are too large for the last-applied annotation.
+func (e *Env) apply(ctx context.Context, paths ...string) error {
+	args := []string{"apply", "--server-side", "--force-conflicts"}
+	for _, p := range paths {
+		args = append(args, "-f", p)
+	}
+	_, err := e.Kubectl(ctx, args...)
+	return err
+}
+
+func (e *Env) startBroker(ctx context.Context) error {
+	port, err := e.stablePort("broker")
+	if err != nil {
+		return err
+	}
+	p, err := e.procs.start("kafka-broker", e.bin("devbroker"), []string{
+		"-port", strconv.Itoa(port), "-data-dir", filepath.Join(e.Dir, "kafka"),
+	}, os.Environ())
+	if err != nil {
+		return err
+	}
+	e.BrokerAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	return waitFor(ctx, "Kafka broker", p, 30*time.Second, func() error { return dialable(e.BrokerAddr) })
+}
+
+// stablePort keeps a port across restarts of the same Dir, because the broker
+// advertises it and stored metadata (the Kafka Secret) names it.
+func (e *Env) stablePort(name string) (int, error) {
+	path := filepath.Join(e.Dir, name+".port")
+	if b, err := os.ReadFile(path); err == nil {
+		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && dialable(fmt.Sprintf("127.0.0.1:%d", p)) != nil {
+			return p, nil
+		}
+	}
+	p, err := freePort()
+	if err != nil {
+		return 0, err
+	}
+	return p, os.WriteFile(path, []byte(strconv.Itoa(p)), 0o644)
+}
+
+// ServiceAccountToken issues a token for a ServiceAccount through the TokenRequest API.
+func (e *Env) ServiceAccountToken(ctx context.Context, namespace, name string) (string, error) {
+	ttl := int64(48 * time.Hour / time.Second)
+	tr, err := e.Kube.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, name, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &ttl},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("token for ServiceAccount %s/%s: %w", namespace, name, err)
+	}
+	return tr.Status.Token, nil
+}
+
+// ensureNamespace creates a namespace if it is missing.
+func (e *Env) ensureNamespace(ctx context.Context, name string) error {
+	_, err := e.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if apierrs.IsAlreadyExists(err) {
+		return nil
+	}
+	return err
+}
+
+func toJSON(v interface{}) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// ApplyYAML server-side-applies manifests given as text.
+func (e *Env) ApplyYAML(ctx context.Context, manifests string) error {
+	cmd := exec.CommandContext(ctx, e.bin("kubectl"), "--kubeconfig", e.AdminKubeconfig, "apply", "--server-side", "--force-conflicts", "-f", "-")
+	cmd.Stdin = strings.NewReader(manifests)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("kubectl apply: %w: %s", err, out)
+	}
+	return nil
+}
+
+// WaitReady waits for `kubectl wait --for=condition=Ready` on a resource.
+func (e *Env) WaitReady(ctx context.Context, namespace, resource string, timeout time.Duration) error {
+	_, err := e.Kubectl(ctx, "wait", "-n", namespace, "--for=condition=Ready", resource, "--timeout="+timeout.String())
+	return err
+}

@@ -1,0 +1,230 @@
+package devenv
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Names from config/ that the environment relies on.
+const (
+	ControllerName  = "kafka-channel-controller"
+	WebhookName     = "kafka-channel-webhook"
+	ReceiverName    = "kafka-channel-receiver"
+	KafkaSecretName = "kafka-cluster"
+)
+
+// startProject applies config/, points its Kafka Secret at the dev broker and runs
+// its Deployments as local processes until controller, webhook and receiver are available.
+func (e *Env) startProject(ctx context.Context) error {
+	// A webhook configuration left by a previous run points at a webhook that is not
+	// running yet, and would refuse the objects about to be applied.
+	if err := e.deleteWebhookConfigurations(ctx); err != nil {
+		return err
+	}
+	if err := e.apply(ctx, filepath.Join(e.Root, "config")); err != nil {
+		return err
+	}
+	if err := e.pointSecretAtBroker(ctx); err != nil {
+		return err
+	}
+	e.runner = newRunner(e)
+	go e.runner.loop(ctx)
+	for _, name := range []string{ControllerName, WebhookName, ReceiverName} {
+		if err := e.WaitDeploymentAvailable(ctx, name, 3*time.Minute); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Env) deleteWebhookConfigurations(ctx context.Context) error {
+	sel := metav1.ListOptions{}
+	ar := e.Kube.AdmissionregistrationV1()
+	mutating, err := ar.MutatingWebhookConfigurations().List(ctx, sel)
+	if err != nil {
+		return err
+	}
+	for _, w := range mutating.Items {
+		if usesService(w.Webhooks, WebhookName) {
+			if err := ar.MutatingWebhookConfigurations().Delete(ctx, w.Name, metav1.DeleteOptions{}); err != nil && !apierrs.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	validating, err := ar.ValidatingWebhookConfigurations().List(ctx, sel)
+	if err != nil {
+		return err
+	}
+	for _, w := range validating.Items {
+		if usesServiceV(w.Webhooks, WebhookName) {
+			if err := ar.ValidatingWebhookConfigurations().Delete(ctx, w.Name, metav1.DeleteOptions{}); err != nil && !apierrs.IsNotFound(err) {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func usesService(whs []admissionregistrationv1.MutatingWebhook, svc string) bool {
+	for _, w := range whs {
+		if s := w.ClientConfig.Service; s != nil && s.Name == svc && s.Namespace == SystemNamespace {
+			return true
+		}
+	}
+	return false
+}
+
+func usesServiceV(whs []admissionregistrationv1.ValidatingWebhook, svc string) bool {
+	for _, w := range whs {
+		if s := w.ClientConfig.Service; s != nil && s.Name == svc && s.Namespace == SystemNamespace {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Env) pointSecretAtBroker(ctx context.Context) error {
+	secrets := e.Kube.CoreV1().Secrets(SystemNamespace)
+	s, err := secrets.Get(ctx, KafkaSecretName, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("the Kafka Secret of config/: %w", err)
+	}
+	s.Data = map[string][]byte{"brokers": []byte(e.BrokerAddr)}
+	s.StringData = nil
+	_, err = secrets.Update(ctx, s, metav1.UpdateOptions{})
+	return err
+}
+
+// routeWebhook lets the API server reach a webhook process: the Service that
+// selects the Deployment becomes an ExternalName for localhost, and the webhook
+// configurations that name it use the process's port. TLS still verifies the
+// certificate against <service>.<namespace>.svc, as in a cluster.
+func (e *Env) routeWebhook(ctx context.Context, d *appsv1.Deployment, port int) error {
+	services, err := e.Kube.CoreV1().Services(d.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for i := range services.Items {
+		svc := &services.Items[i]
+		if svc.Name != WebhookName || len(svc.Spec.Selector) == 0 ||
+			!labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
+			continue
+		}
+		if err := e.externalNameForLocalhost(ctx, svc); err != nil {
+			return err
+		}
+		return e.patchWebhookPorts(ctx, svc.Name, int32(port))
+	}
+	return nil
+}
+
+func (e *Env) externalNameForLocalhost(ctx context.Context, svc *corev1.Service) error {
+	services := e.Kube.CoreV1().Services(svc.Namespace)
+	if err := services.Delete(ctx, svc.Name, metav1.DeleteOptions{}); err != nil && !apierrs.IsNotFound(err) {
+		return err
+	}
+	ports := make([]corev1.ServicePort, len(svc.Spec.Ports))
+	for i, p := range svc.Spec.Ports {
+		ports[i] = corev1.ServicePort{Name: p.Name, Port: p.Port, Protocol: p.Protocol}
+	}
+	_, err := services.Create(ctx, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: svc.Name, Namespace: svc.Namespace, Labels: svc.Labels},
+		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost", Ports: ports},
+	}, metav1.CreateOptions{})
+	return err
+}
+
+// patchWebhookPorts sets the port of every webhook that calls the service; it waits
+// for the configurations, which the webhook itself may create or reconcile.
+func (e *Env) patchWebhookPorts(ctx context.Context, service string, port int32) error {
+	ar := e.Kube.AdmissionregistrationV1()
+	mutating, err := ar.MutatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for i := range mutating.Items {
+		w := &mutating.Items[i]
+		if setPorts(mutatingClientConfigs(w), service, port) {
+			if _, err := ar.MutatingWebhookConfigurations().Update(ctx, w, metav1.UpdateOptions{}); err != nil {
+				return err
+			}
+		}
+	}
+	validating, err := ar.ValidatingWebhookConfigurations().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for i := range validating.Items {
+		w := &validating.Items[i]
+		if setPorts(validatingClientConfigs(w), service, port) {
+			if _, err := ar.ValidatingWebhookConfigurations().Update(ctx, w, metav1.UpdateOptions{}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func mutatingClientConfigs(w *admissionregistrationv1.MutatingWebhookConfiguration) []*admissionregistrationv1.WebhookClientConfig {
+	out := make([]*admissionregistrationv1.WebhookClientConfig, len(w.Webhooks))
+	for i := range w.Webhooks {
+		out[i] = &w.Webhooks[i].ClientConfig
+	}
+	return out
+}
+
+func validatingClientConfigs(w *admissionregistrationv1.ValidatingWebhookConfiguration) []*admissionregistrationv1.WebhookClientConfig {
+	out := make([]*admissionregistrationv1.WebhookClientConfig, len(w.Webhooks))
+	for i := range w.Webhooks {
+		out[i] = &w.Webhooks[i].ClientConfig
+	}
+	return out
+}
+
+func setPorts(ccs []*admissionregistrationv1.WebhookClientConfig, service string, port int32) bool {
+	changed := false
+	for _, cc := range ccs {
+		if s := cc.Service; s != nil && s.Name == service && s.Namespace == SystemNamespace && (s.Port == nil || *s.Port != port) {
+			s.Port = &port
+			changed = true
+		}
+	}
+	return changed
+}
+
+// WaitDeploymentAvailable waits for a Deployment of the system namespace to report Available.
+func (e *Env) WaitDeploymentAvailable(ctx context.Context, name string, timeout time.Duration) error {
+	return waitFor(ctx, "Deployment "+name, nil, timeout, func() error {
+		d, err := e.Kube.AppsV1().Deployments(SystemNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if c := availableCondition(d); c != nil && c.Status == corev1.ConditionTrue {
+			return nil
+		}
+		return fmt.Errorf("not available; process log in %s", filepath.Join(e.Dir, "logs", name+".log"))
+	})
+}
+
+// ReceiverURL is the local address of the shared receiver.
+func (e *Env) ReceiverURL() (string, error) {
+	p, ok := e.runner.port(ReceiverName, "PORT")
+	if !ok {
+		return "", fmt.Errorf("the receiver is not running")
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d", p), nil
+}
+
+// KillDeployment crashes a Deployment's process; the environment starts a new one.
+func (e *Env) KillDeployment(name string) error {
+	return e.runner.kill(name)
+}

@@ -1,0 +1,149 @@
+package framework
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+	eventingclient "knative.dev/eventing/pkg/client/clientset/versioned"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+)
+
+// Namespace creates a namespace for one test and deletes it when the test ends.
+func (e *Env) Namespace(t testing.TB, name string) string {
+	t.Helper()
+	ctx := context.Background()
+	_, err := e.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatalf("namespace %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = e.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	return name
+}
+
+// Eventing is a client for Subscriptions, Channels and Brokers.
+func (e *Env) Eventing(t testing.TB) eventingclient.Interface {
+	t.Helper()
+	c, err := eventingclient.NewForConfig(e.AdminConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// CreateChannel creates a KafkaChannel and waits for it to be Ready.
+func (e *Env) CreateChannel(t testing.TB, namespace, name string, spec v1beta1.KafkaChannelSpec) *v1beta1.KafkaChannel {
+	t.Helper()
+	ctx := context.Background()
+	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: spec}
+	if _, err := e.Kafka.MessagingV1beta1().KafkaChannels(namespace).Create(ctx, kc, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating KafkaChannel %s/%s: %v", namespace, name, err)
+	}
+	return e.WaitChannelReady(t, namespace, name)
+}
+
+// WaitChannelReady waits for a KafkaChannel to be Ready and returns it.
+func (e *Env) WaitChannelReady(t testing.TB, namespace, name string) *v1beta1.KafkaChannel {
+	t.Helper()
+	var kc *v1beta1.KafkaChannel
+	err := poll(2*time.Minute, func() (bool, error) {
+		var err error
+		kc, err = e.Kafka.MessagingV1beta1().KafkaChannels(namespace).Get(context.Background(), name, metav1.GetOptions{})
+		return err == nil && kc.IsReady(), nil
+	})
+	if err != nil {
+		t.Fatalf("KafkaChannel %s/%s not Ready: %v; status: %s", namespace, name, err, toJSON(kc))
+	}
+	return kc
+}
+
+// SubscriptionOptions shape a Subscription.
+type SubscriptionOptions struct {
+	Subscriber string
+	Reply      string
+	Delivery   *eventingduckv1.DeliverySpec
+}
+
+// Subscribe creates a Subscription to a KafkaChannel and waits for it to be Ready.
+func (e *Env) Subscribe(t testing.TB, namespace, name, channel string, o SubscriptionOptions) *messagingv1.Subscription {
+	t.Helper()
+	ctx := context.Background()
+	sub := &messagingv1.Subscription{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
+		Spec: messagingv1.SubscriptionSpec{
+			Channel:  duckv1.KReference{APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel", Name: channel},
+			Delivery: o.Delivery,
+		},
+	}
+	if o.Subscriber != "" {
+		sub.Spec.Subscriber = &duckv1.Destination{URI: mustURL(t, o.Subscriber)}
+	}
+	if o.Reply != "" {
+		sub.Spec.Reply = &duckv1.Destination{URI: mustURL(t, o.Reply)}
+	}
+	subs := e.Eventing(t).MessagingV1().Subscriptions(namespace)
+	if _, err := subs.Create(ctx, sub, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating Subscription %s/%s: %v", namespace, name, err)
+	}
+	var got *messagingv1.Subscription
+	err := poll(2*time.Minute, func() (bool, error) {
+		var err error
+		got, err = subs.Get(ctx, name, metav1.GetOptions{})
+		return err == nil && got.Status.IsReady() && got.Status.ObservedGeneration == got.Generation, nil
+	})
+	if err != nil {
+		t.Fatalf("Subscription %s/%s not Ready: %v; status: %s", namespace, name, err, toJSON(got))
+	}
+	return got
+}
+
+// DeadLetter is a delivery spec with a retry count and a dead-letter sink URI.
+func DeadLetter(t testing.TB, uri string, retries int32) *eventingduckv1.DeliverySpec {
+	t.Helper()
+	backoff := eventingduckv1.BackoffPolicyLinear
+	delay := "PT0.1S"
+	return &eventingduckv1.DeliverySpec{
+		DeadLetterSink: &duckv1.Destination{URI: mustURL(t, uri)},
+		Retry:          &retries,
+		BackoffPolicy:  &backoff,
+		BackoffDelay:   &delay,
+	}
+}
+
+func mustURL(t testing.TB, s string) *apis.URL {
+	t.Helper()
+	u, err := apis.ParseURL(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// poll calls f every 200 ms until it returns true, an error, or timeout passes.
+func poll(timeout time.Duration, f func() (bool, error)) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := f()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s", timeout)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Poll is poll for tests.
+func Poll(timeout time.Duration, f func() (bool, error)) error { return poll(timeout, f) }

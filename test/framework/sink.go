@@ -1,0 +1,148 @@
+package framework
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+)
+
+// Received is one request a Sink got.
+type Received struct {
+	Event  cloudevents.Event
+	Header http.Header
+	At     time.Time
+}
+
+// Sink is an HTTP endpoint on 127.0.0.1 that records the CloudEvents it receives.
+type Sink struct {
+	URL string
+
+	mu       sync.Mutex
+	received []Received
+	// Respond decides the answer to each event; nil accepts with 202.
+	Respond func(e cloudevents.Event, attempt int) (status int, reply *cloudevents.Event)
+	attempts map[string]int
+}
+
+// NewSink starts a sink that stops when the test ends.
+func NewSink(t testing.TB) *Sink {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Sink{URL: "http://" + l.Addr().String(), attempts: map[string]int{}}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	msg := cehttp.NewMessageFromHttpRequest(r)
+	defer msg.Finish(nil)
+	ev, err := binding.ToEvent(r.Context(), msg)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	s.attempts[ev.ID()]++
+	attempt := s.attempts[ev.ID()]
+	s.received = append(s.received, Received{Event: *ev, Header: r.Header.Clone(), At: time.Now()})
+	respond := s.Respond
+	s.mu.Unlock()
+	status, reply := http.StatusAccepted, (*cloudevents.Event)(nil)
+	if respond != nil {
+		status, reply = respond(*ev, attempt)
+	}
+	if reply != nil {
+		if err := cehttp.WriteResponseWriter(r.Context(), binding.ToMessage(reply), status, w); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		}
+		return
+	}
+	w.WriteHeader(status)
+}
+
+// Received returns a copy of everything received so far.
+func (s *Sink) Received() []Received {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Received{}, s.received...)
+}
+
+// WaitFor waits until pred holds for what was received.
+func (s *Sink) WaitFor(t testing.TB, timeout time.Duration, what string, pred func([]Received) bool) []Received {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := s.Received()
+		if pred(got) {
+			return got
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sink %s: %s not seen within %s; received %d requests", s.URL, what, timeout, len(got))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// NewEvent builds a test CloudEvent.
+func NewEvent(id, typ string, data interface{}) cloudevents.Event {
+	e := cloudevents.NewEvent()
+	e.SetID(id)
+	e.SetType(typ)
+	e.SetSource("knative-kafka/e2e")
+	if data != nil {
+		_ = e.SetData(cloudevents.ApplicationJSON, data)
+	}
+	return e
+}
+
+// Send posts an event in binary mode to a channel through the receiver
+// (path /<namespace>/<name>) and returns the HTTP status.
+func Send(ctx context.Context, receiverURL, namespace, name string, e cloudevents.Event, header http.Header) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/%s/%s", receiverURL, namespace, name), nil)
+	if err != nil {
+		return 0, err
+	}
+	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&e), req); err != nil {
+		return 0, err
+	}
+	for k, vs := range header {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	return do(req)
+}
+
+// SendRaw posts a body with headers as given.
+func SendRaw(ctx context.Context, method, url string, header http.Header, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header = header
+	return do(req)
+}
+
+func do(req *http.Request) (int, error) {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
