@@ -144,10 +144,21 @@ func waitFor(ctx context.Context, what string, p *proc, timeout time.Duration, c
 	return fmt.Errorf("%s not ready after %s: %v", what, timeout, last)
 }
 
-// httpOK checks that GET url answers 2xx; TLS is not verified (local probes only).
-func httpOK(url string) error {
-	c := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // probing local processes
-	resp, err := c.Get(url)
+// httpOK checks that GET url answers 2xx.
+func httpOK(url string) error { return httpGet(url, nil) }
+
+// httpGet checks that GET url with the headers answers 2xx; TLS is not
+// verified, since it only probes local processes.
+func httpGet(url string, header http.Header) error {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	c := http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // local probes
+	resp, err := c.Do(req)
 	if err != nil {
 		return err
 	}

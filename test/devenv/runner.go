@@ -3,6 +3,7 @@ package devenv
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path"
 	"path/filepath"
@@ -42,7 +43,7 @@ type local struct {
 	generation int64
 	proc       *proc
 	ports      map[string]int
-	probe      string
+	probe      *probe
 	exitedAt   time.Time
 }
 
@@ -157,7 +158,7 @@ func (r *runner) startLocal(ctx context.Context, d *appsv1.Deployment) (*local, 
 	if err := r.e.routeWebhook(ctx, d, l.ports["WEBHOOK_PORT"]); err != nil {
 		return nil, err
 	}
-	l.probe = probeURL(c, l.ports)
+	l.probe = probeFor(c, l.ports)
 	bin := r.e.bin(path.Base(strings.TrimPrefix(c.Image, koPrefix)))
 	if l.proc, err = r.e.procs.start(d.Name, bin, c.Args, env); err != nil {
 		return nil, err
@@ -212,11 +213,17 @@ func (r *runner) valueFrom(ctx context.Context, d *appsv1.Deployment, src *corev
 	return "", nil
 }
 
-// probeURL maps the readiness probe to the local port serving it: the webhook's
+// probe is a readiness probe aimed at a local process.
+type probe struct {
+	url    string
+	header http.Header
+}
+
+// probeFor maps the readiness probe to the local port serving it: the webhook's
 // TLS port, the container's "http" port, or sharedmain's probe port.
-func probeURL(c corev1.Container, ports map[string]int) string {
+func probeFor(c corev1.Container, ports map[string]int) *probe {
 	if c.ReadinessProbe == nil || c.ReadinessProbe.HTTPGet == nil {
-		return ""
+		return nil
 	}
 	g := c.ReadinessProbe.HTTPGet
 	env := "PROBES_PORT"
@@ -234,7 +241,11 @@ func probeURL(c corev1.Container, ports map[string]int) string {
 	if scheme == "" {
 		scheme = "http"
 	}
-	return fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, ports[env], g.Path)
+	p := &probe{url: fmt.Sprintf("%s://127.0.0.1:%d%s", scheme, ports[env], g.Path), header: http.Header{}}
+	for _, h := range g.HTTPHeaders {
+		p.header.Add(h.Name, h.Value)
+	}
+	return p
 }
 
 // reflect writes the process's readiness to the Deployment's status, as the
@@ -244,7 +255,7 @@ func (r *runner) reflect(ctx context.Context, d *appsv1.Deployment, l *local) er
 	ready := false
 	if l != nil {
 		replicas = 1
-		ready = !l.proc.exited() && (l.probe == "" || httpOK(l.probe) == nil)
+		ready = !l.proc.exited() && (l.probe == nil || httpGet(l.probe.url, l.probe.header) == nil)
 	}
 	status := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: replicas, UpdatedReplicas: replicas}
 	cond := appsv1.DeploymentCondition{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionFalse, Reason: "MinimumReplicasUnavailable", Message: "the local process is not ready"}
