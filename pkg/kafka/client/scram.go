@@ -1,7 +1,6 @@
 package client
 
 import (
-
 	"github.com/IBM/sarama"
 	"github.com/xdg-go/scram"
 )
@@ -14,7 +13,6 @@ type scramClient struct {
 
 func scramSHA256() sarama.SCRAMClient { return &scramClient{gen: scram.SHA256} }
 func scramSHA512() sarama.SCRAMClient { return &scramClient{gen: scram.SHA512} }
-
 
 func (c *scramClient) Begin(user, password, authzID string) error {
 	client, err := c.gen.NewClient(user, password, authzID)

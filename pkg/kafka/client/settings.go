@@ -99,7 +99,8 @@ func splitBrokers(s string) []string {
 }
 
 // applyOverrides reads config-kafka's "sarama" key: YAML whose keys are sarama.Config
-// field names, e.g. "Net: {DialTimeout: 5s}". Durations are Go nanoseconds or strings.
+// field names, e.g. "Net: {DialTimeout: 5000000000}". Durations are in nanoseconds (strings such
+// as "5s" do not decode); codecs such as Producer.Compression take their names ("snappy").
 func applyOverrides(cfg *sarama.Config, overrides string) error {
 	if strings.TrimSpace(overrides) == "" {
 		return nil

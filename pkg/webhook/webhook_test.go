@@ -1,0 +1,251 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	admissionv1 "k8s.io/api/admission/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"knative.dev/eventing/pkg/apis/feature"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/system"
+	pkgwebhook "knative.dev/pkg/webhook"
+
+	_ "knative.dev/pkg/client/injection/kube/client/fake"
+	_ "knative.dev/pkg/client/injection/kube/informers/admissionregistration/v1/mutatingwebhookconfiguration/fake"
+	_ "knative.dev/pkg/client/injection/kube/informers/admissionregistration/v1/validatingwebhookconfiguration/fake"
+	_ "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/secret/fake"
+	reconcilertesting "knative.dev/pkg/reconciler/testing"
+	_ "knative.dev/pkg/system/testing"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+)
+
+// admitter builds one admission controller the way cmd/webhook does, fed by a ManualWatcher
+// so that a test can change config maps while it runs.
+func admitter(t *testing.T, ctor func(context.Context, configmap.Watcher) *controller.Impl) (pkgwebhook.AdmissionController, *configmap.ManualWatcher) {
+	t.Helper()
+	ctx, _ := reconcilertesting.SetupFakeContext(t, func(ctx context.Context) context.Context {
+		return pkgwebhook.WithOptions(ctx, pkgwebhook.Options{SecretName: CertsSecretName})
+	})
+	cmw := &configmap.ManualWatcher{Namespace: system.Namespace()}
+	impl := ctor(ctx, cmw)
+	ac, ok := impl.Reconciler.(pkgwebhook.AdmissionController)
+	if !ok {
+		t.Fatalf("%T is not an admission controller", impl.Reconciler)
+	}
+	return ac, cmw
+}
+
+func configMap(name string, data map[string]string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: name}, Data: data}
+}
+
+// request is an admission request for a KafkaChannel given as JSON; old is "" on create.
+func request(op admissionv1.Operation, obj, old string) *admissionv1.AdmissionRequest {
+	gvk := v1beta1.SchemeGroupVersion.WithKind("KafkaChannel")
+	r := &admissionv1.AdmissionRequest{
+		Operation: op,
+		Kind:      metav1.GroupVersionKind{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind},
+		Namespace: "ns",
+		Name:      "ch",
+		Object:    runtime.RawExtension{Raw: []byte(obj)},
+	}
+	if old != "" {
+		r.OldObject = runtime.RawExtension{Raw: []byte(old)}
+	}
+	return r
+}
+
+func channelJSON(spec string) string {
+	return `{"apiVersion":"messaging.knative.dev/v1beta1","kind":"KafkaChannel",` +
+		`"metadata":{"namespace":"ns","name":"ch"},"spec":` + spec + `}`
+}
+
+// patchValues maps each JSON-patch path to the value it sets.
+func patchValues(t *testing.T, resp *admissionv1.AdmissionResponse) map[string]interface{} {
+	t.Helper()
+	if !resp.Allowed {
+		t.Fatalf("request denied: %v", resp.Result)
+	}
+	var ops []struct {
+		Path  string      `json:"path"`
+		Value interface{} `json:"value"`
+	}
+	if err := json.Unmarshal(resp.Patch, &ops); err != nil {
+		t.Fatalf("patch %s: %v", resp.Patch, err)
+	}
+	out := map[string]interface{}{}
+	for _, op := range ops {
+		out[op.Path] = op.Value
+	}
+	return out
+}
+
+func TestDefaultingFollowsConfigKafka(t *testing.T) {
+	ac, cmw := admitter(t, NewDefaultingAdmissionController)
+	ctx := context.Background()
+	create := request(admissionv1.Create, channelJSON(`{}`), "")
+
+	cmw.OnChange(configMap(config.ConfigMapName, map[string]string{
+		config.NumPartitionsKey: "3", config.ReplicationFactorKey: "2", config.RetentionKey: "PT1H",
+	}))
+	got := patchValues(t, ac.Admit(ctx, create))
+	want := map[string]interface{}{"/spec/numPartitions": 3.0, "/spec/replicationFactor": 2.0, "/spec/retentionDuration": "PT1H"}
+	for path, v := range want {
+		if got[path] != v {
+			t.Errorf("%s = %v, want %v (patch %v)", path, got[path], v, got)
+		}
+	}
+
+	// A change of config-kafka applies to the next request, without a restart.
+	cmw.OnChange(configMap(config.ConfigMapName, map[string]string{config.NumPartitionsKey: "7"}))
+	if got := patchValues(t, ac.Admit(ctx, create)); got["/spec/numPartitions"] != 7.0 {
+		t.Errorf("after the update, numPartitions = %v, want 7", got["/spec/numPartitions"])
+	}
+
+	// An invalid config-kafka is not taken up: the last valid one stays in force.
+	cmw.OnChange(configMap(config.ConfigMapName, map[string]string{config.NumPartitionsKey: "zero"}))
+	if got := patchValues(t, ac.Admit(ctx, create)); got["/spec/numPartitions"] != 7.0 {
+		t.Errorf("after an invalid update, numPartitions = %v, want 7 (kept)", got["/spec/numPartitions"])
+	}
+}
+
+func TestDefaultingKeepsExplicitValues(t *testing.T) {
+	ac, cmw := admitter(t, NewDefaultingAdmissionController)
+	cmw.OnChange(configMap(config.ConfigMapName, map[string]string{config.NumPartitionsKey: "3"}))
+	got := patchValues(t, ac.Admit(context.Background(), request(admissionv1.Create,
+		channelJSON(`{"numPartitions":10,"replicationFactor":3,"retentionDuration":"P1D"}`), "")))
+	for _, path := range []string{"/spec/numPartitions", "/spec/replicationFactor", "/spec/retentionDuration"} {
+		if v, ok := got[path]; ok {
+			t.Errorf("explicit %s was overwritten with %v", path, v)
+		}
+	}
+}
+
+func TestValidation(t *testing.T) {
+	valid := `{"numPartitions":3,"replicationFactor":1,"retentionDuration":"PT1H"}`
+	tests := []struct {
+		name     string
+		op       admissionv1.Operation
+		obj, old string
+		// features is config-features' data; nil leaves Eventing's defaults.
+		features map[string]string
+		// wantErr is a substring of the denial; "" means allowed.
+		wantErr string
+	}{{
+		name: "valid channel",
+		op:   admissionv1.Create, obj: channelJSON(valid),
+	}, {
+		name: "zero partitions",
+		op:   admissionv1.Create, obj: channelJSON(`{"numPartitions":0,"replicationFactor":1,"retentionDuration":"PT1H"}`),
+		wantErr: "spec.numPartitions",
+	}, {
+		name: "bad retention",
+		op:   admissionv1.Create, obj: channelJSON(`{"numPartitions":1,"replicationFactor":1,"retentionDuration":"a week"}`),
+		wantErr: "spec.retentionDuration",
+	}, {
+		name: "unknown field is refused, not pruned",
+		op:   admissionv1.Create, obj: channelJSON(`{"numPartitions":1,"replicationFactor":1,"retentionDuration":"PT1H","partitions":4}`),
+		wantErr: "unknown field",
+	}, {
+		name: "partitions may grow",
+		op:   admissionv1.Update, obj: channelJSON(`{"numPartitions":4,"replicationFactor":1,"retentionDuration":"PT1H"}`), old: channelJSON(valid),
+	}, {
+		name: "partitions may not shrink",
+		op:   admissionv1.Update, obj: channelJSON(`{"numPartitions":2,"replicationFactor":1,"retentionDuration":"PT1H"}`), old: channelJSON(valid),
+		wantErr: "spec.numPartitions",
+	}, {
+		name: "retention is immutable",
+		op:   admissionv1.Update, obj: channelJSON(`{"numPartitions":3,"replicationFactor":1,"retentionDuration":"PT2H"}`), old: channelJSON(valid),
+		wantErr: "spec.retentionDuration",
+	}, {
+		name: "retryAfterMax needs its feature flag",
+		op:   admissionv1.Create, obj: channelJSON(`{"numPartitions":1,"replicationFactor":1,"retentionDuration":"PT1H","delivery":{"retry":3,"retryAfterMax":"PT30S"}}`),
+		wantErr: "spec.delivery.retryAfterMax",
+	}, {
+		name: "retryAfterMax allowed once config-features enables it",
+		op:   admissionv1.Create, obj: channelJSON(`{"numPartitions":1,"replicationFactor":1,"retentionDuration":"PT1H","delivery":{"retry":3,"retryAfterMax":"PT30S"}}`),
+		features: map[string]string{feature.DeliveryRetryAfter: "enabled"},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ac, cmw := admitter(t, NewValidationAdmissionController)
+			if tc.features != nil {
+				cmw.OnChange(configMap(feature.FlagsConfigName, tc.features))
+			}
+			resp := ac.Admit(context.Background(), request(tc.op, tc.obj, tc.old))
+			checkResponse(t, resp, tc.wantErr)
+		})
+	}
+}
+
+func checkResponse(t *testing.T, resp *admissionv1.AdmissionResponse, wantErr string) {
+	t.Helper()
+	switch {
+	case wantErr == "" && !resp.Allowed:
+		t.Errorf("denied: %s", resp.Result.Message)
+	case wantErr != "" && resp.Allowed:
+		t.Errorf("allowed, want a denial mentioning %q", wantErr)
+	case wantErr != "" && !strings.Contains(resp.Result.Message, wantErr):
+		t.Errorf("denial %q does not mention %q", resp.Result.Message, wantErr)
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	example := "# default.num.partitions: \"1\""
+	tests := []struct {
+		name    string
+		cm      *corev1.ConfigMap
+		wantErr string
+	}{{
+		name: "valid config-kafka",
+		cm:   configMap(config.ConfigMapName, map[string]string{config.FlavorKey: "kafka", config.NumPartitionsKey: "6"}),
+	}, {
+		name:    "unknown flavor names its key",
+		cm:      configMap(config.ConfigMapName, map[string]string{config.FlavorKey: "pulsar"}),
+		wantErr: config.FlavorKey,
+	}, {
+		name:    "bad topic template names its key",
+		cm:      configMap(config.ConfigMapName, map[string]string{config.TopicTemplateKey: "{{.Nope}}"}),
+		wantErr: config.TopicTemplateKey,
+	}, {
+		name:    "bad leader election",
+		cm:      configMap("config-leader-election", map[string]string{"buckets": "0"}),
+		wantErr: "buckets",
+	}, {
+		name: "edited _example is refused",
+		cm: func() *corev1.ConfigMap {
+			cm := configMap(config.ConfigMapName, map[string]string{configmap.ExampleKey: example + " # edited"})
+			cm.Annotations = map[string]string{configmap.ExampleChecksumAnnotation: configmap.Checksum(example)}
+			return cm
+		}(),
+		wantErr: configmap.ExampleKey,
+	}, {
+		name: "other config maps are not ours to judge",
+		cm:   configMap("config-something-else", map[string]string{config.FlavorKey: "pulsar"}),
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ac, _ := admitter(t, NewConfigValidationController)
+			raw, err := json.Marshal(tc.cm)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := ac.Admit(context.Background(), &admissionv1.AdmissionRequest{
+				Operation: admissionv1.Update,
+				Kind:      metav1.GroupVersionKind{Version: "v1", Kind: "ConfigMap"},
+				Namespace: system.Namespace(),
+				Name:      tc.cm.Name,
+				Object:    runtime.RawExtension{Raw: raw},
+			})
+			checkResponse(t, resp, tc.wantErr)
+		})
+	}
+}

@@ -1,0 +1,318 @@
+package manifests
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+const (
+	systemNamespace = "knative-eventing"
+	modulePath      = "github.com/knative-kafka/knative-kafka"
+	// eventingAddressableResolver is Knative Eventing's aggregated ClusterRole, which config/ binds but does not define.
+	eventingAddressableResolver = "addressable-resolver"
+)
+
+// repoRoot is where config/ and cmd/ are, relative to this package.
+var repoRoot = filepath.Join("..", "..")
+
+// object is one YAML document of config/, decoded into its typed Go object.
+type object struct {
+	file string
+	obj  runtime.Object
+}
+
+func (o object) String() string {
+	m, _ := meta.Accessor(o.obj)
+	return o.file + ": " + o.obj.GetObjectKind().GroupVersionKind().Kind + " " + m.GetNamespace() + "/" + m.GetName()
+}
+
+// load decodes every document of every config/*.yaml strictly: unknown or duplicate fields
+// and unknown kinds are errors, as they would be for `kubectl apply --validate=strict`.
+func load(t *testing.T) []object {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	if err := apiextensionsv1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	decoder := json.NewSerializerWithOptions(json.DefaultMetaFactory, scheme, scheme,
+		json.SerializerOptions{Yaml: true, Strict: true})
+
+	files, err := filepath.Glob(filepath.Join(repoRoot, "config", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no config/*.yaml (%v)", err)
+	}
+	var out []object
+	for _, file := range files {
+		for i, doc := range documents(t, file) {
+			obj, _, err := decoder.Decode(doc, nil, nil)
+			if err != nil {
+				t.Fatalf("%s, document %d: %v", file, i+1, err)
+			}
+			out = append(out, object{file: filepath.Base(file), obj: obj})
+		}
+	}
+	return out
+}
+
+// documents splits a YAML file into its non-empty documents.
+func documents(t *testing.T, file string) [][]byte {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := utilyaml.NewYAMLReader(bufio.NewReader(f))
+	var docs [][]byte
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return docs
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if hasContent(doc) {
+			docs = append(docs, doc)
+		}
+	}
+}
+
+// hasContent is false for documents made only of comments and blank lines.
+func hasContent(doc []byte) bool {
+	for _, line := range bytes.Split(doc, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) > 0 && line[0] != '#' && string(line) != "---" {
+			return true
+		}
+	}
+	return false
+}
+
+// all returns the objects of type T.
+func all[T runtime.Object](objs []object) []T {
+	var out []T
+	for _, o := range objs {
+		if typed, ok := o.obj.(T); ok {
+			out = append(out, typed)
+		}
+	}
+	return out
+}
+
+func TestObjectsAreUniqueAndInTheSystemNamespace(t *testing.T) {
+	seen := map[string]string{}
+	for _, o := range load(t) {
+		m, err := meta.Accessor(o.obj)
+		if err != nil {
+			t.Fatalf("%s: %v", o, err)
+		}
+		key := o.obj.GetObjectKind().GroupVersionKind().String() + " " + m.GetNamespace() + "/" + m.GetName()
+		if prev, dup := seen[key]; dup {
+			t.Errorf("%s defined twice (also in %s)", o, prev)
+		}
+		seen[key] = o.file
+		if ns := m.GetNamespace(); ns != "" && ns != systemNamespace {
+			t.Errorf("%s: namespace %q, want %s", o, ns, systemNamespace)
+		}
+		if m.GetLabels()["app.kubernetes.io/name"] != "knative-kafka" {
+			t.Errorf("%s: missing label app.kubernetes.io/name=knative-kafka", o)
+		}
+	}
+	// Eventing owns these; redefining them would overwrite an operator's settings.
+	for _, cm := range all[*corev1.ConfigMap](load(t)) {
+		if cm.Name == "config-logging" || cm.Name == "config-observability" || cm.Name == "config-features" {
+			t.Errorf("config/ redefines Eventing's %s", cm.Name)
+		}
+	}
+}
+
+func TestDeployments(t *testing.T) {
+	objs := load(t)
+	accounts := serviceAccounts(objs)
+	deployments := all[*appsv1.Deployment](objs)
+	var names []string
+	for _, d := range deployments {
+		names = append(names, d.Name)
+		if !labels.SelectorFromSet(d.Spec.Selector.MatchLabels).Matches(labels.Set(d.Spec.Template.Labels)) {
+			t.Errorf("%s: selector does not match its pod template", d.Name)
+		}
+		if !accounts[d.Spec.Template.Spec.ServiceAccountName] {
+			t.Errorf("%s: ServiceAccount %q is not in config/", d.Name, d.Spec.Template.Spec.ServiceAccountName)
+		}
+		for _, c := range d.Spec.Template.Spec.Containers {
+			checkContainer(t, d.Name, c)
+		}
+	}
+	sort.Strings(names)
+	want := "kafka-channel-controller kafka-channel-receiver kafka-channel-webhook"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("Deployments %q, want %q", got, want)
+	}
+}
+
+func checkContainer(t *testing.T, deployment string, c corev1.Container) {
+	t.Helper()
+	where := deployment + "/" + c.Name
+	checkKoImage(t, where+" image", c.Image)
+	for _, env := range c.Env {
+		if strings.HasSuffix(env.Name, "_IMAGE") {
+			checkKoImage(t, where+" env "+env.Name, env.Value)
+		}
+	}
+	sc := c.SecurityContext
+	if sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem ||
+		sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation || sc.Capabilities == nil ||
+		len(sc.Capabilities.Drop) != 1 || sc.Capabilities.Drop[0] != "ALL" {
+		t.Errorf("%s: securityContext %+v is not non-root, read-only, no escalation, drop ALL", where, sc)
+	}
+	if c.ReadinessProbe == nil || c.LivenessProbe == nil {
+		t.Errorf("%s: missing readiness or liveness probe", where)
+	}
+	if c.Resources.Requests.Cpu().IsZero() || c.Resources.Requests.Memory().IsZero() || c.Resources.Limits.Memory().IsZero() {
+		t.Errorf("%s: needs CPU and memory requests and a memory limit", where)
+	}
+	if !hasEnv(c, "SYSTEM_NAMESPACE") {
+		t.Errorf("%s: no SYSTEM_NAMESPACE", where)
+	}
+}
+
+// checkKoImage wants a ko:// reference to a main package of this module that exists.
+func checkKoImage(t *testing.T, where, image string) {
+	t.Helper()
+	pkg, ok := strings.CutPrefix(image, "ko://"+modulePath+"/")
+	if !ok || !strings.HasPrefix(pkg, "cmd/") {
+		t.Errorf("%s: %q is not ko://%s/cmd/...", where, image, modulePath)
+		return
+	}
+	if _, err := os.Stat(filepath.Join(repoRoot, pkg, "main.go")); err != nil {
+		t.Errorf("%s: ko cannot build %q: %v", where, image, err)
+	}
+}
+
+func hasEnv(c corev1.Container, name string) bool {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func serviceAccounts(objs []object) map[string]bool {
+	out := map[string]bool{}
+	for _, sa := range all[*corev1.ServiceAccount](objs) {
+		out[sa.Name] = true
+	}
+	return out
+}
+
+func TestBindings(t *testing.T) {
+	objs := load(t)
+	accounts := serviceAccounts(objs)
+	if !accounts[resources.DispatcherServiceAccount] {
+		t.Errorf("the dispatchers' ServiceAccount %q is not in config/", resources.DispatcherServiceAccount)
+	}
+	clusterRoles := map[string]bool{eventingAddressableResolver: true}
+	for _, r := range all[*rbacv1.ClusterRole](objs) {
+		clusterRoles[r.Name] = true
+	}
+	roles := map[string]bool{}
+	for _, r := range all[*rbacv1.Role](objs) {
+		roles[r.Name] = true
+	}
+	check := func(what string, subjects []rbacv1.Subject, ref rbacv1.RoleRef) {
+		for _, s := range subjects {
+			if s.Kind != rbacv1.ServiceAccountKind || s.Namespace != systemNamespace || !accounts[s.Name] {
+				t.Errorf("%s: subject %+v is not a ServiceAccount of config/ in %s", what, s, systemNamespace)
+			}
+		}
+		defined := map[string]map[string]bool{"ClusterRole": clusterRoles, "Role": roles}[ref.Kind]
+		if ref.APIGroup != rbacv1.GroupName || !defined[ref.Name] {
+			t.Errorf("%s: roleRef %+v is not defined in config/ (nor Eventing's %s)", what, ref, eventingAddressableResolver)
+		}
+	}
+	for _, b := range all[*rbacv1.ClusterRoleBinding](objs) {
+		if b.RoleRef.Kind != "ClusterRole" {
+			t.Errorf("ClusterRoleBinding %s refers to a %s", b.Name, b.RoleRef.Kind)
+		}
+		check("ClusterRoleBinding "+b.Name, b.Subjects, b.RoleRef)
+	}
+	for _, b := range all[*rbacv1.RoleBinding](objs) {
+		check("RoleBinding "+b.Name, b.Subjects, b.RoleRef)
+	}
+}
+
+func TestServicesSelectTheirPods(t *testing.T) {
+	objs := load(t)
+	for _, svc := range all[*corev1.Service](objs) {
+		d := selectedDeployment(objs, svc)
+		if d == nil {
+			t.Errorf("Service %s selects no Deployment of config/", svc.Name)
+			continue
+		}
+		for _, p := range svc.Spec.Ports {
+			if !exposes(d, p.TargetPort.IntValue()) {
+				t.Errorf("Service %s port %s targets %s, which %s does not expose", svc.Name, p.Name, p.TargetPort.String(), d.Name)
+			}
+		}
+	}
+}
+
+func selectedDeployment(objs []object, svc *corev1.Service) *appsv1.Deployment {
+	sel := labels.SelectorFromSet(svc.Spec.Selector)
+	for _, d := range all[*appsv1.Deployment](objs) {
+		if len(svc.Spec.Selector) > 0 && sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+			return d
+		}
+	}
+	return nil
+}
+
+func exposes(d *appsv1.Deployment, port int) bool {
+	for _, c := range d.Spec.Template.Spec.Containers {
+		for _, p := range c.Ports {
+			if int(p.ContainerPort) == port {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestReceiverServiceMatchesTheController(t *testing.T) {
+	// Channel Services are ExternalName aliases of this Service; the controller builds them from resources.ReceiverName.
+	for _, svc := range all[*corev1.Service](load(t)) {
+		if svc.Name != resources.ReceiverName {
+			continue
+		}
+		if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "http" || svc.Spec.Ports[0].Port != 80 || svc.Spec.Ports[0].TargetPort.IntValue() != 8080 {
+			t.Errorf("receiver Service ports %+v, want http 80 -> 8080", svc.Spec.Ports)
+		}
+		return
+	}
+	t.Errorf("no Service %s", resources.ReceiverName)
+}

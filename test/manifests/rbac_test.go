@@ -1,0 +1,217 @@
+package manifests
+
+import (
+	"slices"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+// request is one API call a component's ServiceAccount might make.
+type request struct {
+	verb, group, resource, namespace, name string
+}
+
+// authorizer answers like the RBAC authorizer for the roles and bindings in config/
+// (Eventing's addressable-resolver, bound but not defined here, grants nothing in this model).
+type authorizer struct {
+	clusterRoles map[string][]rbacv1.PolicyRule
+	roles        map[string][]rbacv1.PolicyRule // by namespace/name
+	// grants lists, per ServiceAccount, the rules it holds and the namespace they are limited to ("" = cluster).
+	grants map[string][]grant
+}
+
+type grant struct {
+	namespace string
+	rules     []rbacv1.PolicyRule
+}
+
+func newAuthorizer(objs []object) *authorizer {
+	a := &authorizer{clusterRoles: map[string][]rbacv1.PolicyRule{}, roles: map[string][]rbacv1.PolicyRule{}, grants: map[string][]grant{}}
+	for _, r := range all[*rbacv1.ClusterRole](objs) {
+		a.clusterRoles[r.Name] = r.Rules
+	}
+	for _, r := range all[*rbacv1.Role](objs) {
+		a.roles[r.Namespace+"/"+r.Name] = r.Rules
+	}
+	for _, b := range all[*rbacv1.ClusterRoleBinding](objs) {
+		a.bind(b.Subjects, "", a.clusterRoles[b.RoleRef.Name])
+	}
+	for _, b := range all[*rbacv1.RoleBinding](objs) {
+		rules := a.clusterRoles[b.RoleRef.Name]
+		if b.RoleRef.Kind == "Role" {
+			rules = a.roles[b.Namespace+"/"+b.RoleRef.Name]
+		}
+		a.bind(b.Subjects, b.Namespace, rules)
+	}
+	return a
+}
+
+func (a *authorizer) bind(subjects []rbacv1.Subject, namespace string, rules []rbacv1.PolicyRule) {
+	for _, s := range subjects {
+		a.grants[s.Name] = append(a.grants[s.Name], grant{namespace: namespace, rules: rules})
+	}
+}
+
+func (a *authorizer) allowed(sa string, r request) bool {
+	for _, g := range a.grants[sa] {
+		if g.namespace != "" && g.namespace != r.namespace {
+			continue
+		}
+		for _, rule := range g.rules {
+			if matches(rule.Verbs, r.verb) && matches(rule.APIGroups, r.group) && matches(rule.Resources, r.resource) &&
+				(len(rule.ResourceNames) == 0 || slices.Contains(rule.ResourceNames, r.name)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func matches(set []string, v string) bool {
+	return slices.Contains(set, v) || slices.Contains(set, rbacv1.ResourceAll)
+}
+
+const userNS = "team-a"
+
+// What each component does (allowed) and some of what it must not be able to do (denied).
+func TestLeastPrivilege(t *testing.T) {
+	a := newAuthorizer(load(t))
+	tests := []struct {
+		sa      string
+		allowed []request
+		denied  []request
+	}{{
+		sa: "kafka-channel-controller",
+		allowed: []request{
+			{"watch", "messaging.knative.dev", "kafkachannels", userNS, ""},
+			{"patch", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+			{"update", "messaging.knative.dev", "kafkachannels/status", userNS, "ch"},
+			{"update", "messaging.knative.dev", "kafkachannels/finalizers", userNS, "ch"},
+			{"create", "", "services", userNS, ""},
+			{"delete", "", "services", userNS, "ch-kn-channel"},
+			{"watch", "apps", "deployments", userNS, ""},
+			{"create", "apps", "deployments", systemNamespace, ""},
+			{"delete", "apps", "deployments", systemNamespace, "ch-ns-kafka-dispatcher"},
+			{"create", "", "events", userNS, ""},
+			{"watch", "", "secrets", systemNamespace, ""},
+			{"watch", "", "configmaps", systemNamespace, ""},
+			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-controller"},
+		},
+		denied: []request{
+			{"create", "apps", "deployments", userNS, ""},
+			{"get", "", "secrets", userNS, "db-password"},
+			{"delete", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+			{"update", "coordination.k8s.io", "leases", userNS, "x"},
+		},
+	}, {
+		sa: "kafka-channel-receiver",
+		allowed: []request{
+			{"list", "messaging.knative.dev", "kafkachannels", userNS, ""},
+			{"watch", "", "secrets", systemNamespace, ""},
+			{"watch", "", "configmaps", systemNamespace, ""},
+		},
+		denied: []request{
+			{"update", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+			{"get", "", "secrets", userNS, "db-password"},
+			{"update", "", "secrets", systemNamespace, "kafka-cluster"},
+		},
+	}, {
+		sa: "kafka-channel-dispatcher",
+		allowed: []request{
+			{"get", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+			{"watch", "messaging.knative.dev", "kafkachannels", userNS, ""},
+			{"create", "", "events", userNS, ""},
+			{"get", "", "secrets", systemNamespace, "kafka-cluster"},
+			{"list", "", "configmaps", systemNamespace, ""},
+		},
+		denied: []request{
+			{"create", "apps", "deployments", systemNamespace, ""},
+			{"list", "", "secrets", userNS, ""},
+			{"patch", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+		},
+	}, {
+		sa: "kafka-channel-webhook",
+		allowed: []request{
+			{"watch", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", ""},
+			{"update", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", "", "defaulting.webhook.kafka.messaging.knative.dev"},
+			{"update", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", "validation.webhook.kafka.messaging.knative.dev"},
+			{"update", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", "config.webhook.kafka.messaging.knative.dev"},
+			{"get", "", "namespaces", "", systemNamespace},
+			{"update", "", "secrets", systemNamespace, "kafka-channel-webhook-certs"},
+			{"watch", "", "configmaps", systemNamespace, ""},
+			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-webhook"},
+		},
+		denied: []request{
+			{"update", "admissionregistration.k8s.io", "validatingwebhookconfigurations", "", "validation.webhook.eventing.knative.dev"},
+			{"update", "", "secrets", systemNamespace, "kafka-cluster"},
+			{"get", "", "namespaces", "", "kube-system"},
+			{"get", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+		},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.sa, func(t *testing.T) {
+			for _, r := range tc.allowed {
+				if !a.allowed(tc.sa, r) {
+					t.Errorf("cannot %+v", r)
+				}
+			}
+			for _, r := range tc.denied {
+				if a.allowed(tc.sa, r) {
+					t.Errorf("can %+v", r)
+				}
+			}
+		})
+	}
+}
+
+// Wildcards grant whatever a future API adds; every rule of config/ names what it grants.
+func TestNoWildcards(t *testing.T) {
+	objs := load(t)
+	var rules []rbacv1.PolicyRule
+	for _, r := range all[*rbacv1.ClusterRole](objs) {
+		rules = append(rules, r.Rules...)
+	}
+	for _, r := range all[*rbacv1.Role](objs) {
+		rules = append(rules, r.Rules...)
+	}
+	for _, rule := range rules {
+		for _, set := range [][]string{rule.Verbs, rule.APIGroups, rule.Resources} {
+			if slices.Contains(set, rbacv1.ResourceAll) {
+				t.Errorf("wildcard in %+v", rule)
+			}
+		}
+	}
+}
+
+// Eventing's aggregated ClusterRoles pick up KafkaChannels through these labels.
+func TestEventingAggregation(t *testing.T) {
+	a := newAuthorizer(nil)
+	for _, r := range all[*rbacv1.ClusterRole](load(t)) {
+		for _, label := range []string{"duck.knative.dev/channelable", "duck.knative.dev/addressable", "duck.knative.dev/crossnamespace-subscribable"} {
+			if r.Labels[label] == "true" {
+				a.clusterRoles[label] = append(a.clusterRoles[label], r.Rules...)
+			}
+		}
+	}
+	a.bind([]rbacv1.Subject{{Name: "channelable"}}, "", a.clusterRoles["duck.knative.dev/channelable"])
+	a.bind([]rbacv1.Subject{{Name: "addressable"}}, "", a.clusterRoles["duck.knative.dev/addressable"])
+	a.bind([]rbacv1.Subject{{Name: "subscriber"}}, "", a.clusterRoles["duck.knative.dev/crossnamespace-subscribable"])
+	checks := []struct {
+		sa string
+		r  request
+	}{
+		{"channelable", request{"create", "messaging.knative.dev", "kafkachannels", userNS, ""}},
+		{"channelable", request{"patch", "messaging.knative.dev", "kafkachannels", userNS, "ch"}},
+		{"channelable", request{"get", "messaging.knative.dev", "kafkachannels/status", userNS, "ch"}},
+		{"channelable", request{"delete", "messaging.knative.dev", "kafkachannels", userNS, "ch"}},
+		{"addressable", request{"watch", "messaging.knative.dev", "kafkachannels", userNS, ""}},
+		{"addressable", request{"get", "messaging.knative.dev", "kafkachannels/status", userNS, "ch"}},
+		{"subscriber", request{"knsubscribe", "messaging.knative.dev", "kafkachannels", userNS, "ch"}},
+	}
+	for _, c := range checks {
+		if !a.allowed(c.sa, c.r) {
+			t.Errorf("Eventing's %s role does not grant %+v", c.sa, c.r)
+		}
+	}
+}
