@@ -7,11 +7,12 @@ import (
 	pkgwebhook "knative.dev/pkg/webhook"
 	"knative.dev/pkg/webhook/certificates"
 
+	"github.com/knative-kafka/knative-kafka/pkg/probes"
 	"github.com/knative-kafka/knative-kafka/pkg/webhook"
 )
 
 func main() {
-	ctx := pkgwebhook.WithOptions(signals.NewContext(), pkgwebhook.Options{
+	ctx := pkgwebhook.WithOptions(probes.Serve(signals.NewContext()), pkgwebhook.Options{
 		ServiceName: pkgwebhook.NameFromEnv(),
 		Port:        pkgwebhook.PortFromEnv(8443),
 		SecretName:  webhook.CertsSecretName,
