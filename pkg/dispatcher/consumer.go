@@ -1,0 +1,121 @@
+package dispatcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"go.opentelemetry.io/otel/attribute"
+	"go.uber.org/zap"
+
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+)
+
+// commitInterval is how often marked offsets are committed: short, since
+// everything done since the last commit is redelivered after a crash.
+const commitInterval = time.Second
+
+// consumeRetryDelay spaces the attempts to rejoin a group after Consume failed.
+const consumeRetryDelay = time.Second
+
+// consumerKey is what a consumer group was started from; a change restarts
+// the group (under the same name, so its committed position is kept).
+type consumerKey struct {
+	topic       string
+	fingerprint string
+	inFlight    int
+}
+
+// consumer runs the consumer group of one subscriber.
+type consumer struct {
+	group   string
+	key     consumerKey
+	opts    Options
+	logger  *zap.Logger
+	sender  *sender
+	metrics *metrics
+	attrs   attribute.Set
+
+	sub         atomic.Pointer[subscription]
+	joined      atomic.Bool
+	initialized atomic.Bool
+
+	client sarama.Client
+	cg     sarama.ConsumerGroup
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// start connects the group and consumes in the background until stop.
+func (c *consumer) start(ctx context.Context, settings *client.Settings) error {
+	cl, err := sarama.NewClient(settings.Brokers, consumerConfig(settings.Sarama))
+	if err != nil {
+		return fmt.Errorf("connecting consumer group %s to Kafka: %w", c.group, err)
+	}
+	cg, err := sarama.NewConsumerGroupFromClient(c.group, cl)
+	if err != nil {
+		_ = cl.Close()
+		return fmt.Errorf("creating consumer group %s: %w", c.group, err)
+	}
+	c.client, c.cg, c.done = cl, cg, make(chan struct{})
+	ctx, c.cancel = context.WithCancel(ctx)
+	go c.logErrors()
+	go c.run(ctx)
+	return nil
+}
+
+// run is Sarama's consumer-group loop: Consume returns at every rebalance.
+func (c *consumer) run(ctx context.Context) {
+	defer close(c.done)
+	h := &handler{c: c}
+	for ctx.Err() == nil {
+		err := c.cg.Consume(ctx, []string{c.key.topic}, h)
+		if errors.Is(err, sarama.ErrClosedConsumerGroup) {
+			return
+		}
+		if err == nil {
+			continue
+		}
+		c.logger.Warn("Consumer group session failed; rejoining", zap.String("group", c.group), zap.Error(err))
+		select {
+		case <-ctx.Done():
+		case <-time.After(consumeRetryDelay):
+		}
+	}
+}
+
+func (c *consumer) logErrors() {
+	for err := range c.cg.Errors() {
+		c.logger.Warn("Consumer group error", zap.String("group", c.group), zap.Error(err))
+	}
+}
+
+// stop ends the session (committing what was marked), leaves the group and disconnects.
+func (c *consumer) stop() {
+	c.cancel()
+	<-c.done
+	if err := c.cg.Close(); err != nil {
+		c.logger.Warn("Closing consumer group", zap.String("group", c.group), zap.Error(err))
+	}
+	_ = c.client.Close()
+	c.joined.Store(false)
+}
+
+func (c *consumer) subscription() *subscription { return c.sub.Load() }
+
+// consumerConfig adapts the shared Sarama config to this package's contract.
+func consumerConfig(base *sarama.Config) *sarama.Config {
+	cfg := *base
+	cfg.Consumer.Return.Errors = true
+	// A new group starts at the tail; Setup commits that position (see doc.go).
+	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
+	cfg.Consumer.Offsets.AutoCommit.Enable = true
+	cfg.Consumer.Offsets.AutoCommit.Interval = commitInterval
+	if len(cfg.Consumer.Group.Rebalance.GroupStrategies) == 0 {
+		cfg.Consumer.Group.Rebalance.GroupStrategies = []sarama.BalanceStrategy{sarama.NewBalanceStrategySticky()}
+	}
+	return &cfg
+}

@@ -1,0 +1,112 @@
+package dispatcher
+
+import (
+	"context"
+	"os"
+	"strconv"
+
+	"go.opentelemetry.io/otel"
+	"go.uber.org/zap"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/cache"
+	"knative.dev/eventing/pkg/auth"
+	"knative.dev/eventing/pkg/eventingtls"
+	"knative.dev/eventing/pkg/kncloudevents"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	configmapinformer "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/configmap"
+	"knative.dev/pkg/logging"
+	"knative.dev/pkg/system"
+
+	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
+	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+// Component is the dispatcher's name for sharedmain, logs and metrics.
+const Component = "kafka-channel-dispatcher"
+
+// PortEnv names the port of the probes; DefaultPort when unset.
+const (
+	PortEnv     = "PORT"
+	DefaultPort = 8080
+)
+
+type stoppedKey struct{}
+
+// WithStopped returns a context for sharedmain and a channel closed once the
+// dispatcher built by NewController stopped: main waits on it after sharedmain
+// returns, so that the final offset commit happens before the process exits.
+func WithStopped(ctx context.Context) (context.Context, <-chan struct{}) {
+	ch := make(chan struct{})
+	return context.WithValue(ctx, stoppedKey{}, ch), ch
+}
+
+// NewController runs the Dispatcher of the channel named by CHANNEL_NAMESPACE
+// and CHANNEL_NAME, reconciling it on every change of the KafkaChannel, and
+// serves the probes on PORT.
+func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
+	logger := logging.FromContext(ctx)
+	namespace, name := os.Getenv(resources.ChannelNamespaceEnv), os.Getenv(resources.ChannelNameEnv)
+	if namespace == "" || name == "" {
+		logger.Fatalf("%s and %s must name the dispatcher's KafkaChannel", resources.ChannelNamespaceEnv, resources.ChannelNameEnv)
+	}
+	port := DefaultPort
+	if p, err := strconv.Atoi(os.Getenv(PortEnv)); err == nil {
+		port = p
+	}
+
+	watcher := client.NewWatcher(ctx, cmw, Component+"-"+os.Getenv("POD_NAME"))
+	sender := kncloudevents.NewDispatcher(
+		eventingtls.ClientConfig{TrustBundleConfigMapLister: configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())},
+		auth.NewOIDCTokenProvider(ctx),
+		kncloudevents.WithMeterProvider(otel.GetMeterProvider()),
+		kncloudevents.WithTraceProvider(otel.GetTracerProvider()),
+	)
+	d, err := New(ctx, watcher, Options{Sender: sender, Logger: logger.Desugar()})
+	if err != nil {
+		logger.Fatalw("Creating the dispatcher", zap.Error(err))
+	}
+
+	informer := kafkachannelinformer.Get(ctx)
+	r := &reconciler{namespace: namespace, name: name, lister: informer.Lister(), dispatcher: d}
+	impl := controller.NewContext(ctx, r, controller.ControllerOptions{WorkQueueName: "KafkaChannelDispatcher", Logger: logger})
+	informer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
+		FilterFunc: controller.FilterWithNameAndNamespace(namespace, name),
+		Handler:    controller.HandleAll(impl.Enqueue),
+	})
+
+	go func() {
+		if err := ServeProbes(ctx, port, d); err != nil {
+			logger.Fatalw("Serving probes", zap.Error(err))
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		d.Close()
+		if ch, ok := ctx.Value(stoppedKey{}).(chan struct{}); ok {
+			close(ch)
+		}
+	}()
+	return impl
+}
+
+// reconciler hands the dispatcher's one KafkaChannel to the Dispatcher.
+type reconciler struct {
+	namespace, name string
+	lister          listers.KafkaChannelLister
+	dispatcher      *Dispatcher
+}
+
+// Reconcile implements controller.Reconciler; an error requeues with backoff.
+func (r *reconciler) Reconcile(context.Context, string) error {
+	kc, err := r.lister.KafkaChannels(r.namespace).Get(r.name)
+	if apierrs.IsNotFound(err) {
+		return r.dispatcher.Reconcile(nil)
+	}
+	if err != nil {
+		return err
+	}
+	return r.dispatcher.Reconcile(kc)
+}

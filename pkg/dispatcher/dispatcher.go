@@ -1,0 +1,250 @@
+package dispatcher
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	"go.uber.org/zap"
+	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/eventing/pkg/eventingtls"
+	"knative.dev/eventing/pkg/kncloudevents"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+// DefaultDrainTimeout is how long deliveries in flight may go on after their
+// session ended. It stays well below Sarama's default rebalance timeout (60 s).
+const DefaultDrainTimeout = 10 * time.Second
+
+// SettingsSource gives the Kafka settings in force and tells when they change;
+// *client.Watcher is one.
+type SettingsSource interface {
+	Current() client.Snapshot
+	OnChange(func(client.Snapshot))
+}
+
+// Options tune a Dispatcher; the zero value is usable.
+type Options struct {
+	// DrainTimeout bounds how long a delivery in flight may go on once its
+	// session ended; it is capped at half of Sarama's rebalance timeout.
+	DrainTimeout time.Duration
+	// Sender delivers events; by default a kncloudevents dispatcher without TLS trust bundles or OIDC.
+	Sender *kncloudevents.Dispatcher
+	// MeterProvider defaults to the global one.
+	MeterProvider metric.MeterProvider
+	// Logger defaults to a no-op logger.
+	Logger *zap.Logger
+}
+
+// SubscriberStatus is what this replica knows of one subscriber's consumer group.
+type SubscriberStatus struct {
+	UID   types.UID `json:"uid"`
+	Group string    `json:"group"`
+	// Joined: this replica is a member of the group's current generation.
+	Joined bool `json:"joined"`
+	// OffsetsInitialized: every partition this replica was given has a committed offset.
+	OffsetsInitialized bool `json:"offsetsInitialized"`
+}
+
+// Dispatcher runs the consumer groups of one KafkaChannel's subscribers.
+type Dispatcher struct {
+	ctx     context.Context
+	opts    Options
+	source  SettingsSource
+	metrics *metrics
+	logger  *zap.Logger
+
+	mu        sync.Mutex
+	channel   *v1beta1.KafkaChannel // the last one reconciled
+	consumers map[types.UID]*consumer
+	err       error // of the last reconcile
+	closed    bool
+}
+
+// New makes a Dispatcher; its consumer groups live until Close or the end of ctx's
+// process, and follow the settings of source.
+func New(ctx context.Context, source SettingsSource, opts Options) (*Dispatcher, error) {
+	if opts.DrainTimeout <= 0 {
+		opts.DrainTimeout = DefaultDrainTimeout
+	}
+	if opts.MeterProvider == nil {
+		opts.MeterProvider = otel.GetMeterProvider()
+	}
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	if opts.Sender == nil {
+		opts.Sender = kncloudevents.NewDispatcher(eventingtls.ClientConfig{}, nil, kncloudevents.WithMeterProvider(opts.MeterProvider))
+	}
+	m, err := newMetrics(opts.MeterProvider)
+	if err != nil {
+		return nil, fmt.Errorf("creating metrics: %w", err)
+	}
+	d := &Dispatcher{
+		ctx:       context.WithoutCancel(ctx),
+		opts:      opts,
+		source:    source,
+		metrics:   m,
+		logger:    opts.Logger,
+		consumers: map[types.UID]*consumer{},
+	}
+	source.OnChange(func(client.Snapshot) { go d.resync() })
+	return d, nil
+}
+
+// Reconcile makes the running consumer groups match the channel's subscribers.
+// A nil or deleted channel stops them all.
+func (d *Dispatcher) Reconcile(kc *v1beta1.KafkaChannel) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if kc != nil {
+		kc = kc.DeepCopy()
+	}
+	d.channel = kc
+	d.err = d.reconcile()
+	return d.err
+}
+
+// resync applies changed Kafka settings to the last channel reconciled.
+func (d *Dispatcher) resync() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.channel != nil {
+		d.err = d.reconcile()
+	}
+}
+
+func (d *Dispatcher) reconcile() error {
+	kc := d.channel
+	if d.closed {
+		return errors.New("dispatcher closed")
+	}
+	if kc == nil || kc.DeletionTimestamp != nil || kc.Status.TopicName == "" {
+		// Nothing to consume (yet, or any more).
+		d.stop(d.remove(func(types.UID) bool { return true }))
+		return nil
+	}
+	snap := d.source.Current()
+	if snap.Err != nil {
+		// Keep the running groups on their old settings rather than stop delivery.
+		return fmt.Errorf("kafka settings: %w", snap.Err)
+	}
+	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight}
+
+	var errs []error
+	subs := map[types.UID]*subscription{}
+	for _, s := range kc.Spec.Subscribers {
+		sub, err := newSubscription(kc, s)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		subs[s.UID] = sub
+	}
+	listed := map[types.UID]bool{}
+	for _, s := range kc.Spec.Subscribers {
+		listed[s.UID] = true
+	}
+	// Stop removed subscribers, and those whose group must restart, together.
+	d.stop(d.remove(func(uid types.UID) bool {
+		c := d.consumers[uid]
+		return !listed[uid] || (subs[uid] != nil && c.key != key)
+	}))
+	for uid, sub := range subs {
+		if c := d.consumers[uid]; c != nil {
+			c.sub.Store(sub) // same group, new URI or delivery: applied in place
+			continue
+		}
+		if err := d.startConsumer(kc, key, snap.Settings, sub); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (d *Dispatcher) startConsumer(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, sub *subscription) error {
+	group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
+	c := &consumer{
+		group:   group,
+		key:     key,
+		opts:    d.opts,
+		logger:  d.logger,
+		sender:  &sender{dispatcher: d.opts.Sender, namespace: kc.Namespace},
+		metrics: d.metrics,
+		attrs:   attribute.NewSet(attrTopic.String(key.topic), attrGroup.String(group)),
+	}
+	c.opts.DrainTimeout = min(d.opts.DrainTimeout, settings.Sarama.Consumer.Group.Rebalance.Timeout/2)
+	c.sub.Store(sub)
+	if err := c.start(d.ctx, settings); err != nil {
+		return err
+	}
+	d.consumers[sub.uid] = c
+	d.logger.Info("Started consumer group", zap.String("group", group), zap.String("topic", key.topic), zap.Int("inFlight", key.inFlight))
+	return nil
+}
+
+// remove takes the consumers that match out of the running set.
+func (d *Dispatcher) remove(match func(types.UID) bool) []*consumer {
+	var out []*consumer
+	for uid, c := range d.consumers {
+		if match(uid) {
+			out = append(out, c)
+			delete(d.consumers, uid)
+		}
+	}
+	return out
+}
+
+// stop stops consumers in parallel: each may wait for deliveries to drain.
+func (d *Dispatcher) stop(cs []*consumer) {
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Go(func() {
+			c.stop()
+			d.logger.Info("Stopped consumer group", zap.String("group", c.group))
+		})
+	}
+	wg.Wait()
+}
+
+// Close stops every consumer group, committing what was delivered.
+func (d *Dispatcher) Close() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	d.stop(d.remove(func(types.UID) bool { return true }))
+}
+
+// Ready tells whether the channel was reconciled without error.
+func (d *Dispatcher) Ready() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.closed:
+		return errors.New("dispatcher closed")
+	case d.channel == nil:
+		return errors.New("channel not reconciled yet")
+	}
+	return d.err
+}
+
+// Status reports each running subscriber's consumer group, by UID.
+func (d *Dispatcher) Status() []SubscriberStatus {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]SubscriberStatus, 0, len(d.consumers))
+	for uid, c := range d.consumers {
+		out = append(out, SubscriberStatus{UID: uid, Group: c.group, Joined: c.joined.Load(), OffsetsInitialized: c.initialized.Load()})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
+	return out
+}

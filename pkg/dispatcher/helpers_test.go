@@ -1,0 +1,340 @@
+package dispatcher
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/cloudevents/sdk-go/protocol/kafka_sarama/v2"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/twmb/franz-go/pkg/kfake"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+const (
+	testNamespace = "ns"
+	testChannel   = "ch"
+	testTopic     = "ns.ch"
+	// waitLimit bounds every wait of these tests, so that a broken dispatcher fails instead of hanging.
+	waitLimit = 60 * time.Second
+)
+
+// staticSource serves fixed Kafka settings.
+type staticSource struct{ settings *client.Settings }
+
+func (s staticSource) Current() client.Snapshot       { return client.Snapshot{Settings: s.settings} }
+func (s staticSource) OnChange(func(client.Snapshot)) {}
+
+// testSaramaConfig shortens group timeouts so that rebalances take a fraction
+// of a second against kfake (started with a low minimum session timeout).
+func testSaramaConfig() *sarama.Config {
+	cfg := kafkatest.Config()
+	cfg.Consumer.Group.Session.Timeout = time.Second
+	cfg.Consumer.Group.Heartbeat.Interval = 100 * time.Millisecond
+	cfg.Consumer.Group.Rebalance.Timeout = 4 * time.Second
+	cfg.Consumer.Fetch.Default = 64 << 10
+	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
+	return cfg
+}
+
+// env is one test's broker, topic and Kafka settings.
+type env struct {
+	t        *testing.T
+	addrs    []string
+	settings *client.Settings
+	producer sarama.SyncProducer
+}
+
+func newEnv(t *testing.T, partitions int32) *env {
+	t.Helper()
+	b := kafkatest.Start(t, kfake.GroupMinSessionTimeout(100*time.Millisecond), kfake.SeedTopics(partitions, testTopic))
+	pcfg := kafkatest.Config()
+	pcfg.Producer.Return.Successes = true
+	pcfg.Producer.Partitioner = sarama.NewManualPartitioner
+	producer, err := sarama.NewSyncProducer(b.Addrs, pcfg)
+	if err != nil {
+		t.Fatalf("producer: %v", err)
+	}
+	t.Cleanup(func() { _ = producer.Close() })
+	return &env{t: t, addrs: b.Addrs, producer: producer,
+		settings: &client.Settings{Brokers: b.Addrs, Sarama: testSaramaConfig(), Fingerprint: "test"}}
+}
+
+// dispatcher starts a Dispatcher that is closed when the test ends.
+func (e *env) dispatcher(opts Options) *Dispatcher {
+	e.t.Helper()
+	if opts.DrainTimeout == 0 {
+		opts.DrainTimeout = time.Second
+	}
+	d, err := New(context.Background(), staticSource{e.settings}, opts)
+	if err != nil {
+		e.t.Fatalf("New: %v", err)
+	}
+	e.t.Cleanup(d.Close)
+	return d
+}
+
+// event is a test event; its id is "<partition>-<seq>".
+func event(partition int32, seq int, tag string) cloudevents.Event {
+	ev := cloudevents.NewEvent()
+	ev.SetID(fmt.Sprintf("%d-%d", partition, seq))
+	ev.SetType("dev.knative-kafka.test")
+	ev.SetSource("/dispatcher-test")
+	ev.SetExtension("seq", seq)
+	ev.SetExtension("tag", tag)
+	_ = ev.SetData(cloudevents.ApplicationJSON, map[string]int{"seq": seq})
+	return ev
+}
+
+// produce writes events seq from..to-1 to each partition, in binary mode, and returns their ids.
+func (e *env) produce(partitions int32, from, to int, tag string) []string {
+	e.t.Helper()
+	var ids []string
+	for seq := from; seq < to; seq++ {
+		for p := int32(0); p < partitions; p++ {
+			ev := event(p, seq, tag)
+			msg := &sarama.ProducerMessage{Topic: testTopic, Partition: p}
+			if err := kafka_sarama.WriteProducerMessage(context.Background(), binding.ToMessage(&ev), msg); err != nil {
+				e.t.Fatalf("encoding: %v", err)
+			}
+			if _, _, err := e.producer.SendMessage(msg); err != nil {
+				e.t.Fatalf("producing: %v", err)
+			}
+			ids = append(ids, ev.ID())
+		}
+	}
+	return ids
+}
+
+// waitReady waits until the subscriber's group has committed offsets on every
+// partition: the controller's readiness condition.
+func (e *env) waitReady(uid types.UID) {
+	e.t.Helper()
+	k, err := admin.NewKafka(e.addrs, kafkatest.Config())
+	if err != nil {
+		e.t.Fatalf("admin: %v", err)
+	}
+	defer k.Close()
+	group := resources.ConsumerGroup(testNamespace, testChannel, string(uid))
+	waitFor(e.t, "offsets of "+group, func() bool {
+		ok, err := k.OffsetsInitialized(context.Background(), group, testTopic)
+		return err == nil && ok
+	})
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// channel is a KafkaChannel whose topic is ready.
+func channel(order string, subs ...eventingduckv1.SubscriberSpec) *v1beta1.KafkaChannel {
+	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: testChannel}}
+	if order != "" {
+		kc.Annotations = map[string]string{v1beta1.DeliveryOrderAnnotation: order}
+	}
+	kc.Spec.Subscribers = subs
+	kc.Status.TopicName = testTopic
+	return kc
+}
+
+func subscriber(uid string, url string) eventingduckv1.SubscriberSpec {
+	return eventingduckv1.SubscriberSpec{UID: types.UID(uid), SubscriberURI: apis.HTTP(strings.TrimPrefix(url, "http://"))}
+}
+
+func linearRetry(retries int32) *eventingduckv1.DeliverySpec {
+	policy := eventingduckv1.BackoffPolicyLinear
+	delay := "PT0.02S"
+	return &eventingduckv1.DeliverySpec{Retry: &retries, BackoffPolicy: &policy, BackoffDelay: &delay}
+}
+
+// attempt is one request a sink received.
+type attempt struct {
+	event cloudevents.Event
+}
+
+// sink is an HTTP CloudEvents receiver on 127.0.0.1 that records every request.
+type sink struct {
+	*httptest.Server
+	mu                    sync.Mutex
+	attempts              []attempt
+	inFlight, maxInFlight int
+}
+
+// newSink answers each event with respond (default 200, no body).
+func newSink(t *testing.T, respond func(ev cloudevents.Event, attempt int, w http.ResponseWriter)) *sink {
+	s := &sink{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := cloudevents.NewEventFromHTTPRequest(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		n := s.begin(*ev)
+		defer s.end()
+		if respond == nil {
+			w.WriteHeader(http.StatusAccepted)
+			return
+		}
+		respond(*ev, n, w)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *sink) begin(ev cloudevents.Event) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.attempts = append(s.attempts, attempt{event: ev})
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+	n := 0
+	for _, a := range s.attempts {
+		if a.event.ID() == ev.ID() {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *sink) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inFlight--
+}
+
+// ids are the ids of every request received, in order.
+func (s *sink) ids() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.attempts))
+	for i, a := range s.attempts {
+		out[i] = a.event.ID()
+	}
+	return out
+}
+
+func (s *sink) events() []cloudevents.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]cloudevents.Event, len(s.attempts))
+	for i, a := range s.attempts {
+		out[i] = a.event
+	}
+	return out
+}
+
+// hasAll tells whether every id was received at least once.
+func (s *sink) hasAll(ids []string) bool {
+	got := map[string]bool{}
+	for _, id := range s.ids() {
+		got[id] = true
+	}
+	for _, id := range ids {
+		if !got[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// duplicates counts the requests beyond the first for each id.
+func (s *sink) duplicates() int {
+	ids := s.ids()
+	seen := map[string]bool{}
+	dups := 0
+	for _, id := range ids {
+		if seen[id] {
+			dups++
+		}
+		seen[id] = true
+	}
+	return dups
+}
+
+// byPartition splits ids "<partition>-<seq>" into per-partition sequences of seq.
+func byPartition(ids []string) map[string][]int {
+	out := map[string][]int{}
+	for _, id := range ids {
+		p, seq, _ := strings.Cut(id, "-")
+		n, _ := strconv.Atoi(seq)
+		out[p] = append(out[p], n)
+	}
+	return out
+}
+
+// Helper process: a dispatcher in its own process, so that a test can SIGKILL it.
+const helperEnv = "DISPATCHER_TEST_HELPER"
+
+// helperConfig is what the helper process serves, passed as JSON in helperEnv.
+type helperConfig struct {
+	Brokers []string
+	Channel *v1beta1.KafkaChannel
+}
+
+func TestMain(m *testing.M) {
+	if cfg := os.Getenv(helperEnv); cfg != "" {
+		runHelper(cfg)
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// runHelper runs a dispatcher until it is killed.
+func runHelper(raw string) {
+	var cfg helperConfig
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		panic(err)
+	}
+	d, err := New(context.Background(), staticSource{&client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}}, Options{DrainTimeout: time.Second})
+	if err != nil {
+		panic(err)
+	}
+	for d.Reconcile(cfg.Channel) != nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	select {}
+}
+
+// startHelper starts a dispatcher process for kc; the test kills it, or its cleanup does.
+func (e *env) startHelper(kc *v1beta1.KafkaChannel) *exec.Cmd {
+	e.t.Helper()
+	raw, err := json.Marshal(helperConfig{Brokers: e.addrs, Channel: kc})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), helperEnv+"="+string(raw))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		e.t.Fatalf("starting helper: %v", err)
+	}
+	e.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}

@@ -1,0 +1,93 @@
+package dispatcher
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// meterName scopes the dispatcher's instruments.
+const meterName = "github.com/knative-kafka/knative-kafka/pkg/dispatcher"
+
+// Outcomes of one event's delivery, the "outcome" attribute of the event counter.
+const (
+	outcomeDelivered    = "delivered"
+	outcomeDeadLettered = "dead_lettered"
+	outcomeDropped      = "dropped"
+	// outcomeAborted: the session ended first; the event is not marked and is redelivered.
+	outcomeAborted = "aborted"
+)
+
+// Attribute keys, following the OpenTelemetry messaging and HTTP conventions.
+var (
+	attrTopic      = attribute.Key("messaging.destination.name")
+	attrGroup      = attribute.Key("messaging.consumer.group.name")
+	attrPartition  = attribute.Key("messaging.destination.partition.id")
+	attrStatusCode = attribute.Key("http.response.status_code")
+	attrOutcome    = attribute.Key("kn.kafkachannel.outcome")
+)
+
+// metrics are the dispatcher's OpenTelemetry instruments.
+type metrics struct {
+	latency      metric.Float64Histogram
+	events       metric.Int64Counter
+	retries      metric.Int64Counter
+	deadLettered metric.Int64Counter
+	lag          metric.Int64Gauge
+}
+
+func newMetrics(mp metric.MeterProvider) (*metrics, error) {
+	m := mp.Meter(meterName)
+	var (
+		ms  metrics
+		err error
+	)
+	if ms.latency, err = m.Float64Histogram("kn.kafkachannel.dispatch.duration",
+		metric.WithDescription("Time to deliver one event, retries, reply and dead-letter included"),
+		metric.WithUnit("s"),
+		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)); err != nil {
+		return nil, err
+	}
+	if ms.events, err = m.Int64Counter("kn.kafkachannel.dispatch.events",
+		metric.WithDescription("Events whose delivery ended, by outcome and the subscriber's last response code"),
+		metric.WithUnit("{event}")); err != nil {
+		return nil, err
+	}
+	if ms.retries, err = m.Int64Counter("kn.kafkachannel.dispatch.retries",
+		metric.WithDescription("Delivery attempts to subscribers beyond the first"),
+		metric.WithUnit("{attempt}")); err != nil {
+		return nil, err
+	}
+	if ms.deadLettered, err = m.Int64Counter("kn.kafkachannel.dispatch.dead_lettered",
+		metric.WithDescription("Events sent to a dead-letter sink after their retries"),
+		metric.WithUnit("{event}")); err != nil {
+		return nil, err
+	}
+	if ms.lag, err = m.Int64Gauge("kn.kafkachannel.consumer.lag",
+		metric.WithDescription("Records of a partition not yet read by the subscriber's consumer group"),
+		metric.WithUnit("{record}")); err != nil {
+		return nil, err
+	}
+	return &ms, nil
+}
+
+// recordDelivery records the end of one event's delivery.
+func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, r result) {
+	attrs := append(base.ToSlice(), attrOutcome.String(r.outcome), attrStatusCode.Int(r.statusCode))
+	set := metric.WithAttributeSet(attribute.NewSet(attrs...))
+	m.latency.Record(ctx, r.duration.Seconds(), set)
+	m.events.Add(ctx, 1, set)
+	if r.retries > 0 {
+		m.retries.Add(ctx, int64(r.retries), metric.WithAttributeSet(base))
+	}
+	if r.outcome == outcomeDeadLettered {
+		m.deadLettered.Add(ctx, 1, metric.WithAttributeSet(base))
+	}
+}
+
+// recordLag records how far a partition's consumer is behind the high-water mark.
+func (m *metrics) recordLag(ctx context.Context, base attribute.Set, partition int32, lag int64) {
+	attrs := append(base.ToSlice(), attrPartition.Int(int(partition)))
+	m.lag.Record(ctx, lag, metric.WithAttributes(attrs...))
+}

@@ -1,0 +1,59 @@
+package dispatcher
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Probe paths served by ServeProbes, which the controller's dispatcher
+// Deployment points its liveness and readiness probes at.
+const (
+	LivenessPath  = "/healthz"
+	ReadinessPath = "/readyz"
+)
+
+// ProbeHandler answers the liveness and readiness probes of a dispatcher.
+// Readiness fails before the channel is reconciled, while its Kafka settings
+// are unusable, and once ctx (the process's signal context) is done.
+func ProbeHandler(ctx context.Context, d *Dispatcher) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+LivenessPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusOK)
+	})
+	mux.HandleFunc("GET "+ReadinessPath, func(w http.ResponseWriter, _ *http.Request) {
+		err := d.Ready()
+		if ctx.Err() != nil {
+			err = errors.New("shutting down")
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		// The body tells an operator how each subscriber's group is doing on this replica.
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"subscribers": d.Status()})
+	})
+	return mux
+}
+
+// ServeProbes serves ProbeHandler on port until ctx is done.
+func ServeProbes(ctx context.Context, port int, d *Dispatcher) error {
+	srv := &http.Server{
+		Addr:              net.JoinHostPort("", strconv.Itoa(port)),
+		Handler:           ProbeHandler(ctx, d),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,291 @@
+// Command dispatcher measures the dispatcher end to end, from an event written
+// to the topic to the subscriber receiving it, against an in-process kfake
+// broker and HTTP subscribers on 127.0.0.1. For each combination of delivery
+// order (ordered, unordered:16), subscriber latency (0 and 10 ms) and partition
+// count (1 and 8) it prints:
+//   - events/s: a burst written at once, delivered as fast as the dispatcher can;
+//   - p50/p99: end-to-end latency of events written at half that rate.
+//
+// Expectation: ordered throughput ≈ partitions / subscriber latency; unordered
+// well above it. Each scenario is bounded in time; the run stops by itself.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/cloudevents/sdk-go/protocol/kafka_sarama/v2"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/twmb/franz-go/pkg/kfake"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/dispatcher"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+const (
+	topic        = "bench.ch"
+	unorderedN   = 16
+	maxBurst     = 20000
+	scenarioTime = 30 * time.Second // a scenario that has not finished by then is reported as such
+)
+
+var (
+	burstSeconds   = flag.Float64("burst-seconds", 3, "expected duration of each throughput burst")
+	latencySeconds = flag.Float64("latency-seconds", 2, "duration of each paced latency run")
+)
+
+type scenario struct {
+	order      string
+	latency    time.Duration
+	partitions int32
+}
+
+func main() {
+	flag.Parse()
+	fmt.Printf("%-14s %-8s %-10s %12s %10s %10s\n", "order", "latency", "partitions", "events/s", "p50", "p99")
+	for _, order := range []string{"ordered", fmt.Sprintf("unordered:%d", unorderedN)} {
+		for _, latency := range []time.Duration{0, 10 * time.Millisecond} {
+			for _, partitions := range []int32{1, 8} {
+				sc := scenario{order: order, latency: latency, partitions: partitions}
+				if err := run(sc); err != nil {
+					fmt.Fprintf(os.Stderr, "%+v: %v\n", sc, err)
+					os.Exit(1)
+				}
+			}
+		}
+	}
+}
+
+// run measures one scenario on a fresh broker, so that records of earlier runs cost nothing.
+func run(sc scenario) error {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.GroupMinSessionTimeout(100*time.Millisecond), kfake.SeedTopics(sc.partitions, topic))
+	if err != nil {
+		return err
+	}
+	defer cluster.Close()
+	brokers := cluster.ListenAddrs()
+
+	sub := newSubscriber(sc.latency)
+	defer sub.Close()
+	d, err := dispatcher.New(context.Background(), static{&client.Settings{Brokers: brokers, Sarama: saramaConfig(), Fingerprint: "bench"}}, dispatcher.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Reconcile(channel(sc, sub.URL)); err != nil {
+		return err
+	}
+	if err := waitReady(brokers); err != nil {
+		return err
+	}
+	p, err := newProducer(brokers)
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+
+	rate, err := throughput(sc, p, sub)
+	if err != nil {
+		return err
+	}
+	p50, p99, err := latency(p, sub, rate/2)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-14s %-8s %-10d %12.0f %10s %10s\n", sc.order, sc.latency, sc.partitions, rate, p50.Round(10*time.Microsecond), p99.Round(10*time.Microsecond))
+	return nil
+}
+
+// throughput writes a burst sized to take about burst-seconds at the expected
+// rate, and measures from its first write to its last delivery.
+func throughput(sc scenario, p *producer, sub *subscriber) (float64, error) {
+	n := maxBurst
+	if sc.latency > 0 {
+		perPartition := 1
+		if sc.order != "ordered" {
+			perPartition = unorderedN
+		}
+		expected := float64(int(sc.partitions)*perPartition) / sc.latency.Seconds()
+		n = min(maxBurst, max(200, int(expected**burstSeconds)))
+	}
+	sub.reset(n)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		p.send()
+	}
+	if err := sub.wait(); err != nil {
+		return 0, err
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// latency writes events at a steady rate and reports the end-to-end percentiles.
+func latency(p *producer, sub *subscriber, rate float64) (time.Duration, time.Duration, error) {
+	n := max(50, int(rate**latencySeconds))
+	sub.reset(n)
+	interval := time.Duration(float64(time.Second) / rate)
+	next := time.Now()
+	for i := 0; i < n; i++ {
+		time.Sleep(time.Until(next))
+		p.send()
+		next = next.Add(interval)
+	}
+	if err := sub.wait(); err != nil {
+		return 0, 0, err
+	}
+	l := sub.latencies()
+	slices.Sort(l)
+	return l[len(l)/2], l[len(l)*99/100], nil
+}
+
+// subscriber answers after its latency and records each event's end-to-end latency.
+type subscriber struct {
+	*httptest.Server
+	mu   sync.Mutex
+	lat  []time.Duration
+	want int
+	done chan struct{}
+}
+
+func newSubscriber(latency time.Duration) *subscriber {
+	s := &subscriber{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		now := time.Now()
+		ev, err := cloudevents.NewEventFromHTTPRequest(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		time.Sleep(latency)
+		w.WriteHeader(http.StatusAccepted)
+		s.record(now.Sub(sentAt(ev)))
+	}))
+	return s
+}
+
+func sentAt(ev *cloudevents.Event) time.Time {
+	ns, _ := strconv.ParseInt(fmt.Sprint(ev.Extensions()["sentns"]), 10, 64)
+	return time.Unix(0, ns)
+}
+
+func (s *subscriber) record(l time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lat = append(s.lat, l)
+	if len(s.lat) == s.want {
+		close(s.done)
+	}
+}
+
+func (s *subscriber) reset(want int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lat, s.want, s.done = nil, want, make(chan struct{})
+}
+
+func (s *subscriber) wait() error {
+	select {
+	case <-s.done:
+		return nil
+	case <-time.After(scenarioTime):
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return fmt.Errorf("only %d of %d events delivered within %s", len(s.lat), s.want, scenarioTime)
+	}
+}
+
+func (s *subscriber) latencies() []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.lat)
+}
+
+// producer writes binary-mode CloudEvents, spread over the partitions.
+type producer struct {
+	sarama.AsyncProducer
+	seq int
+}
+
+func newProducer(brokers []string) (*producer, error) {
+	cfg := saramaConfig()
+	cfg.Producer.Partitioner = sarama.NewRoundRobinPartitioner
+	cfg.Producer.Flush.Frequency = time.Millisecond
+	ap, err := sarama.NewAsyncProducer(brokers, cfg)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		for err := range ap.Errors() {
+			fmt.Fprintln(os.Stderr, "produce:", err)
+		}
+	}()
+	return &producer{AsyncProducer: ap}, nil
+}
+
+func (p *producer) send() {
+	p.seq++
+	ev := cloudevents.NewEvent()
+	ev.SetID(strconv.Itoa(p.seq))
+	ev.SetType("dev.knative-kafka.bench")
+	ev.SetSource("/bench")
+	ev.SetExtension("sentns", strconv.FormatInt(time.Now().UnixNano(), 10))
+	_ = ev.SetData(cloudevents.ApplicationJSON, map[string]int{"seq": p.seq})
+	msg := &sarama.ProducerMessage{Topic: topic}
+	_ = kafka_sarama.WriteProducerMessage(context.Background(), binding.ToMessage(&ev), msg)
+	p.Input() <- msg
+}
+
+func saramaConfig() *sarama.Config {
+	cfg := sarama.NewConfig()
+	cfg.Version = sarama.V2_8_0_0
+	cfg.Consumer.Group.Session.Timeout = time.Second
+	cfg.Consumer.Group.Heartbeat.Interval = 100 * time.Millisecond
+	cfg.Consumer.MaxWaitTime = 10 * time.Millisecond
+	return cfg
+}
+
+func channel(sc scenario, url string) *v1beta1.KafkaChannel {
+	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: "ch",
+		Annotations: map[string]string{v1beta1.DeliveryOrderAnnotation: sc.order}}}
+	u, _ := apis.ParseURL(url)
+	kc.Spec.Subscribers = []eventingduckv1.SubscriberSpec{{UID: "bench", SubscriberURI: u}}
+	kc.Status.TopicName = topic
+	return kc
+}
+
+func waitReady(brokers []string) error {
+	k, err := admin.NewKafka(brokers, saramaConfig())
+	if err != nil {
+		return err
+	}
+	defer k.Close()
+	deadline := time.Now().Add(scenarioTime)
+	for time.Now().Before(deadline) {
+		if ok, err := k.OffsetsInitialized(context.Background(), resources.ConsumerGroup("bench", "ch", "bench"), topic); err == nil && ok {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("subscriber not ready within %s", scenarioTime)
+}
+
+type static struct{ s *client.Settings }
+
+func (s static) Current() client.Snapshot       { return client.Snapshot{Settings: s.s} }
+func (s static) OnChange(func(client.Snapshot)) {}
