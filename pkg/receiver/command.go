@@ -1,0 +1,111 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"sync"
+
+	"go.uber.org/zap"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	"knative.dev/pkg/logging"
+
+	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+// PortEnv names the environment variable of the listen port; the receiver
+// Service maps port 80 to it.
+const (
+	PortEnv     = "PORT"
+	DefaultPort = "8080"
+)
+
+// Command runs the receiver inside knative.dev/pkg sharedmain.
+type Command struct {
+	started sync.Once
+	done    chan struct{}
+}
+
+// NewCommand returns a Command; pass its NewController to sharedmain and call
+// WaitForShutdown once sharedmain returned.
+func NewCommand() *Command {
+	return &Command{done: make(chan struct{})}
+}
+
+// NewController wires the receiver to the KafkaChannel informer, the Kafka
+// Secret and config-kafka, and starts serving. sharedmain runs controllers;
+// the receiver reconciles nothing, so the returned controller has an empty
+// queue and exists only to fit that frame (informers, logging,
+// observability and config watching come from it).
+func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
+	logger := logging.FromContext(ctx)
+	informer := kafkachannelinformer.Get(ctx)
+	watcher := client.NewWatcher(ctx, cmw, resources.ReceiverName)
+	producer := NewProducer(watcher, logger.Desugar(), DefaultProduceTimeout)
+	handler, err := NewHandler(Options{Channels: informer.Lister(), Producer: producer, Logger: logger.Desugar()})
+	if err != nil {
+		logger.Fatalw("Cannot create the receiver", zap.Error(err))
+	}
+	// Until the cache synced, known channels would look unknown (404).
+	synced := informer.Informer().HasSynced
+	server := &Server{Handler: handler, Logger: logger.Desugar(), Ready: func() error {
+		if !synced() {
+			return errors.New("KafkaChannel informer not synced yet")
+		}
+		return producer.Ready()
+	}}
+	ln, err := net.Listen("tcp", ":"+port())
+	if err != nil {
+		logger.Fatalw("Cannot listen", zap.Error(err))
+	}
+	c.started.Do(func() { go c.run(ctx, server, producer, ln) })
+	return controller.NewContext(ctx, noopReconciler{}, controller.ControllerOptions{
+		WorkQueueName: "KafkaChannelReceiver",
+		Logger:        logger,
+	})
+}
+
+// run serves until ctx is done; the producer outlives the server so that the
+// requests answered while draining can still reach Kafka.
+func (c *Command) run(ctx context.Context, server *Server, producer *Producer, ln net.Listener) {
+	defer close(c.done)
+	logger := logging.FromContext(ctx)
+	producerCtx, stopProducer := context.WithCancel(context.WithoutCancel(ctx))
+	producerDone := make(chan struct{})
+	go func() {
+		defer close(producerDone)
+		producer.Run(producerCtx)
+	}()
+	logger.Infow("Receiver listening", zap.String("address", ln.Addr().String()))
+	if err := server.Serve(ctx, ln); err != nil {
+		logger.Errorw("Receiver stopped with an error", zap.Error(err))
+	}
+	stopProducer()
+	<-producerDone
+}
+
+// WaitForShutdown blocks until a started receiver answered its in-flight
+// requests and closed its Kafka producer.
+func (c *Command) WaitForShutdown() {
+	ran := true
+	c.started.Do(func() { ran = false })
+	if ran {
+		<-c.done
+	}
+}
+
+func port() string {
+	if p := os.Getenv(PortEnv); p != "" {
+		return p
+	}
+	return DefaultPort
+}
+
+// noopReconciler is the Reconciler of the receiver's placeholder controller.
+type noopReconciler struct{}
+
+func (noopReconciler) Reconcile(context.Context, string) error { return nil }

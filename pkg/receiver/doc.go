@@ -1,0 +1,19 @@
+// Package receiver is the shared HTTP ingress of every KafkaChannel.
+//
+// One stateless receiver serves all channels. It resolves the channel of a
+// request from its Host (<name>-kn-channel.<ns>.svc.<cluster-domain>) or its
+// path (/<ns>/<name>), parses the CloudEvent with knative.dev/eventing's
+// channel.EventReceiver, and writes it to the channel's topic in the
+// CloudEvents Kafka binary mode with an idempotent, acks=all Sarama
+// SyncProducer. It answers 202 only once Kafka acknowledged the record, so a
+// sender that sees anything else knows the event is not stored and retries.
+//
+// Status codes:
+//
+//	202 the event is in Kafka (acked by all in-sync replicas)
+//	400 the body is not a valid CloudEvent
+//	404 no KafkaChannel answers to this host or path
+//	405 the method is not POST (OPTIONS answers the CloudEvents webhook handshake)
+//	413 the body is over config-kafka's max.event.bytes, or Kafka refused the record as too large
+//	503 the channel is not ready yet, or Kafka is unavailable or timed out; Retry-After is set
+package receiver

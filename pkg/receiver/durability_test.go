@@ -1,0 +1,220 @@
+package receiver
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestBrokerOutage: while Kafka is down every request gets a 5xx, never a
+// 202; once it is back, requests succeed, and every acknowledged event is in
+// the topic exactly once.
+func TestBrokerOutage(t *testing.T) {
+	port, dir := freePort(t), t.TempDir()
+	start := func() *kafkatest.Broker {
+		return kafkatest.Start(t, kfake.Ports(port), kfake.DataDir(dir), kfake.SeedTopics(partitions, testTopic))
+	}
+	broker := start()
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+	var acked []string
+	send := func(id string) int {
+		resp := mustDo(t, binaryEvent(t, r.channelURL(), id, nil, "{}"))
+		if resp.StatusCode == http.StatusAccepted {
+			acked = append(acked, id)
+		}
+		return resp.StatusCode
+	}
+	if got := send("before"); got != http.StatusAccepted {
+		t.Fatalf("before the outage: status = %d, want 202", got)
+	}
+
+	broker.Cluster.Close()
+	for i := range 5 {
+		if got := send(fmt.Sprint("down-", i)); got < 500 {
+			t.Errorf("broker down: status = %d, want 5xx", got)
+		}
+	}
+
+	broker = start()
+	i := 0
+	eventually(t, "a 202 after the broker returned", func() bool {
+		i++
+		return send(fmt.Sprint("after-", i)) == http.StatusAccepted
+	})
+	ids := countIDs(t, kafkatest.Records(t, broker.Addrs, testTopic))
+	for _, id := range acked {
+		if ids[id] != 1 {
+			t.Errorf("acknowledged event %s is %d times in the topic, want 1", id, ids[id])
+		}
+	}
+}
+
+// TestLoadWithoutLoss: of 20,000 events from 64 concurrent senders, every
+// acknowledged one is in the topic exactly once.
+func TestLoadWithoutLoss(t *testing.T) {
+	if testing.Short() {
+		t.Skip("load test")
+	}
+	const events, senders = 20000, 64
+	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
+	t.Cleanup(httpClient.CloseIdleConnections)
+
+	var (
+		next   atomic.Int64
+		mu     sync.Mutex
+		acked  = make(map[string]bool, events)
+		failed int
+		wg     sync.WaitGroup
+	)
+	for range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := next.Add(1); n <= events; n = next.Add(1) {
+				id := fmt.Sprint("load-", n)
+				resp, err := do(t, httpClient, binaryEvent(t, r.channelURL(), id, nil, `{"n":1}`))
+				mu.Lock()
+				if err == nil && resp.StatusCode == http.StatusAccepted {
+					acked[id] = true
+				} else {
+					failed++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+
+	ids := countIDs(t, kafkatest.Records(t, broker.Addrs, testTopic))
+	for id := range acked {
+		if ids[id] != 1 {
+			t.Errorf("acknowledged event %s is %d times in the topic, want 1", id, ids[id])
+		}
+	}
+	// The broker stayed up: an error would be a receiver bug, not an outage.
+	if failed != 0 || len(acked) != events {
+		t.Errorf("%d acknowledged, %d failed; want all %d acknowledged", len(acked), failed, events)
+	}
+}
+
+// TestConfigChangeBehindTraffic: a new Kafka Secret moves the producer to
+// another cluster while events flow, without failing or losing any.
+func TestConfigChangeBehindTraffic(t *testing.T) {
+	a := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	b := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: a.Addrs, waitReady: true})
+	before := r.producer.generation()
+
+	var (
+		stop   atomic.Bool
+		mu     sync.Mutex
+		acked  = map[string]bool{}
+		failed []int
+		sent   atomic.Int64
+		wg     sync.WaitGroup
+	)
+	for s := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; !stop.Load(); i++ {
+				id := fmt.Sprintf("%d-%d", s, i)
+				resp := mustDo(t, binaryEvent(t, r.channelURL(), id, nil, "{}"))
+				sent.Add(1)
+				mu.Lock()
+				if resp.StatusCode == http.StatusAccepted {
+					acked[id] = true
+				} else {
+					failed = append(failed, resp.StatusCode)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	eventually(t, "traffic to the first cluster", func() bool { return sent.Load() > 200 })
+	r.watcher.Set(secretData(b.Addrs), nil)
+	eventually(t, "producer rebuilt", func() bool { return r.producer.generation() != before })
+	switched := sent.Load()
+	eventually(t, "traffic to the second cluster", func() bool { return sent.Load() > switched+200 })
+	stop.Store(true)
+	wg.Wait()
+
+	inA := countIDs(t, kafkatest.Records(t, a.Addrs, testTopic))
+	inB := countIDs(t, kafkatest.Records(t, b.Addrs, testTopic))
+	if len(inA) == 0 || len(inB) == 0 {
+		t.Errorf("records in first cluster: %d, second: %d; want both > 0", len(inA), len(inB))
+	}
+	for id := range acked {
+		if inA[id]+inB[id] != 1 {
+			t.Errorf("acknowledged event %s stored %d times, want 1", id, inA[id]+inB[id])
+		}
+	}
+	if len(failed) != 0 {
+		t.Errorf("%d requests failed during the switch (codes %v), want none", len(failed), failed)
+	}
+}
+
+// TestGracefulShutdown: a request in flight when the receiver is told to stop
+// still gets its answer, and the event is stored; new connections are refused.
+func TestGracefulShutdown(t *testing.T) {
+	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+
+	held, release := make(chan struct{}), make(chan struct{})
+	var holding atomic.Bool
+	broker.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if holding.CompareAndSwap(false, true) {
+			close(held)
+			broker.Cluster.SleepControl(func() { <-release })
+		}
+		return nil, nil, false // then the broker handles the request as usual
+	})
+
+	status := make(chan int, 1)
+	go func() {
+		resp, err := do(t, http.DefaultClient, binaryEvent(t, r.channelURL(), "in-flight", nil, "{}"))
+		if err != nil {
+			status <- 0
+			return
+		}
+		status <- resp.StatusCode
+	}()
+	<-held
+	stopped := make(chan error, 1)
+	go func() { stopped <- r.stop() }()
+	eventually(t, "listener closed", func() bool {
+		conn, err := net.Dial("tcp", r.url[len("http://"):])
+		if err == nil {
+			conn.Close()
+		}
+		return err != nil
+	})
+	close(release)
+	if got := <-status; got != http.StatusAccepted {
+		t.Errorf("in-flight request: status = %d, want 202", got)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("shutdown: %v", err)
+	}
+	recordByID(t, kafkatest.Records(t, broker.Addrs, testTopic), "in-flight")
+}

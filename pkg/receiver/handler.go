@@ -1,0 +1,171 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"knative.dev/eventing/pkg/channel"
+
+	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+)
+
+// DefaultRetryAfter is the Retry-After of a 503: about how long Sarama takes
+// to find a broker again after an outage.
+const DefaultRetryAfter = 5 * time.Second
+
+// Options configure a Handler.
+type Options struct {
+	// Channels lists the KafkaChannels, usually from the informer cache.
+	Channels listers.KafkaChannelLister
+	// Producer writes the records.
+	Producer *Producer
+	Logger   *zap.Logger
+	// MeterProvider and TracerProvider default to the OpenTelemetry globals
+	// that sharedmain sets up.
+	MeterProvider  metric.MeterProvider
+	TracerProvider trace.TracerProvider
+	// RetryAfter is sent with every 503; DefaultRetryAfter when zero.
+	RetryAfter time.Duration
+}
+
+// Handler is the ingress http.Handler: it routes a request to its channel,
+// lets eventing's channel.EventReceiver parse and validate the CloudEvent, and
+// writes it to the channel's topic.
+type Handler struct {
+	channels channels
+	producer *Producer
+	logger   *zap.Logger
+	metrics  *metrics
+	// Two EventReceivers, because one resolves a channel from either the
+	// path or the Host, never from the path with a fallback to the Host.
+	byHost, byPath *channel.EventReceiver
+	retryAfter     string
+	traced         http.Handler
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// NewHandler builds a Handler.
+func NewHandler(o Options) (*Handler, error) {
+	if o.MeterProvider == nil {
+		o.MeterProvider = otel.GetMeterProvider()
+	}
+	if o.TracerProvider == nil {
+		o.TracerProvider = otel.GetTracerProvider()
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = DefaultRetryAfter
+	}
+	m, err := newMetrics(o.MeterProvider)
+	if err != nil {
+		return nil, fmt.Errorf("creating metrics: %w", err)
+	}
+	h := &Handler{
+		channels:   channels{lister: o.Channels},
+		producer:   o.Producer,
+		logger:     o.Logger,
+		metrics:    m,
+		retryAfter: strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
+	}
+	common := []channel.EventReceiverOptions{channel.MeterProvider(o.MeterProvider), channel.TraceProvider(o.TracerProvider)}
+	if h.byHost, err = channel.NewEventReceiver(h.receive, o.Logger,
+		append(common, channel.ResolveChannelFromHostHeader(h.channels.fromHost))...); err != nil {
+		return nil, err
+	}
+	if h.byPath, err = channel.NewEventReceiver(h.receive, o.Logger,
+		append(common, channel.ResolveChannelFromPath(h.channels.fromPath))...); err != nil {
+		return nil, err
+	}
+	// Server spans, and the sender's W3C trace context in the request context,
+	// from where newRecord copies it into the record.
+	h.traced = otelhttp.NewHandler(http.HandlerFunc(h.serve), "kafkachannel-receiver",
+		otelhttp.WithMeterProvider(o.MeterProvider),
+		otelhttp.WithTracerProvider(o.TracerProvider),
+		otelhttp.WithPropagators(traceContext))
+	return h, nil
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.traced.ServeHTTP(w, r)
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	state := &requestState{}
+	if ref, err := h.channels.fromRequest(r); err == nil {
+		state.channel = &ref
+	}
+	sw := &statusWriter{ResponseWriter: w, state: state, retryAfter: h.retryAfter}
+	defer func() { h.metrics.recordEvent(r.Context(), state.channel, sw.statusOrOK()) }()
+
+	if r.Method == http.MethodPost && state.channel != nil {
+		limit := h.producer.MaxEventBytes()
+		if r.ContentLength > limit {
+			sw.WriteHeader(http.StatusRequestEntityTooLarge)
+			return
+		}
+		// A body without a (truthful) Content-Length is cut at the limit.
+		r.Body = &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), state: state}
+	}
+	r = r.WithContext(withRequestState(r.Context(), state))
+	if r.URL.Path == "/" || r.URL.Path == "" {
+		h.byHost.ServeHTTP(sw, r)
+	} else {
+		h.byPath.ServeHTTP(sw, r)
+	}
+}
+
+// receive is the channel.EventReceiverFunc: it writes the event to the
+// channel's topic and returns once Kafka acknowledged it.
+func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev event.Event, _ http.Header) error {
+	state := requestStateFrom(ctx)
+	logger := h.logger.With(zap.String("channel", ref.String()), zap.String("event.id", ev.ID()))
+	topic, err := h.channels.topic(ref)
+	var unknown *channel.UnknownChannelError
+	switch {
+	case errors.As(err, &unknown):
+		return err // EventReceiver answers 404
+	case errors.Is(err, errChannelNotReady):
+		logger.Info("Rejected an event for a channel whose topic is not ready")
+		return state.fail(http.StatusServiceUnavailable, err)
+	case err != nil:
+		return state.fail(http.StatusInternalServerError, err)
+	}
+	msg, err := newRecord(ctx, topic, &ev)
+	if err != nil {
+		logger.Warn("Cannot encode the event as a Kafka record", zap.Error(err))
+		return state.fail(http.StatusBadRequest, err)
+	}
+	start := time.Now()
+	partition, offset, err := h.producer.Send(msg)
+	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
+	if err != nil {
+		logger.Warn("Kafka did not store the event", zap.String("topic", topic), zap.Error(err))
+		return state.fail(produceStatus(err), err)
+	}
+	logger.Debug("Event stored", zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))
+	return nil
+}
+
+// produceStatus is the answer to a failed produce: 413 when the record is
+// too large for the producer or the topic, which a retry cannot fix; else 503.
+func produceStatus(err error) int {
+	if isTooLarge(err) {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusServiceUnavailable
+}
+
+func isTooLarge(err error) bool {
+	return errors.Is(err, errRecordTooLarge) || errors.Is(err, sarama.ErrMessageSizeTooLarge)
+}

@@ -1,0 +1,265 @@
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/IBM/sarama"
+	"go.uber.org/zap"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+)
+
+const (
+	// recordHeadroom is what a record may carry beyond an event body of the
+	// maximum size: ce_* headers, key and framing.
+	recordHeadroom = 64 << 10
+	// DefaultProduceTimeout bounds how long a request waits for Kafka's ack.
+	// Sarama's own retries can take minutes when brokers hang; the sender is
+	// better served by a 503 it can retry.
+	DefaultProduceTimeout = 30 * time.Second
+	minRetry, maxRetry    = 500 * time.Millisecond, 30 * time.Second
+)
+
+var (
+	// errNotConnected: no producer could be built from the current configuration yet.
+	errNotConnected = errors.New("not connected to Kafka yet")
+	// errProduceTimeout: Kafka did not answer within the produce timeout; the
+	// record may still be written, which at-least-once delivery allows.
+	errProduceTimeout = errors.New("timed out waiting for Kafka to acknowledge the record")
+	// errRecordTooLarge: the record would exceed the producer's and the topic's size limit.
+	errRecordTooLarge = errors.New("record larger than the maximum message size")
+)
+
+// Producer writes records to Kafka with an idempotent, acks=all SyncProducer
+// built from the Kafka Secret and config-kafka. When either changes, it builds
+// a new SyncProducer behind running traffic: new requests use the new one, and
+// the old one is closed once the requests still using it are answered.
+type Producer struct {
+	watcher *client.Watcher
+	logger  *zap.Logger
+	timeout time.Duration
+
+	changed chan struct{}
+	// maxEventBytes is config-kafka's max.event.bytes, read on every request.
+	maxEventBytes atomic.Int64
+
+	mu      sync.RWMutex
+	current *generation
+	lastErr error
+}
+
+// generation is one SyncProducer and the requests that still use it.
+type generation struct {
+	producer       sarama.SyncProducer
+	fingerprint    string
+	maxRecordBytes int
+	inflight       sync.WaitGroup
+}
+
+// NewProducer returns a Producer that follows watcher; Run connects it.
+func NewProducer(watcher *client.Watcher, logger *zap.Logger, timeout time.Duration) *Producer {
+	if timeout <= 0 {
+		timeout = DefaultProduceTimeout
+	}
+	p := &Producer{watcher: watcher, logger: logger, timeout: timeout, changed: make(chan struct{}, 1)}
+	p.maxEventBytes.Store(config.DefaultMaxEventBytes)
+	watcher.OnChange(func(client.Snapshot) { p.notify() })
+	return p
+}
+
+func (p *Producer) notify() {
+	select {
+	case p.changed <- struct{}{}:
+	default: // a sync is already pending; it reads the latest configuration
+	}
+}
+
+// Run keeps the SyncProducer in line with the configuration until ctx is done,
+// retrying with backoff while Kafka cannot be reached, then closes it.
+func (p *Producer) Run(ctx context.Context) {
+	backoff := minRetry
+	for {
+		var retry <-chan time.Time
+		if err := p.sync(); err != nil {
+			p.logger.Warn("Cannot build the Kafka producer; retrying", zap.Error(err), zap.Duration("backoff", backoff))
+			retry = time.After(backoff)
+			backoff = min(2*backoff, maxRetry)
+		} else {
+			backoff = minRetry
+		}
+		select {
+		case <-ctx.Done():
+			p.close()
+			return
+		case <-p.changed:
+		case <-retry:
+		}
+	}
+}
+
+// sync builds a new SyncProducer when the configuration changed. On a bad
+// configuration it keeps the producer it has: serving with the last good
+// settings beats failing every request.
+func (p *Producer) sync() error {
+	snap := p.watcher.Current()
+	if snap.Kafka != nil {
+		p.maxEventBytes.Store(snap.Kafka.MaxEventBytes)
+	}
+	if snap.Err != nil {
+		p.setErr(snap.Err)
+		return snap.Err
+	}
+	maxRecord := maxRecordBytes(p.maxEventBytes.Load())
+	fingerprint := fmt.Sprintf("%s/%d", snap.Settings.Fingerprint, maxRecord)
+	if cur := p.generation(); cur != nil && cur.fingerprint == fingerprint {
+		return nil
+	}
+	sp, err := sarama.NewSyncProducer(snap.Settings.Brokers, producerConfig(snap.Settings.Sarama, maxRecord))
+	if err != nil {
+		err = fmt.Errorf("connecting to Kafka at %v: %w", snap.Settings.Brokers, err)
+		p.setErr(err)
+		return err
+	}
+	p.swap(&generation{producer: sp, fingerprint: fingerprint, maxRecordBytes: maxRecord})
+	p.logger.Info("Kafka producer ready", zap.Strings("brokers", snap.Settings.Brokers))
+	return nil
+}
+
+// producerConfig adjusts a copy of the shared Sarama configuration for the
+// guarantee the receiver gives: 202 means acked by all in-sync replicas,
+// written once even when Sarama retries.
+func producerConfig(base *sarama.Config, maxRecord int) *sarama.Config {
+	cfg := *base
+	cfg.Producer.RequiredAcks = sarama.WaitForAll
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1 // required by idempotence: keeps sequence numbers in order
+	if cfg.Producer.Retry.Max < 1 {
+		cfg.Producer.Retry.Max = 1
+	}
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Return.Errors = true
+	cfg.Producer.MaxMessageBytes = maxRecord
+	// Same key, same partition; no key: a random partition, which spreads evenly.
+	cfg.Producer.Partitioner = sarama.NewHashPartitioner
+	// Topics are the controller's: a record for a missing topic must fail,
+	// not create a topic with broker defaults.
+	cfg.Metadata.AllowAutoTopicCreation = false
+	if !cfg.Version.IsAtLeast(sarama.V0_11_0_0) {
+		cfg.Version = sarama.V0_11_0_0 // idempotence and record headers need it
+	}
+	return &cfg
+}
+
+// maxRecordBytes is the largest record accepted for an event body of up to
+// maxEvent bytes, kept below Sarama's hard request limit.
+func maxRecordBytes(maxEvent int64) int {
+	return int(min(maxEvent+recordHeadroom, int64(sarama.MaxRequestSize)-1))
+}
+
+// MaxEventBytes is config-kafka's max.event.bytes as currently in force.
+func (p *Producer) MaxEventBytes() int64 {
+	return p.maxEventBytes.Load()
+}
+
+// Ready is nil once a producer reached Kafka with the configuration in force.
+func (p *Producer) Ready() error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.current != nil {
+		return nil
+	}
+	if p.lastErr != nil {
+		return p.lastErr
+	}
+	return errNotConnected
+}
+
+// Send writes msg and returns once Kafka acknowledged it, or with the reason it did not.
+func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset int64, err error) {
+	gen := p.acquire()
+	if gen == nil {
+		return -1, -1, fmt.Errorf("%w: %w", errNotConnected, p.Ready())
+	}
+	if size := msg.ByteSize(2); size > gen.maxRecordBytes {
+		gen.inflight.Done()
+		return -1, -1, fmt.Errorf("%w: %d > %d bytes", errRecordTooLarge, size, gen.maxRecordBytes)
+	}
+	type result struct {
+		partition int32
+		offset    int64
+		err       error
+	}
+	// Buffered, so that a send that outlives the timeout does not leak its goroutine.
+	done := make(chan result, 1)
+	go func() {
+		defer gen.inflight.Done()
+		partition, offset, err := gen.producer.SendMessage(msg)
+		done <- result{partition, offset, err}
+	}()
+	timer := time.NewTimer(p.timeout)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.partition, r.offset, r.err
+	case <-timer.C:
+		return -1, -1, errProduceTimeout
+	}
+}
+
+// acquire returns the current generation with one more request counted in, or nil.
+func (p *Producer) acquire() *generation {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.current != nil {
+		// Counted under the read lock: once swap replaced a generation,
+		// no request can join it, so its WaitGroup only goes down.
+		p.current.inflight.Add(1)
+	}
+	return p.current
+}
+
+func (p *Producer) generation() *generation {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	return p.current
+}
+
+func (p *Producer) setErr(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lastErr = err
+}
+
+func (p *Producer) swap(next *generation) {
+	p.mu.Lock()
+	old := p.current
+	p.current, p.lastErr = next, nil
+	p.mu.Unlock()
+	if old != nil {
+		go p.retire(old)
+	}
+}
+
+// close stops taking requests and closes the producer once they are answered.
+func (p *Producer) close() {
+	p.mu.Lock()
+	old := p.current
+	p.current, p.lastErr = nil, errors.New("shutting down")
+	p.mu.Unlock()
+	if old != nil {
+		p.retire(old)
+	}
+}
+
+func (p *Producer) retire(gen *generation) {
+	gen.inflight.Wait()
+	if err := gen.producer.Close(); err != nil {
+		p.logger.Warn("Closing a replaced Kafka producer", zap.Error(err))
+	}
+}
