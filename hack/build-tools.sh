@@ -44,3 +44,4 @@ build kube-apiserver "${K8S}" k8s.io/kubernetes/cmd/kube-apiserver "${VERSION_LD
 build kube-controller-manager "${K8S}" k8s.io/kubernetes/cmd/kube-controller-manager "${VERSION_LDFLAGS}"
 build kubectl "${K8S}" k8s.io/kubernetes/cmd/kubectl "${VERSION_LDFLAGS}"
 build eventing-controller "${ROOT}/hack/tools/eventing" knative.dev/eventing/cmd/controller
+build mt-broker-controller "${ROOT}/hack/tools/eventing" ./mtbroker

@@ -123,7 +123,7 @@ func (e *Env) startControllerManager() error {
 		"--kubeconfig", e.AdminKubeconfig,
 		"--authentication-kubeconfig", e.AdminKubeconfig,
 		"--authorization-kubeconfig", e.AdminKubeconfig,
-		"--controllers", "namespace,garbagecollector,serviceaccount,serviceaccount-token",
+		"--controllers", "namespace,garbagecollector,serviceaccount,serviceaccount-token,clusterrole-aggregation",
 		"--leader-elect=false",
 		"--service-account-private-key-file", e.pki.path("sa.key"),
 		"--root-ca-file", e.pki.path("ca.crt"),

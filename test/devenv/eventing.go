@@ -41,17 +41,32 @@ func (e *Env) startEventing(ctx context.Context) error {
 	if err := e.apply(ctx, filepath.Join(core, "100-namespace.yaml")); err != nil {
 		return err
 	}
-	if err := e.apply(ctx, filepath.Join(core, "resources"), filepath.Join(core, "configmaps")); err != nil {
+	if err := e.apply(ctx, filepath.Join(core, "resources"), filepath.Join(core, "configmaps"), filepath.Join(core, "roles")); err != nil {
 		return err
 	}
-	profiling, err := freePort()
+	p, err := e.startKnative("eventing-controller")
 	if err != nil {
 		return err
+	}
+	// Its probes listen on sharedmain's fixed :8080.
+	if err := waitFor(ctx, "eventing controller", p, 2*time.Minute, func() error { return httpOK("http://127.0.0.1:8080/readiness") }); err != nil {
+		return err
+	}
+	// The Broker controller is built with its probes off (hack/tools/eventing/mtbroker).
+	_, err = e.startKnative("mt-broker-controller")
+	return err
+}
+
+// startKnative runs one of Knative Eventing's controllers as the admin.
+func (e *Env) startKnative(name string) (*proc, error) {
+	profiling, err := freePort()
+	if err != nil {
+		return nil, err
 	}
 	env := append(os.Environ(),
 		"KUBECONFIG="+e.AdminKubeconfig,
 		"SYSTEM_NAMESPACE="+SystemNamespace,
-		"POD_NAME=eventing-controller-local",
+		"POD_NAME="+name+"-local",
 		"CONFIG_LOGGING_NAME=config-logging",
 		"CONFIG_OBSERVABILITY_NAME=config-observability",
 		"METRICS_DOMAIN=knative.dev/eventing",
@@ -60,10 +75,5 @@ func (e *Env) startEventing(ctx context.Context) error {
 		"APISERVER_RA_IMAGE=unused.local/apiserver-receive-adapter",
 		"AUTH_PROXY_IMAGE=unused.local/auth-proxy",
 	)
-	p, err := e.procs.start("eventing-controller", e.bin("eventing-controller"), nil, env)
-	if err != nil {
-		return err
-	}
-	// Its probes listen on the fixed :8080 of sharedmain.
-	return waitFor(ctx, "eventing controller", p, 2*time.Minute, func() error { return httpOK("http://127.0.0.1:8080/readiness") })
+	return e.procs.start(name, e.bin(name), nil, env)
 }
