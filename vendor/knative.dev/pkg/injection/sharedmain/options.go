@@ -1,0 +1,34 @@
+/*
+Copyright 2025 The Knative Authors
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package sharedmain
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel/sdk/metric"
+)
+
+type otelviews struct{}
+
+func WithOTelViews(ctx context.Context, views ...metric.View) context.Context {
+	return context.WithValue(ctx, otelviews{}, views)
+}
+
+func OTelViews(ctx context.Context) []metric.View {
+	val, _ := ctx.Value(otelviews{}).([]metric.View)
+	return val
+}
