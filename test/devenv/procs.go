@@ -154,6 +154,8 @@ func httpGet(url string, header http.Header) error {
 	if err != nil {
 		return err
 	}
+	// Kubelet's User-Agent: Knative's handlers answer probes by it.
+	req.Header.Set("User-Agent", "kube-probe/1.35")
 	for k, vs := range header {
 		req.Header[k] = vs
 	}
