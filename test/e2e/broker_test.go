@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/eventing/pkg/apis/eventing"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
@@ -50,6 +51,10 @@ func TestBrokerDefaultChannelIsKafkaChannel(t *testing.T) {
 	broker := &eventingv1.Broker{
 		ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns, Annotations: map[string]string{
 			eventing.BrokerClassKey: eventing.MTChannelBrokerClassValue,
+		}},
+		// What Eventing's webhook defaults from config-br-defaults; that webhook does not run here.
+		Spec: eventingv1.BrokerSpec{Config: &duckv1.KReference{
+			APIVersion: "v1", Kind: "ConfigMap", Namespace: devenv.SystemNamespace, Name: "config-br-default-channel",
 		}},
 	}
 	if _, err := env.Eventing(t).EventingV1().Brokers(ns).Create(ctx, broker, metav1.CreateOptions{}); err != nil {

@@ -1,0 +1,273 @@
+//go:build e2e
+
+package conformance
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"github.com/cloudevents/sdk-go/v2/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/test/framework"
+)
+
+// Levels of the specification's requirements.
+const (
+	must    = "MUST"
+	mustNot = "MUST NOT"
+	should  = "SHOULD"
+	may     = "MAY"
+)
+
+// rule logs the requirement a test checks.
+func rule(t *testing.T, level, text string) {
+	t.Helper()
+	t.Logf("%s rule: %s", level, text)
+}
+
+// notMet reports a SHOULD or MAY that is not met (or cannot be verified) as a
+// skip: it never fails and never passes.
+func notMet(t *testing.T, level, format string, args ...interface{}) {
+	t.Helper()
+	t.Skipf("%s not met: %s", level, fmt.Sprintf(format, args...))
+}
+
+// check fails a MUST/MUST NOT test, and turns a SHOULD/MAY test into a
+// "not met" skip, when err is not nil.
+func check(t *testing.T, level string, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if level == must || level == mustNot {
+		t.Fatal(err)
+	}
+	notMet(t, level, "%v", err)
+}
+
+var seq atomic.Int64
+
+// uniqueID is an event id no other test uses.
+func uniqueID(t *testing.T) string {
+	return fmt.Sprintf("%s-%d-%d", t.Name(), time.Now().UnixNano(), seq.Add(1))
+}
+
+// dnsName turns a test name into a namespace name.
+func dnsName(t *testing.T) string {
+	n := strings.ToLower(strings.TrimPrefix(t.Name(), "Test"))
+	n = strings.NewReplacer("_", "-", "/", "-").Replace(n)
+	if len(n) > 50 {
+		n = n[:50]
+	}
+	return strings.Trim(n, "-")
+}
+
+// newChannel creates a namespace for the test and a Ready KafkaChannel "ch" in it.
+func newChannel(t *testing.T, spec v1beta1.KafkaChannelSpec) *v1beta1.KafkaChannel {
+	t.Helper()
+	ns := env.Namespace(t, dnsName(t))
+	return env.CreateChannel(t, ns, "ch", spec)
+}
+
+func getChannel(t *testing.T, ns, name string) *v1beta1.KafkaChannel {
+	t.Helper()
+	kc, err := env.Kafka.MessagingV1beta1().KafkaChannels(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
+
+func receiverURL(t *testing.T) string {
+	t.Helper()
+	u, err := env.ReceiverURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// target is how a request names its channel: by path /<ns>/<name>, or by the
+// Host of the channel's address with path /.
+type target struct {
+	ns, name string
+	byHost   bool
+}
+
+func (tg target) request(ctx context.Context, t *testing.T, method string, body []byte) *http.Request {
+	t.Helper()
+	url := receiverURL(t) + "/" + tg.ns + "/" + tg.name
+	if tg.byHost {
+		url = receiverURL(t) + "/"
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tg.byHost {
+		req.Host = resources.ChannelHostName(tg.name, tg.ns)
+	}
+	return req
+}
+
+// sendEvent posts e to the channel in binary or structured mode, with extra
+// headers, and returns the response status.
+func sendEvent(t *testing.T, tg target, e cloudevents.Event, structured bool, header http.Header) int {
+	t.Helper()
+	ctx := context.Background()
+	if structured {
+		ctx = binding.WithForceStructured(ctx)
+	}
+	req := tg.request(ctx, t, http.MethodPost, nil)
+	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&e), req); err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	return do(t, req)
+}
+
+// sendRaw posts a body with the given headers and returns the response status.
+func sendRaw(t *testing.T, tg target, method string, header http.Header, body []byte) int {
+	t.Helper()
+	req := tg.request(context.Background(), t, method, body)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) int {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func mustAccept(t *testing.T, tg target, e cloudevents.Event, structured bool, header http.Header) {
+	t.Helper()
+	if code := sendEvent(t, tg, e, structured, header); code != http.StatusAccepted {
+		t.Fatalf("sending event %s to %s/%s (byHost=%v, structured=%v): status %d, want 202", e.ID(), tg.ns, tg.name, tg.byHost, structured, code)
+	}
+}
+
+// Headers the conformance sink adds to each recorded request.
+const (
+	pathHeader = "X-Conformance-Path"
+	modeHeader = "X-Conformance-Mode"
+)
+
+// newSink is framework's sink served by a server that lives for the whole
+// test binary (shared fixtures outlive the test that built them) and that
+// records each request's path and content mode.
+func newSink(t *testing.T) *framework.Sink {
+	t.Helper()
+	s := framework.NewSink(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.URL = "http://" + l.Addr().String()
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Set(pathHeader, r.URL.Path)
+		mode := "binary"
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "application/cloudevents") {
+			mode = "structured"
+		}
+		r.Header.Set(modeHeader, mode)
+		s.ServeHTTP(w, r)
+	})}
+	go func() { _ = srv.Serve(l) }()
+	return s
+}
+
+// receivedID waits until the sink got the event with this id and returns the first copy.
+func receivedID(t *testing.T, s *framework.Sink, id string) framework.Received {
+	t.Helper()
+	got := s.WaitFor(t, time.Minute, "event "+id, func(r []framework.Received) bool { return len(withID(r, id)) > 0 })
+	return withID(got, id)[0]
+}
+
+func withID(r []framework.Received, id string) []framework.Received {
+	var out []framework.Received
+	for _, x := range r {
+		if x.Event.ID() == id {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// eventDiff lists how got differs from sent: every context attribute, every
+// extension (in its canonical string form, as the HTTP binding carries it)
+// and the data bytes.
+func eventDiff(sent, got cloudevents.Event) []string {
+	var diffs []string
+	cmp := func(what string, a, b interface{}) {
+		sa, sb := canonical(a), canonical(b)
+		if sa != sb {
+			diffs = append(diffs, fmt.Sprintf("%s: sent %q, received %q", what, sa, sb))
+		}
+	}
+	cmp("specversion", sent.SpecVersion(), got.SpecVersion())
+	cmp("id", sent.ID(), got.ID())
+	cmp("source", sent.Source(), got.Source())
+	cmp("type", sent.Type(), got.Type())
+	cmp("subject", sent.Subject(), got.Subject())
+	cmp("time", timeOrEmpty(sent.Time()), timeOrEmpty(got.Time()))
+	cmp("dataschema", sent.DataSchema(), got.DataSchema())
+	cmp("datacontenttype", sent.DataContentType(), got.DataContentType())
+	cmp("datacontentencoding", sent.DeprecatedDataContentEncoding(), got.DeprecatedDataContentEncoding())
+	cmp("data", string(sent.Data()), string(got.Data()))
+	names := map[string]bool{}
+	for k := range sent.Extensions() {
+		names[k] = true
+	}
+	for k := range got.Extensions() {
+		names[k] = true
+	}
+	var sorted []string
+	for k := range names {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		cmp("extension "+k, sent.Extensions()[k], got.Extensions()[k])
+	}
+	return diffs
+}
+
+func canonical(v interface{}) string {
+	if v == nil {
+		return "<absent>"
+	}
+	s, err := types.Format(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return s
+}
+
+func timeOrEmpty(t time.Time) interface{} {
+	if t.IsZero() {
+		return nil
+	}
+	return t
+}

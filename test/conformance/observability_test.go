@@ -1,0 +1,379 @@
+//go:build e2e
+
+package conformance
+
+import (
+	"compress/gzip"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/knative-kafka/knative-kafka/test/devenv"
+	"github.com/knative-kafka/knative-kafka/test/framework"
+)
+
+const (
+	traceID     = "4bf92f3577b34da6a3ce929d0e0e4736"
+	traceparent = "00-" + traceID + "-00f067aa0ba902b7-01"
+	tracestate  = "conformance=t61rcWkgMzE,other=v1"
+)
+
+// The Channel MUST recognize and pass through all tracing information from sender to subscribers using W3C Tracecontext.
+func TestMust_W3CTraceContextPassThrough(t *testing.T) {
+	rule(t, must, "The Channel MUST recognize and pass through all tracing information from sender to subscribers using W3C Tracecontext.")
+	for _, structured := range []bool{false, true} {
+		h := http.Header{"Traceparent": {traceparent}, "Tracestate": {tracestate}}
+		got := deliverToMain(t, fullEvent(t, cloudevents.VersionV1), structured, h)
+		tp, ts := got.Header.Get("Traceparent"), got.Header.Get("Tracestate")
+		t.Logf("structured=%v: subscriber got traceparent %q tracestate %q", structured, tp, ts)
+		if parts := strings.Split(tp, "-"); len(parts) != 4 || parts[1] != traceID {
+			t.Errorf("structured=%v: subscriber's traceparent %q does not continue trace %s", structured, tp, traceID)
+		}
+		if ts != tracestate {
+			t.Errorf("structured=%v: subscriber's tracestate %q, want %q", structured, ts, tracestate)
+		}
+	}
+}
+
+// collector is an OTLP/HTTP (protobuf) endpoint on 127.0.0.1 keeping what it is sent.
+type collector struct {
+	url    string
+	mu     sync.Mutex
+	points []point
+	spans  []span
+}
+
+// point is one counter data point with its origin.
+type point struct {
+	service, metric string
+	attrs           map[string]string
+	value           int64
+}
+
+type span struct {
+	service, name, traceID string
+	attrs                  map[string]string
+}
+
+func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var body io.Reader = r.Body
+	if r.Header.Get("Content-Encoding") == "gzip" {
+		gz, err := gzip.NewReader(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		body = gz
+	}
+	b, err := io.ReadAll(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch r.URL.Path {
+	case "/v1/metrics":
+		points, err := metricPoints(b)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		c.points = append(c.points, points...)
+	case "/v1/traces":
+		spans, err := traceSpans(b)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		c.spans = append(c.spans, spans...)
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	// An empty Export*ServiceResponse.
+	w.Header().Set("Content-Type", "application/x-protobuf")
+	w.WriteHeader(http.StatusOK)
+}
+
+func (c *collector) counterPoints() []point {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]point{}, c.points...)
+}
+
+func (c *collector) allSpans() []span {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]span{}, c.spans...)
+}
+
+// o11y is the observability fixture: config-observability exports metrics and
+// traces to a local collector, the receiver is restarted to read it, and a new
+// channel (whose dispatcher starts with it) carried one good and one malformed
+// request. It is left configured so until the dev environment stops.
+var o11y struct {
+	once  sync.Once
+	ready bool
+	c     *collector
+	ns    string
+	id    string
+	// defaultMetricsProtocol is config-observability's metrics-protocol before the fixture changed it.
+	defaultMetricsProtocol *string
+}
+
+func observed(t *testing.T) *collector {
+	t.Helper()
+	o11y.once.Do(func() {
+		o11y.c = startCollector(t)
+		configureObservability(t, o11y.c.url)
+		restartReceiver(t)
+		ch := buildSubscribed(t, "conformance-o11y", "ch", 1)
+		o11y.ns = ch.ns
+		e := framework.NewEvent(uniqueID(t), "conformance.o11y", nil)
+		o11y.id = e.ID()
+		mustAccept(t, ch.target(), e, false, http.Header{"Traceparent": {traceparent}})
+		receivedID(t, ch.sinks[0], e.ID())
+		h, _ := binaryHeaders(t, "application/json")
+		h.Del("ce-id")
+		if code := sendRaw(t, ch.target(), http.MethodPost, h, []byte("{}")); code != http.StatusBadRequest {
+			t.Logf("malformed request answered %d", code)
+		}
+		o11y.ready = true
+	})
+	if !o11y.ready {
+		t.Fatal("the observability fixture could not be built (see the first test that used it)")
+	}
+	return o11y.c
+}
+
+func startCollector(t *testing.T) *collector {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{url: "http://" + l.Addr().String()}
+	go func() { _ = (&http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}).Serve(l) }()
+	return c
+}
+
+func configureObservability(t *testing.T, url string) {
+	t.Helper()
+	ctx := context.Background()
+	cms := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace)
+	cm, err := cms.Get(ctx, "config-observability", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm.Data == nil {
+		cm.Data = map[string]string{}
+	}
+	p := cm.Data["metrics-protocol"]
+	o11y.defaultMetricsProtocol = &p
+	for k, v := range map[string]string{
+		"metrics-protocol":        "http/protobuf",
+		"metrics-endpoint":        url + "/v1/metrics",
+		"metrics-export-interval": "1s",
+		"tracing-protocol":        "http/protobuf",
+		"tracing-endpoint":        url + "/v1/traces",
+		"tracing-sampling-rate":   "1",
+	} {
+		cm.Data[k] = v
+	}
+	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// restartReceiver kills the receiver process (sharedmain reads the
+// observability config at start) and waits for its successor to be ready.
+func restartReceiver(t *testing.T) {
+	t.Helper()
+	old := receiverURL(t)
+	if err := env.KillDeployment(devenv.ReceiverName); err != nil {
+		t.Fatal(err)
+	}
+	err := framework.Poll(time.Minute, func() (bool, error) {
+		u, err := env.ReceiverURL()
+		if err != nil || u == old {
+			return false, nil
+		}
+		resp, err := http.Get(u + "/readyz")
+		if err != nil {
+			return false, nil
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK, nil
+	})
+	if err != nil {
+		t.Fatalf("receiver not back after a restart: %v", err)
+	}
+}
+
+// waitPoint waits for a counter data point matching pred.
+func waitPoint(t *testing.T, what string, pred func(point) bool) (point, bool) {
+	t.Helper()
+	c := observed(t)
+	var found point
+	err := framework.Poll(20*time.Second, func() (bool, error) {
+		for _, p := range c.counterPoints() {
+			if pred(p) {
+				found = p
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		var names []string
+		seen := map[string]bool{}
+		for _, p := range c.counterPoints() {
+			if k := p.service + "/" + p.metric; !seen[k] {
+				seen[k] = true
+				names = append(names, k)
+			}
+		}
+		t.Logf("no counter point for %s; counters exported: %v", what, names)
+		return point{}, false
+	}
+	t.Logf("%s: %s/%s %v = %d", what, found.service, found.metric, found.attrs, found.value)
+	return found, true
+}
+
+func inNamespace(p point) bool {
+	for k, v := range p.attrs {
+		if strings.HasSuffix(k, "namespace") || strings.HasSuffix(k, "namespace.name") {
+			return v == o11y.ns
+		}
+	}
+	return true
+}
+
+// The metric rules share a shape: a counter data point the channel exports.
+var metricRules = []struct {
+	text string
+	what string
+	pred func(point) bool
+}{
+	{"Channels SHOULD expose a variety of metrics: [Number of malformed incoming event queueing events (400 Bad Request responses)]",
+		"400 responses", func(p point) bool {
+			return p.attrs["http.response.status_code"] == "400" && p.value >= 1 && inNamespace(p)
+		}},
+	{"Channels SHOULD expose a variety of metrics: [Number of accepted incoming event queuing events (202 Accepted responses)]",
+		"202 responses", func(p point) bool {
+			return p.attrs["http.response.status_code"] == "202" && p.value >= 1 && inNamespace(p)
+		}},
+	{"Channels SHOULD expose a variety of metrics: [Number of egress CloudEvents produced (with the former metric, used to derive channel queue size)]",
+		"egress events", func(p point) bool {
+			return strings.Contains(p.metric, "dispatch") && strings.HasSuffix(p.metric, "events") && p.value >= 1
+		}},
+}
+
+func checkMetricRule(t *testing.T, i int) {
+	r := metricRules[i]
+	rule(t, should, r.text)
+	if _, ok := waitPoint(t, r.what, r.pred); !ok {
+		notMet(t, should, "no exported counter of %s within 20s of config-observability exporting to a collector", r.what)
+	}
+}
+
+// Channels SHOULD expose a variety of metrics: [Number of malformed incoming event queueing events (400 Bad Request responses)]
+func TestShould_MetricMalformed400Count(t *testing.T) { checkMetricRule(t, 0) }
+
+// Channels SHOULD expose a variety of metrics: [Number of accepted incoming event queuing events (202 Accepted responses)]
+func TestShould_MetricAccepted202Count(t *testing.T) { checkMetricRule(t, 1) }
+
+// Channels SHOULD expose a variety of metrics: [Number of egress CloudEvents produced (with the former metric, used to derive channel queue size)]
+func TestShould_MetricEgressCount(t *testing.T) { checkMetricRule(t, 2) }
+
+// Metrics SHOULD be enabled by default, with a configuration parameter included to disable them if desired.
+func TestShould_MetricsEnabledByDefault(t *testing.T) {
+	rule(t, should, "Metrics SHOULD be enabled by default, with a configuration parameter included to disable them if desired.")
+	var p string
+	if o11y.defaultMetricsProtocol != nil { // as installed, before the observability fixture changed it
+		p = *o11y.defaultMetricsProtocol
+	} else {
+		cm, err := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace).Get(context.Background(), "config-observability", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p = cm.Data["metrics-protocol"]
+	}
+	t.Logf("config-observability metrics-protocol = %q (the parameter that enables/disables metrics)", p)
+	if p == "" || p == "none" {
+		notMet(t, should, "metrics are off by default: config-observability (installed by Knative Eventing) leaves metrics-protocol unset, which knative.dev/pkg reads as \"none\"; setting metrics-protocol (prometheus, grpc, http/protobuf) enables them")
+	}
+}
+
+// spansOfTrace waits for spans of the fixture's trace.
+func spansOfTrace(t *testing.T) []span {
+	t.Helper()
+	c := observed(t)
+	var got []span
+	_ = framework.Poll(20*time.Second, func() (bool, error) {
+		got = nil
+		for _, s := range c.allSpans() {
+			if s.traceID == traceID {
+				got = append(got, s)
+			}
+		}
+		services := map[string]bool{}
+		for _, s := range got {
+			services[s.service] = true
+		}
+		return len(services) >= 2, nil // receiver and dispatcher
+	})
+	for _, s := range got {
+		t.Logf("span %s/%q %v", s.service, s.name, s.attrs)
+	}
+	return got
+}
+
+// The Channel SHOULD sample and write traces to the location specified in config-tracing.
+func TestShould_TracesToConfiguredLocation(t *testing.T) {
+	rule(t, should, "The Channel SHOULD sample and write traces to the location specified in config-tracing.")
+	spans := spansOfTrace(t)
+	if len(spans) == 0 {
+		notMet(t, should, "no span of trace %s reached the tracing-endpoint of config-observability (config-tracing's successor)", traceID)
+	}
+}
+
+// spanRule checks that some span of the trace has every wanted attribute (value "" means any).
+func spanRule(t *testing.T, text string, want map[string]string) {
+	rule(t, should, text)
+	spans := spansOfTrace(t)
+	for _, s := range spans {
+		ok := true
+		for k, v := range want {
+			if got, has := s.attrs[k]; !has || (v != "" && got != v) {
+				ok = false
+			}
+		}
+		if ok {
+			t.Logf("span %s/%q has %v", s.service, s.name, want)
+			return
+		}
+	}
+	notMet(t, should, "none of the %d spans of trace %s has attributes %v", len(spans), traceID, want)
+}
+
+// Spans emitted by the Channel SHOULD follow the OpenTelemetry Semantic Conventions for Messaging Systems whenever possible.
+func TestShould_SpansMessagingSemanticConventions(t *testing.T) {
+	spanRule(t, "Spans emitted by the Channel SHOULD follow the OpenTelemetry Semantic Conventions for Messaging Systems whenever possible.",
+		map[string]string{"messaging.system": "", "messaging.destination.name": ""})
+}
+
+// Spans emitted by the Channel SHOULD set the knative attributes.
+func TestShould_SpansKnativeAttributes(t *testing.T) {
+	spanRule(t, "Spans emitted by the Channel SHOULD set the knative attributes.",
+		map[string]string{"messaging.system": "knative", "messaging.destination": "", "messaging.protocol": "", "messaging.message_id": o11y.id})
+}
