@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Builds, from the Go module proxy, the binaries the dev environment and the
-# end-to-end tests run: etcd, kube-apiserver, kube-controller-manager, kubectl
-# (hack/tools/k8s) and the Knative Eventing controller (hack/tools/eventing).
-# They go to _output/bin (git-ignored); a binary is rebuilt only when its tool
-# module's go.sum changed since it was built.
+# Builds, from the Go module proxy, the binaries the dev environment, the
+# end-to-end tests and the offline ko path run, into _output/bin (git-ignored).
+# A binary is rebuilt only when its tool module's go.sum changed since it was built.
+#
+#   hack/build-tools.sh [control-plane] [ko]
+#
+# control-plane (the default): etcd, kube-apiserver, kube-controller-manager,
+#   kubectl (hack/tools/k8s), the Knative Eventing and Broker controllers (hack/tools/eventing).
+# ko: ko, and go-containerregistry's registry and crane (hack/tools/ko).
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,7 +20,6 @@ export GOFLAGS=-mod=mod
 stamp_ok() {
   [[ -x "${BIN}/$1" && -f "${BIN}/.$1.stamp" ]] && cmp -s "$2/go.sum" "${BIN}/.$1.stamp"
 }
-stamp() { cp "$2/go.sum" "${BIN}/.$1.stamp"; }
 
 build() { # NAME MODULE_DIR PACKAGE [LDFLAGS]
   local name=$1 dir=$2 pkg=$3 ldflags=${4:-}
@@ -24,24 +27,40 @@ build() { # NAME MODULE_DIR PACKAGE [LDFLAGS]
     echo "  ${name}: up to date"
     return
   fi
-  echo "  ${name}: building ${pkg} (first build takes minutes)..."
+  echo "  ${name}: building ${pkg} (a first build takes minutes)..."
   local start=${SECONDS}
   (cd "${dir}" && go build -trimpath -ldflags "-s -w ${ldflags}" -o "${BIN}/${name}" "${pkg}")
-  stamp "${name}" "${dir}"
+  cp "${dir}/go.sum" "${BIN}/.${name}.stamp"
   echo "  ${name}: built in $((SECONDS - start))s"
 }
 
-# Knative refuses an unstamped (v0.0.0) API server, so stamp the version.
-VERSION_LDFLAGS=""
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  VERSION_LDFLAGS+=" -X ${pkg}.gitVersion=${K8S_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=35"
-done
+control_plane() {
+  # Knative refuses an unstamped (v0.0.0) API server, so stamp the version.
+  local version="" pkg
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    version+=" -X ${pkg}.gitVersion=${K8S_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=35"
+  done
+  local k8s="${ROOT}/hack/tools/k8s" eventing="${ROOT}/hack/tools/eventing"
+  build etcd "${k8s}" go.etcd.io/etcd/server/v3
+  build kube-apiserver "${k8s}" k8s.io/kubernetes/cmd/kube-apiserver "${version}"
+  build kube-controller-manager "${k8s}" k8s.io/kubernetes/cmd/kube-controller-manager "${version}"
+  build kubectl "${k8s}" k8s.io/kubernetes/cmd/kubectl "${version}"
+  build eventing-controller "${eventing}" knative.dev/eventing/cmd/controller
+  build mt-broker-controller "${eventing}" ./mtbroker
+}
 
-K8S="${ROOT}/hack/tools/k8s"
+ko_tools() {
+  local dir="${ROOT}/hack/tools/ko"
+  build ko "${dir}" github.com/google/ko
+  build registry "${dir}" github.com/google/go-containerregistry/cmd/registry
+  build crane "${dir}" github.com/google/go-containerregistry/cmd/crane
+}
+
 echo "Building tools into ${BIN}"
-build etcd "${K8S}" go.etcd.io/etcd/server/v3
-build kube-apiserver "${K8S}" k8s.io/kubernetes/cmd/kube-apiserver "${VERSION_LDFLAGS}"
-build kube-controller-manager "${K8S}" k8s.io/kubernetes/cmd/kube-controller-manager "${VERSION_LDFLAGS}"
-build kubectl "${K8S}" k8s.io/kubernetes/cmd/kubectl "${VERSION_LDFLAGS}"
-build eventing-controller "${ROOT}/hack/tools/eventing" knative.dev/eventing/cmd/controller
-build mt-broker-controller "${ROOT}/hack/tools/eventing" ./mtbroker
+for group in "${@:-control-plane}"; do
+  case "${group}" in
+    control-plane) control_plane ;;
+    ko) ko_tools ;;
+    *) echo "unknown tool group ${group}" >&2; exit 2 ;;
+  esac
+done

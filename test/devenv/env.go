@@ -36,6 +36,9 @@ type Options struct {
 	// Dir keeps the environment's state: PKI, etcd data, broker data, logs.
 	// Reusing a Dir keeps the cluster's objects and Kafka's events.
 	Dir string
+	// Manifests is what to install: config/ when empty, or the output of
+	// hack/ko-resolve.sh, so that ko's resolved objects are the ones that run.
+	Manifests string
 	// Logf reports progress; nil is silent.
 	Logf func(format string, args ...interface{})
 }

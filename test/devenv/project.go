@@ -30,7 +30,11 @@ func (e *Env) startProject(ctx context.Context) error {
 	if err := e.deleteWebhookConfigurations(ctx); err != nil {
 		return err
 	}
-	if err := e.apply(ctx, filepath.Join(e.Root, "config")); err != nil {
+	manifests := e.Manifests
+	if manifests == "" {
+		manifests = filepath.Join(e.Root, "config")
+	}
+	if err := e.apply(ctx, manifests); err != nil {
 		return err
 	}
 	if err := e.pointSecretAtBroker(ctx); err != nil {

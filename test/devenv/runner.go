@@ -72,7 +72,7 @@ func (r *runner) sync(ctx context.Context) error {
 	seen := map[string]bool{}
 	for i := range list.Items {
 		d := &list.Items[i]
-		if !isLocal(d) {
+		if _, ok := r.e.localBinary(d); !ok {
 			continue
 		}
 		seen[d.Name] = true
@@ -92,9 +92,26 @@ func (r *runner) sync(ctx context.Context) error {
 	return nil
 }
 
-func isLocal(d *appsv1.Deployment) bool {
+// localBinary names the binary of this project that a Deployment's image holds:
+// a ko:// reference from config/, or an image that ko resolved from one,
+// <repo>/<name>[:tag][@digest] with --base-import-paths.
+func (e *Env) localBinary(d *appsv1.Deployment) (string, bool) {
 	cs := d.Spec.Template.Spec.Containers
-	return len(cs) > 0 && strings.HasPrefix(cs[0].Image, koPrefix)
+	if len(cs) == 0 {
+		return "", false
+	}
+	image := strings.TrimPrefix(cs[0].Image, koPrefix)
+	if i := strings.Index(image, "@"); i >= 0 {
+		image = image[:i]
+	}
+	name := path.Base(image)
+	if i := strings.Index(name, ":"); i >= 0 {
+		name = name[:i]
+	}
+	if _, err := os.Stat(filepath.Join(e.Root, "cmd", name, "main.go")); err != nil {
+		return "", false
+	}
+	return name, true
 }
 
 func (r *runner) syncOne(ctx context.Context, d *appsv1.Deployment) error {
@@ -159,7 +176,8 @@ func (r *runner) startLocal(ctx context.Context, d *appsv1.Deployment) (*local, 
 		return nil, err
 	}
 	l.probe = probeFor(c, l.ports)
-	bin := r.e.bin(path.Base(strings.TrimPrefix(c.Image, koPrefix)))
+	name, _ := r.e.localBinary(d)
+	bin := r.e.bin(name)
 	if l.proc, err = r.e.procs.start(d.Name, bin, c.Args, env); err != nil {
 		return nil, err
 	}

@@ -42,7 +42,8 @@ func Main(m *testing.M, env **Env) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := time.Now()
-	e, err := devenv.Start(ctx, devenv.Options{Root: root, Dir: dir, Logf: func(f string, a ...interface{}) {
+	// KNATIVE_KAFKA_MANIFESTS selects ko-resolved manifests (hack/ko-resolve.sh) over config/.
+	e, err := devenv.Start(ctx, devenv.Options{Root: root, Dir: dir, Manifests: os.Getenv("KNATIVE_KAFKA_MANIFESTS"), Logf: func(f string, a ...interface{}) {
 		fmt.Printf("[devenv %5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(f, a...))
 	}})
 	if err != nil {

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The ko path, offline: resolves config/ with ko exactly as `ko apply -f config`
+# would, pushing the images to a throwaway registry on 127.0.0.1 (ko talks plain
+# HTTP to loopback registries) on top of a minimal base image made there with
+# crane. Writes the resolved manifests to _output/release.yaml (or $1); the
+# end-to-end tests then install those manifests instead of config/.
+set -o errexit -o nounset -o pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="${ROOT}/_output/bin"
+OUT="${1:-${ROOT}/_output/release.yaml}"
+"${ROOT}/hack/build-tools.sh" ko
+
+WORK="$(mktemp -d)"
+REGISTRY_PID=""
+cleanup() {
+  [[ -n "${REGISTRY_PID}" ]] && kill "${REGISTRY_PID}" 2>/dev/null && wait "${REGISTRY_PID}" 2>/dev/null
+  rm -rf "${WORK}"
+}
+trap cleanup EXIT
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"${BIN}/registry" -port "${PORT}" >"${WORK}/registry.log" 2>&1 &
+REGISTRY_PID=$!
+for _ in $(seq 50); do
+  curl -sf "http://127.0.0.1:${PORT}/v2/" >/dev/null && break
+  sleep 0.1
+done
+REGISTRY="127.0.0.1:${PORT}"
+
+# A minimal base image: one empty layer, linux/amd64 (the binaries are static).
+tar -cf "${WORK}/empty.tar" -T /dev/null
+"${BIN}/crane" append --insecure --new_layer "${WORK}/empty.tar" --new_tag "${REGISTRY}/base:empty" >/dev/null
+"${BIN}/crane" mutate --insecure --set-platform linux/amd64 "${REGISTRY}/base:empty" --tag "${REGISTRY}/base:static" >/dev/null
+
+cd "${ROOT}"
+KO_DOCKER_REPO="${REGISTRY}/knative-kafka" KO_DEFAULTBASEIMAGE="${REGISTRY}/base:static" \
+  "${BIN}/ko" resolve --base-import-paths --platform=linux/amd64 -f config >"${OUT}"
+echo "Resolved config/ into ${OUT}: $(grep -c "${REGISTRY}/knative-kafka/" "${OUT}") image references"
