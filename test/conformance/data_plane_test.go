@@ -184,7 +184,7 @@ func TestMay_AnyPort(t *testing.T) {
 	rule(t, may, "The HTTP(S) endpoint MAY be on any port, not just the standard 80 and 443.")
 	main, _, _ := sharedChannels(t)
 	kc := getChannel(t, main.ns, main.name)
-	u, err := url.Parse(receiverURL(t))
+	u, err := url.Parse(env.MustReceiverURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}

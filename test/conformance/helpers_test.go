@@ -91,15 +91,6 @@ func getChannel(t *testing.T, ns, name string) *v1beta1.KafkaChannel {
 	return kc
 }
 
-func receiverURL(t *testing.T) string {
-	t.Helper()
-	u, err := env.ReceiverURL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 // target is how a request names its channel: by path /<ns>/<name>, or by the
 // Host of the channel's address with path /.
 type target struct {
@@ -109,9 +100,9 @@ type target struct {
 
 func (tg target) request(ctx context.Context, t *testing.T, method string, body []byte) *http.Request {
 	t.Helper()
-	url := receiverURL(t) + "/" + tg.ns + "/" + tg.name
+	url := env.MustReceiverURL(t) + "/" + tg.ns + "/" + tg.name
 	if tg.byHost {
-		url = receiverURL(t) + "/"
+		url = env.MustReceiverURL(t) + "/"
 	}
 	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(string(body)))
 	if err != nil {

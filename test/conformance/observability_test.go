@@ -198,7 +198,7 @@ func configureObservability(t *testing.T, url string) {
 // observability config at start) and waits for its successor to be ready.
 func restartReceiver(t *testing.T) {
 	t.Helper()
-	old := receiverURL(t)
+	old := env.MustReceiverURL(t)
 	if err := env.KillDeployment(devenv.ReceiverName); err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -58,7 +58,7 @@ func (e *Env) deleteWebhookConfigurations(ctx context.Context) error {
 		return err
 	}
 	for _, w := range mutating.Items {
-		if usesService(w.Webhooks, WebhookName) {
+		if callsService(mutatingClientConfigs(&w), WebhookName) {
 			if err := ar.MutatingWebhookConfigurations().Delete(ctx, w.Name, metav1.DeleteOptions{}); err != nil && !apierrs.IsNotFound(err) {
 				return err
 			}
@@ -69,7 +69,7 @@ func (e *Env) deleteWebhookConfigurations(ctx context.Context) error {
 		return err
 	}
 	for _, w := range validating.Items {
-		if usesServiceV(w.Webhooks, WebhookName) {
+		if callsService(validatingClientConfigs(&w), WebhookName) {
 			if err := ar.ValidatingWebhookConfigurations().Delete(ctx, w.Name, metav1.DeleteOptions{}); err != nil && !apierrs.IsNotFound(err) {
 				return err
 			}
@@ -78,18 +78,10 @@ func (e *Env) deleteWebhookConfigurations(ctx context.Context) error {
 	return nil
 }
 
-func usesService(whs []admissionregistrationv1.MutatingWebhook, svc string) bool {
-	for _, w := range whs {
-		if s := w.ClientConfig.Service; s != nil && s.Name == svc && s.Namespace == SystemNamespace {
-			return true
-		}
-	}
-	return false
-}
-
-func usesServiceV(whs []admissionregistrationv1.ValidatingWebhook, svc string) bool {
-	for _, w := range whs {
-		if s := w.ClientConfig.Service; s != nil && s.Name == svc && s.Namespace == SystemNamespace {
+// callsService reports whether any of the webhooks calls the service.
+func callsService(ccs []*admissionregistrationv1.WebhookClientConfig, svc string) bool {
+	for _, cc := range ccs {
+		if s := cc.Service; s != nil && s.Name == svc && s.Namespace == SystemNamespace {
 			return true
 		}
 	}

@@ -48,18 +48,9 @@ func topicPartitions(t *testing.T, topic string) (int, bool) {
 	return int(d.NumPartitions), ok
 }
 
-func receiverURL(t *testing.T) string {
-	t.Helper()
-	u, err := env.ReceiverURL()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
 func send(t *testing.T, ns, channel string, e cloudevents.Event) {
 	t.Helper()
-	code, err := framework.Send(context.Background(), receiverURL(t), ns, channel, e, nil)
+	code, err := framework.Send(context.Background(), env.MustReceiverURL(t), ns, channel, e, nil)
 	if err != nil || code != http.StatusAccepted {
 		t.Fatalf("sending %s: status %d, err %v; want 202", e.ID(), code, err)
 	}

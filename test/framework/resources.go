@@ -147,3 +147,13 @@ func poll(timeout time.Duration, f func() (bool, error)) error {
 
 // Poll is poll for tests.
 func Poll(timeout time.Duration, f func() (bool, error)) error { return poll(timeout, f) }
+
+// MustReceiverURL is the receiver's local address; it fails the test when the receiver is not running.
+func (e *Env) MustReceiverURL(t testing.TB) string {
+	t.Helper()
+	u, err := e.ReceiverURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

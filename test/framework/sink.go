@@ -29,7 +29,7 @@ type Sink struct {
 	mu       sync.Mutex
 	received []Received
 	// Respond decides the answer to each event; nil accepts with 202.
-	Respond func(e cloudevents.Event, attempt int) (status int, reply *cloudevents.Event)
+	Respond  func(e cloudevents.Event, attempt int) (status int, reply *cloudevents.Event)
 	attempts map[string]int
 }
 
