@@ -19,8 +19,10 @@ func New(s *client.Settings, k *config.Kafka) (Admin, error) {
 	switch k.Flavor {
 	case config.FlavorKafka:
 		return NewKafka(s.Brokers, s.Sarama)
+	case config.FlavorCustom:
+		return NewCustom(k.CustomEndpoint, s.Brokers, s.Sarama)
 	}
-	return nil, fmt.Errorf("flavor %q is not supported by this release; use %q", k.Flavor, config.FlavorKafka)
+	return nil, fmt.Errorf("flavor %q is not supported by this release; use %q or %q", k.Flavor, config.FlavorKafka, config.FlavorCustom)
 }
 
 // Factory makes an Admin; New in production, a fake in table tests.
