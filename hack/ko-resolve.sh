@@ -14,8 +14,13 @@ OUT="${1:-${ROOT}/_output/release.yaml}"
 WORK="$(mktemp -d)"
 REGISTRY_PID=""
 cleanup() {
-  [[ -n "${REGISTRY_PID}" ]] && kill "${REGISTRY_PID}" 2>/dev/null && wait "${REGISTRY_PID}" 2>/dev/null
+  local rc=$?
+  if [[ -n "${REGISTRY_PID}" ]]; then
+    kill "${REGISTRY_PID}" 2>/dev/null || true
+    wait "${REGISTRY_PID}" 2>/dev/null || true
+  fi
   rm -rf "${WORK}"
+  exit "${rc}" # the registry's exit status must not become the script's
 }
 trap cleanup EXIT
 
