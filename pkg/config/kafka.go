@@ -59,6 +59,16 @@ const (
 	DefaultMaxEventBytes int64 = 1 << 20
 )
 
+// RecordHeadroom is what the CloudEvents Kafka binding adds to an event's body (ce_* headers,
+// key): a record may be this much larger than max.event.bytes.
+const RecordHeadroom = 64 << 10
+
+// MaxRecordBytes is the largest record an accepted event can make. Topics are created to
+// take it, so that an event the receiver admits is never refused by the broker.
+func (k *Kafka) MaxRecordBytes() int64 {
+	return k.MaxEventBytes + RecordHeadroom
+}
+
 // ChannelDefaults are the topic shape given to a KafkaChannel that does not set it.
 type ChannelDefaults struct {
 	NumPartitions     int32

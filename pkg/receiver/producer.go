@@ -18,7 +18,7 @@ import (
 const (
 	// recordHeadroom is what a record may carry beyond an event body of the
 	// maximum size: ce_* headers, key and framing.
-	recordHeadroom = 64 << 10
+	recordHeadroom = config.RecordHeadroom
 	// DefaultProduceTimeout bounds how long a request waits for Kafka's ack.
 	// Sarama's own retries can take minutes when brokers hang; the sender is
 	// better served by a 503 it can retry.

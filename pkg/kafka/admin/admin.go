@@ -17,6 +17,8 @@ type TopicSpec struct {
 	NumPartitions     int32
 	ReplicationFactor int16
 	Retention         time.Duration
+	// MaxMessageBytes sets the topic's max.message.bytes; 0 keeps the broker's default.
+	MaxMessageBytes int64
 }
 
 // TopicAdmin creates and deletes topics; each flavor of Kafka has its own.
@@ -56,11 +58,10 @@ func NewKafka(brokers []string, cfg *sarama.Config) (*Kafka, error) {
 
 // EnsureTopic implements TopicAdmin.
 func (k *Kafka) EnsureTopic(_ context.Context, topic string, spec TopicSpec) error {
-	retention := strconv.FormatInt(spec.Retention.Milliseconds(), 10)
 	err := k.admin.CreateTopic(topic, &sarama.TopicDetail{
 		NumPartitions:     spec.NumPartitions,
 		ReplicationFactor: spec.ReplicationFactor,
-		ConfigEntries:     map[string]*string{"retention.ms": &retention},
+		ConfigEntries:     topicConfig(spec),
 	}, false)
 	if err == nil {
 		return nil
@@ -69,6 +70,15 @@ func (k *Kafka) EnsureTopic(_ context.Context, topic string, spec TopicSpec) err
 		return fmt.Errorf("creating topic %q: %w", topic, err)
 	}
 	return k.growPartitions(topic, spec.NumPartitions)
+}
+
+func topicConfig(spec TopicSpec) map[string]*string {
+	entry := func(n int64) *string { s := strconv.FormatInt(n, 10); return &s }
+	cfg := map[string]*string{"retention.ms": entry(spec.Retention.Milliseconds())}
+	if spec.MaxMessageBytes > 0 {
+		cfg["max.message.bytes"] = entry(spec.MaxMessageBytes)
+	}
+	return cfg
 }
 
 func (k *Kafka) growPartitions(topic string, want int32) error {

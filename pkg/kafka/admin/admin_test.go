@@ -22,7 +22,8 @@ func newAdmin(t *testing.T, addrs []string) *admin.Kafka {
 	return a
 }
 
-func describe(t *testing.T, addrs []string, topic string) (partitions int, retention string) {
+// describe returns a topic's partition count and its retention.ms and max.message.bytes.
+func describe(t *testing.T, addrs []string, topic string) (partitions int, configs map[string]string) {
 	t.Helper()
 	ca, err := sarama.NewClusterAdmin(addrs, kafkatest.Config())
 	if err != nil {
@@ -33,29 +34,29 @@ func describe(t *testing.T, addrs []string, topic string) (partitions int, reten
 	if err != nil || len(md) != 1 || md[0].Err != sarama.ErrNoError {
 		t.Fatalf("describe %s: %v %v", topic, err, md)
 	}
-	entries, err := ca.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic, ConfigNames: []string{"retention.ms"}})
+	entries, err := ca.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic,
+		ConfigNames: []string{"retention.ms", "max.message.bytes"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	configs = map[string]string{}
 	for _, e := range entries {
-		if e.Name == "retention.ms" {
-			retention = e.Value
-		}
+		configs[e.Name] = e.Value
 	}
-	return len(md[0].Partitions), retention
+	return len(md[0].Partitions), configs
 }
 
 func TestEnsureTopicCreatesWithShape(t *testing.T) {
 	b := kafkatest.Start(t)
 	a := newAdmin(t, b.Addrs)
 	ctx := context.Background()
-	spec := admin.TopicSpec{NumPartitions: 3, ReplicationFactor: 1, Retention: 2 * time.Hour}
+	spec := admin.TopicSpec{NumPartitions: 3, ReplicationFactor: 1, Retention: 2 * time.Hour, MaxMessageBytes: 2 << 20}
 
 	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatal(err)
 	}
-	if p, r := describe(t, b.Addrs, "ns.ch"); p != 3 || r != "7200000" {
-		t.Errorf("topic has %d partitions, retention.ms %q; want 3 and 7200000", p, r)
+	if p, c := describe(t, b.Addrs, "ns.ch"); p != 3 || c["retention.ms"] != "7200000" || c["max.message.bytes"] != "2097152" {
+		t.Errorf("topic has %d partitions, configs %v; want 3, retention.ms 7200000, max.message.bytes 2097152", p, c)
 	}
 	// Idempotent: a second call on an existing topic succeeds and changes nothing.
 	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {

@@ -174,8 +174,8 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatal(err)
 	}
-	if p, r := describe(t, b.Addrs, "ns.ch"); p != 3 || r != "7200000" {
-		t.Errorf("topic has %d partitions, retention.ms %q; want 3 and 7200000", p, r)
+	if p, c := describe(t, b.Addrs, "ns.ch"); p != 3 || c["retention.ms"] != "7200000" {
+		t.Errorf("topic has %d partitions, retention.ms %q; want 3 and 7200000", p, c["retention.ms"])
 	}
 	// The GET side of the contract reports the same shape.
 	got, found, err := a.(*admin.Custom).Describe(ctx, "ns.ch")

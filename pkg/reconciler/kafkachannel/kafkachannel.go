@@ -108,7 +108,7 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		}
 		kc.Status.TopicName = name
 	}
-	spec, err := topicSpec(kc)
+	spec, err := topicSpec(kc, kafka)
 	if err != nil {
 		kc.Status.MarkTopicFailed("InvalidTopicSpec", "%v", err)
 		return err
@@ -122,7 +122,7 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 	return nil
 }
 
-func topicSpec(kc *v1beta1.KafkaChannel) (admin.TopicSpec, error) {
+func topicSpec(kc *v1beta1.KafkaChannel, kafka *config.Kafka) (admin.TopicSpec, error) {
 	retention, err := config.ParseRetention(kc.Spec.RetentionDuration)
 	if err != nil {
 		return admin.TopicSpec{}, err
@@ -131,6 +131,7 @@ func topicSpec(kc *v1beta1.KafkaChannel) (admin.TopicSpec, error) {
 		NumPartitions:     kc.Spec.NumPartitions,
 		ReplicationFactor: kc.Spec.ReplicationFactor,
 		Retention:         retention,
+		MaxMessageBytes:   kafka.MaxRecordBytes(),
 	}, nil
 }
 
