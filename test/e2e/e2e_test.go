@@ -17,6 +17,7 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
@@ -35,16 +36,7 @@ func kafkaAdmin(t *testing.T) *admin.Kafka {
 
 func topicPartitions(t *testing.T, topic string) (int, bool) {
 	t.Helper()
-	ca, err := sarama.NewClusterAdmin([]string{env.BrokerAddr}, sarama.NewConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ca.Close()
-	topics, err := ca.ListTopics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, ok := topics[topic]
+	d, ok := kafkatest.Topics(t, []string{env.BrokerAddr})[topic]
 	return int(d.NumPartitions), ok
 }
 

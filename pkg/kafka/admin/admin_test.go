@@ -97,18 +97,7 @@ func TestDeleteTopicIsIdempotent(t *testing.T) {
 	if err := a.DeleteTopic(ctx, "gone"); err != nil {
 		t.Fatalf("deleting a missing topic: %v", err)
 	}
-	topics, err := func() (map[string]sarama.TopicDetail, error) {
-		ca, err := sarama.NewClusterAdmin(b.Addrs, kafkatest.Config())
-		if err != nil {
-			return nil, err
-		}
-		defer ca.Close()
-		return ca.ListTopics()
-	}()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := topics["gone"]; ok {
+	if _, ok := kafkatest.Topics(t, b.Addrs)["gone"]; ok {
 		t.Error("topic still listed after DeleteTopic")
 	}
 }

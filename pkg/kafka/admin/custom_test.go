@@ -217,16 +217,7 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	if _, found, err := a.(*admin.Custom).Describe(ctx, "ns.ch"); err != nil || found {
 		t.Errorf("Describe after delete: found=%v err=%v, want not found", found, err)
 	}
-	ca, err := sarama.NewClusterAdmin(b.Addrs, kafkatest.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ca.Close()
-	topics, err := ca.ListTopics()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := topics["ns.ch"]; ok {
+	if _, ok := kafkatest.Topics(t, b.Addrs)["ns.ch"]; ok {
 		t.Error("topic still in Kafka after DeleteTopic")
 	}
 }

@@ -90,3 +90,18 @@ func readPartition(t testing.TB, client sarama.Client, consumer sarama.Consumer,
 		}
 	}
 }
+
+// Topics lists the topics of the cluster at addrs.
+func Topics(t testing.TB, addrs []string) map[string]sarama.TopicDetail {
+	t.Helper()
+	ca, err := sarama.NewClusterAdmin(addrs, Config())
+	if err != nil {
+		t.Fatalf("admin: %v", err)
+	}
+	defer ca.Close()
+	topics, err := ca.ListTopics()
+	if err != nil {
+		t.Fatalf("listing topics: %v", err)
+	}
+	return topics
+}
