@@ -3,11 +3,12 @@
 # end-to-end tests and the offline ko path run, into _output/bin (git-ignored).
 # A binary is rebuilt only when its tool module's go.sum changed since it was built.
 #
-#   hack/build-tools.sh [control-plane] [ko]
+#   hack/build-tools.sh [control-plane] [ko] [codegen]
 #
 # control-plane (the default): etcd, kube-apiserver, kube-controller-manager,
 #   kubectl (hack/tools/k8s), the Knative Eventing and Broker controllers (hack/tools/eventing).
 # ko: ko, and go-containerregistry's registry and crane (hack/tools/ko).
+# codegen: the code generators hack/update-codegen.sh runs (hack/tools/codegen).
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,11 +57,20 @@ ko_tools() {
   build crane "${dir}" github.com/google/go-containerregistry/cmd/crane
 }
 
+codegen_tools() {
+  local dir="${ROOT}/hack/tools/codegen" gen
+  for gen in client-gen deepcopy-gen informer-gen lister-gen; do
+    build "${gen}" "${dir}" "k8s.io/code-generator/cmd/${gen}"
+  done
+  build injection-gen "${dir}" knative.dev/pkg/codegen/cmd/injection-gen
+}
+
 echo "Building tools into ${BIN}"
 for group in "${@:-control-plane}"; do
   case "${group}" in
     control-plane) control_plane ;;
     ko) ko_tools ;;
+    codegen) codegen_tools ;;
     *) echo "unknown tool group ${group}" >&2; exit 2 ;;
   esac
 done

@@ -9,7 +9,7 @@ APIS=messaging/v1beta1
 HEADER="${ROOT}/hack/boilerplate/boilerplate.go.txt"
 BIN="${ROOT}/_output/bin"
 
-"${ROOT}/hack/build-codegen-tools.sh"
+"${ROOT}/hack/build-tools.sh" codegen >/dev/null
 cd "${ROOT}"
 export GOFLAGS=-mod=vendor
 
