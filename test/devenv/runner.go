@@ -182,8 +182,12 @@ func (r *runner) startLocal(ctx context.Context, d *appsv1.Deployment) (*local, 
 		return nil, err
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped { // the environment stopped while this process was starting
+		l.proc.stop(10 * time.Second)
+		return nil, fmt.Errorf("environment stopped")
+	}
 	r.running[d.Name] = l
-	r.mu.Unlock()
 	return l, nil
 }
 
