@@ -9,6 +9,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/channel"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
@@ -100,6 +101,16 @@ func (c channels) get(ref channel.ChannelReference) (*v1beta1.KafkaChannel, erro
 		return nil, apierrors.NewNotFound(v1beta1.Resource("kafkachannels"), ref.Name)
 	}
 	return kc, nil
+}
+
+// policies are the EventPolicies the controller found applying to the
+// channel; eventing's receiver enforces them when OIDC is on.
+func (c channels) policies(ref channel.ChannelReference) ([]eventingduckv1.AppliedEventPolicyRef, error) {
+	kc, err := c.get(ref)
+	if err != nil {
+		return nil, err
+	}
+	return kc.Status.Policies, nil
 }
 
 // topic is the topic of a ready channel. A channel that does not exist is

@@ -8,9 +8,17 @@ import (
 	"sync"
 
 	"go.uber.org/zap"
+	"k8s.io/client-go/tools/cache"
+	"knative.dev/eventing/pkg/apis/feature"
+	"knative.dev/eventing/pkg/auth"
+	"knative.dev/eventing/pkg/channel"
+	eventpolicyinformer "knative.dev/eventing/pkg/client/injection/informers/eventing/v1alpha1/eventpolicy"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
+	configmapinformer "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/configmap"
+	"knative.dev/pkg/kmeta"
 	"knative.dev/pkg/logging"
+	"knative.dev/pkg/system"
 
 	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
@@ -46,15 +54,31 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 	informer := kafkachannelinformer.Get(ctx)
 	watcher := client.NewWatcher(ctx, cmw, resources.ReceiverName)
 	producer := NewProducer(watcher, logger.Desugar(), DefaultProduceTimeout)
-	handler, err := NewHandler(Options{Channels: informer.Lister(), Producer: producer, Logger: logger.Desugar()})
+	features := feature.NewStore(logger.Named("feature-config-store"))
+	features.WatchConfigs(cmw)
+	// Trust bundles matter only for an OIDC issuer other than the API server.
+	trustBundles := configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())
+	verifier := auth.NewVerifier(ctx, eventpolicyinformer.Get(ctx).Lister(), trustBundles, cmw)
+	handler, err := NewHandler(Options{
+		Channels: informer.Lister(), Producer: producer, Logger: logger.Desugar(),
+		WithFeatures: features.ToContext, Verifier: verifier,
+	})
 	if err != nil {
 		logger.Fatalw("Cannot create the receiver", zap.Error(err))
 	}
+	informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj interface{}) {
+		if acc, err := kmeta.DeletionHandlingAccessor(obj); err == nil {
+			handler.Forget(channel.ChannelReference{Namespace: acc.GetNamespace(), Name: acc.GetName()})
+		}
+	}})
 	// Until the cache synced, known channels would look unknown (404).
 	synced := informer.Informer().HasSynced
 	server := &Server{Handler: handler, Logger: logger.Desugar(), Ready: func() error {
 		if !synced() {
 			return errors.New("KafkaChannel informer not synced yet")
+		}
+		if features.Load().IsOIDCAuthentication() && !verifier.IsReady() {
+			return errors.New("OIDC is on and the token verifier has no issuer configuration yet")
 		}
 		return producer.Ready()
 	}}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
+	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/channel"
 
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
@@ -37,6 +39,12 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 	// RetryAfter is sent with every 503; DefaultRetryAfter when zero.
 	RetryAfter time.Duration
+	// WithFeatures puts eventing's config-features into a request's context
+	// (feature.Store.ToContext); nil leaves every feature at its default, so
+	// OIDC off. Verifier checks the tokens once authentication-oidc is on, and
+	// must be set when WithFeatures is.
+	WithFeatures func(context.Context) context.Context
+	Verifier     *auth.Verifier
 }
 
 // Handler is the ingress http.Handler: it routes a request to its channel,
@@ -47,8 +55,10 @@ type Handler struct {
 	producer *Producer
 	logger   *zap.Logger
 	metrics  *metrics
-	// Two EventReceivers, because one resolves a channel from either the
-	// path or the Host, never from the path with a fallback to the Host.
+	// Requests for a known channel go to that channel's EventReceiver. The
+	// others go to one of two that answer them (404, 400): a receiver
+	// resolves a channel from either the path or the Host, not both.
+	known          perChannel
 	byHost, byPath *channel.EventReceiver
 	retryAfter     string
 	traced         http.Handler
@@ -79,6 +89,17 @@ func NewHandler(o Options) (*Handler, error) {
 		retryAfter: strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
 	}
 	common := []channel.EventReceiverOptions{channel.MeterProvider(o.MeterProvider), channel.TraceProvider(o.TracerProvider)}
+	if o.WithFeatures != nil {
+		common = append(common, channel.ReceiverWithContextFunc(o.WithFeatures))
+	}
+	h.known.build = func(ref channel.ChannelReference, audience string) (*channel.EventReceiver, error) {
+		opts := append(slices.Clip(common), channel.ResolveChannelFromPath(fixedChannel(ref)),
+			channel.ReceiverWithGetPoliciesForFunc(h.channels.policies))
+		if o.Verifier != nil {
+			opts = append(opts, channel.OIDCTokenVerification(o.Verifier, audience))
+		}
+		return channel.NewEventReceiver(h.receive, o.Logger, opts...)
+	}
 	if h.byHost, err = channel.NewEventReceiver(h.receive, o.Logger,
 		append(common, channel.ResolveChannelFromHostHeader(h.channels.fromHost))...); err != nil {
 		return nil, err
@@ -118,11 +139,27 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		r.Body = &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), state: state}
 	}
 	r = r.WithContext(withRequestState(r.Context(), state))
-	if r.URL.Path == "/" || r.URL.Path == "" {
-		h.byHost.ServeHTTP(sw, r)
-	} else {
-		h.byPath.ServeHTTP(sw, r)
+	h.receiverFor(state.channel, r.URL.Path).ServeHTTP(sw, r)
+}
+
+// Forget drops what the Handler keeps for a deleted channel.
+func (h *Handler) Forget(ref channel.ChannelReference) {
+	h.known.forget(ref)
+}
+
+func (h *Handler) receiverFor(ref *channel.ChannelReference, path string) http.Handler {
+	if ref != nil {
+		r, err := h.known.get(*ref)
+		if err == nil {
+			return r
+		}
+		h.logger.Error("Cannot build the channel's event receiver", zap.String("channel", ref.String()), zap.Error(err))
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
 	}
+	if path == "/" || path == "" {
+		return h.byHost
+	}
+	return h.byPath
 }
 
 // receive is the channel.EventReceiverFunc: it writes the event to the

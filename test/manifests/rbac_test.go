@@ -97,6 +97,7 @@ func TestLeastPrivilege(t *testing.T) {
 			{"watch", "", "secrets", systemNamespace, ""},
 			{"watch", "", "configmaps", systemNamespace, ""},
 			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-controller"},
+			{"watch", "eventing.knative.dev", "eventpolicies", userNS, ""},
 		},
 		denied: []request{
 			{"create", "apps", "deployments", userNS, ""},
@@ -110,9 +111,12 @@ func TestLeastPrivilege(t *testing.T) {
 			{"list", "messaging.knative.dev", "kafkachannels", userNS, ""},
 			{"watch", "", "secrets", systemNamespace, ""},
 			{"watch", "", "configmaps", systemNamespace, ""},
+			{"watch", "eventing.knative.dev", "eventpolicies", userNS, ""},
 		},
 		denied: []request{
 			{"update", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+			{"update", "eventing.knative.dev", "eventpolicies", userNS, "p"},
+			{"create", "", "serviceaccounts/token", userNS, "sa"},
 			{"get", "", "secrets", userNS, "db-password"},
 			{"update", "", "secrets", systemNamespace, "kafka-cluster"},
 		},
@@ -124,8 +128,10 @@ func TestLeastPrivilege(t *testing.T) {
 			{"create", "", "events", userNS, ""},
 			{"get", "", "secrets", systemNamespace, "kafka-cluster"},
 			{"list", "", "configmaps", systemNamespace, ""},
+			{"create", "", "serviceaccounts/token", userNS, "subscription-oidc"},
 		},
 		denied: []request{
+			{"get", "", "serviceaccounts", userNS, "subscription-oidc"},
 			{"create", "apps", "deployments", systemNamespace, ""},
 			{"list", "", "secrets", userNS, ""},
 			{"patch", "messaging.knative.dev", "kafkachannels", userNS, "ch"},

@@ -5,6 +5,9 @@ import (
 
 	"github.com/kelseyhightower/envconfig"
 	"k8s.io/client-go/tools/cache"
+	"knative.dev/eventing/pkg/apis/feature"
+	"knative.dev/eventing/pkg/auth"
+	eventpolicyinformer "knative.dev/eventing/pkg/client/injection/informers/eventing/v1alpha1/eventpolicy"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
 	deploymentinformer "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment"
 	serviceinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/service"
@@ -37,22 +40,37 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	kcInformer := kcinformer.Get(ctx)
 	deploymentInformer := deploymentinformer.Get(ctx)
 	serviceInformer := serviceinformer.Get(ctx)
+	eventPolicyInformer := eventpolicyinformer.Get(ctx)
 	watcher := client.NewWatcher(ctx, cmw, "kafka-channel-controller")
 
 	r := &Reconciler{
-		KubeClient:       kubeclient.Get(ctx),
-		DeploymentLister: deploymentInformer.Lister(),
-		ServiceLister:    serviceInformer.Lister(),
-		Kafka:            watcher.Current,
-		Admins:           &admin.Cache{New: admin.New},
-		SystemNamespace:  system.Namespace(),
-		DispatcherImage:  env.DispatcherImage,
+		KubeClient:        kubeclient.Get(ctx),
+		DeploymentLister:  deploymentInformer.Lister(),
+		ServiceLister:     serviceInformer.Lister(),
+		EventPolicyLister: eventPolicyInformer.Lister(),
+		Kafka:             watcher.Current,
+		Admins:            &admin.Cache{New: admin.New},
+		SystemNamespace:   system.Namespace(),
+		DispatcherImage:   env.DispatcherImage,
 	}
-	impl := kcreconciler.NewImpl(ctx, r)
+	// config-features (authentication-oidc) reaches each reconcile through its
+	// context; a change re-reconciles every channel.
+	var globalResync func(interface{})
+	features := feature.NewStore(logger.Named("feature-config-store"), func(string, interface{}) {
+		if globalResync != nil {
+			globalResync(nil)
+		}
+	})
+	features.WatchConfigs(cmw)
+	impl := kcreconciler.NewImpl(ctx, r, func(*controller.Impl) controller.Options {
+		return controller.Options{ConfigStore: features}
+	})
 	r.URIResolver = resolver.NewURIResolverFromTracker(ctx, impl.Tracker)
 
 	kcInformer.Informer().AddEventHandler(controller.HandleAll(impl.Enqueue))
-	globalResync := func(interface{}) { impl.GlobalResync(kcInformer.Informer()) }
+	globalResync = func(interface{}) { impl.GlobalResync(kcInformer.Informer()) }
+	eventPolicyInformer.Informer().AddEventHandler(auth.EventPolicyEventHandler(
+		kcInformer.Informer().GetIndexer(), v1beta1.SchemeGroupVersion.WithKind("KafkaChannel").GroupKind(), impl.EnqueueKey))
 	watcher.OnChange(func(client.Snapshot) { globalResync(nil) })
 
 	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{

@@ -16,6 +16,7 @@ import (
 	appsv1listers "k8s.io/client-go/listers/apps/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	eventingv1alpha1listers "knative.dev/eventing/pkg/client/listers/eventing/v1alpha1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"knative.dev/pkg/controller"
@@ -42,6 +43,8 @@ type Reconciler struct {
 	DeploymentLister appsv1listers.DeploymentLister
 	ServiceLister    corev1listers.ServiceLister
 	URIResolver      *resolver.URIResolver
+	// EventPolicyLister finds the EventPolicies that apply to a channel.
+	EventPolicyLister eventingv1alpha1listers.EventPolicyLister
 
 	// Kafka returns the Kafka configuration in force (Secret + config-kafka).
 	Kafka  func() client.Snapshot
@@ -80,6 +83,9 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 		Scheme: "http",
 		Host:   resources.ChannelHostName(kc.Name, kc.Namespace),
 	}})
+	if err := r.reconcileAuth(ctx, kc); err != nil {
+		return err
+	}
 	return r.reconcileSubscribers(ctx, kc, adm)
 }
 

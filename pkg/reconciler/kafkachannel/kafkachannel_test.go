@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgotesting "k8s.io/client-go/testing"
+	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	logtesting "knative.dev/pkg/logging/testing"
@@ -23,6 +24,7 @@ import (
 	v1addr "knative.dev/pkg/client/injection/ducks/duck/v1/addressable"
 	_ "knative.dev/pkg/system/testing"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	fakeclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client/fake"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
@@ -111,10 +113,11 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 	}
 	ctx = v1addr.WithDuck(ctx)
 	r := &Reconciler{
-		KubeClient:       fakekubeclient.Get(ctx),
-		DeploymentLister: ls.Deployments(),
-		ServiceLister:    ls.Services(),
-		URIResolver:      resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
+		KubeClient:        fakekubeclient.Get(ctx),
+		DeploymentLister:  ls.Deployments(),
+		ServiceLister:     ls.Services(),
+		EventPolicyLister: ls.EventPolicies(),
+		URIResolver:       resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
 		Kafka: func() client.Snapshot {
 			return client.Snapshot{Settings: &client.Settings{Brokers: []string{"127.0.0.1:9092"}, Fingerprint: "fp"}, Kafka: k.kafka, Err: k.cfgErr}
 		},
@@ -147,7 +150,7 @@ func readyStatus(extra ...KafkaChannelOption) []KafkaChannelOption {
 		WithFinalizer, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady, WithTopicReady,
 		WithDeadLetterSinkNotConfigured, WithDispatcherStatus(dispatcher(corev1.ConditionTrue)),
 		WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(channelHost),
-		WithEmptySubscriberStatus,
+		WithEmptySubscriberStatus, WithEventPoliciesOIDCDisabled,
 	}, extra...)
 }
 
@@ -175,7 +178,8 @@ func TestReconcile(t *testing.T) {
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady,
 				WithTopicReady, WithDeadLetterSinkNotConfigured, WithDispatcherStatus(newDispatcher),
-				WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(channelHost), WithEmptySubscriberStatus),
+				WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(channelHost), WithEmptySubscriberStatus,
+				WithEventPoliciesOIDCDisabled),
 		}},
 		WantEvents: []string{
 			Eventf(corev1.EventTypeNormal, "FinalizerUpdate", `Updated %q finalizers`, kcName),
@@ -287,6 +291,73 @@ func TestReconcile(t *testing.T) {
 	table.Test(t, MakeFactory(newReconciler, logger))
 }
 
+// oidcOn is a row context with config-features' authentication-oidc enabled.
+func oidcOn(t *testing.T) context.Context {
+	flags, err := feature.NewFlagsConfigFromMap(map[string]string{feature.OIDCAuthentication: string(feature.Enabled)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return feature.ToContext(withKafka(&rowKafka{}), flags)
+}
+
+func TestReconcileOIDC(t *testing.T) {
+	audience := "messaging.knative.dev/kafkachannel/" + testNS + "/" + kcName
+	steady := []runtime.Object{dispatcher(corev1.ConditionTrue), receiver(), channelService()}
+	oidcReady := func(extra ...KafkaChannelOption) []KafkaChannelOption {
+		return append(append(readyStatus(), WithAudience(audience)), extra...)
+	}
+	table := TableTest{{
+		Name:    "OIDC on: audience published, default authorization mode reported",
+		Key:     kcKey,
+		Ctx:     oidcOn(t),
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus()...)}, steady...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, oidcReady(WithEventPoliciesDefaultMode("Allow-Same-Namespace"))...),
+		}},
+	}, {
+		Name: "OIDC on: a ready EventPolicy for the channel is listed, another channel's is not",
+		Key:  kcKey,
+		Ctx:  oidcOn(t),
+		Objects: append([]runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus()...),
+			NewEventPolicy(testNS, "only-orders", kcName),
+			NewEventPolicy(testNS, "only-payments", "payments"),
+		}, steady...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, oidcReady(WithEventPolicies("only-orders"))...),
+		}},
+	}, {
+		Name: "OIDC on: an EventPolicy that is not ready takes the channel's readiness down",
+		Key:  kcKey,
+		Ctx:  oidcOn(t),
+		Objects: append([]runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus()...),
+			func() runtime.Object {
+				ep := NewEventPolicy(testNS, "pending", kcName)
+				ep.Status.Conditions[0].Status = corev1.ConditionUnknown
+				return ep
+			}(),
+		}, steady...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, oidcReady(func(kc *v1beta1.KafkaChannel) {
+				kc.Status.MarkEventPoliciesFailed("EventPoliciesNotReady", "event policies pending are not ready")
+			})...),
+		}},
+	}, {
+		// Eventing keeps listing applying policies while OIDC is off; nothing enforces them then.
+		Name: "OIDC turned off: audience cleared",
+		Key:  kcKey,
+		Objects: append([]runtime.Object{
+			NewKafkaChannel(kcName, testNS, oidcReady(WithEventPolicies("only-orders"))...),
+			NewEventPolicy(testNS, "only-orders", kcName),
+		}, steady...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithEventPolicies("only-orders"))...),
+		}},
+	}}
+	table.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+}
+
 func TestFinalizeTopicPolicies(t *testing.T) {
 	for _, tc := range []struct {
 		policy      string
@@ -337,7 +408,7 @@ func TestCreateEnsuresTopicShape(t *testing.T) {
 			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithPartitions(6), WithRetention("PT2H"), WithObservedGeneration, WithInitConditions,
 				WithTopic(topic), WithConfigReady, WithTopicReady, WithDeadLetterSinkNotConfigured,
 				WithDispatcherStatus(&appsv1.Deployment{}), WithReceiverStatus(receiver()), WithChannelServiceReady,
-				WithAddress(channelHost), WithEmptySubscriberStatus),
+				WithAddress(channelHost), WithEmptySubscriberStatus, WithEventPoliciesOIDCDisabled),
 		}},
 		WantEvents: []string{
 			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, resources.DispatcherName(testNS, kcName)),

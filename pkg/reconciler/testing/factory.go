@@ -17,6 +17,8 @@ import (
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
+	eventingv1alpha1listers "knative.dev/eventing/pkg/client/listers/eventing/v1alpha1"
 	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
@@ -37,6 +39,7 @@ import (
 var schemes = []func(*runtime.Scheme) error{
 	fakekubeclientset.AddToScheme,
 	fakeclientset.AddToScheme,
+	eventingv1alpha1.AddToScheme,
 }
 
 // NewScheme knows the Kubernetes types and KafkaChannel.
@@ -87,6 +90,11 @@ func (l *Listers) Deployments() appsv1listers.DeploymentLister {
 // Services lists the row's Services.
 func (l *Listers) Services() corev1listers.ServiceLister {
 	return corev1listers.NewServiceLister(l.indexerFor(&corev1.Service{}))
+}
+
+// EventPolicies lists the row's EventPolicies.
+func (l *Listers) EventPolicies() eventingv1alpha1listers.EventPolicyLister {
+	return eventingv1alpha1listers.NewEventPolicyLister(l.indexerFor(&eventingv1alpha1.EventPolicy{}))
 }
 
 // Ctor builds the reconciler under test from the fakes in ctx.

@@ -8,6 +8,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
+	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
@@ -150,6 +152,56 @@ func WithSubscriberStatus(uid types.UID, generation int64, ready corev1.Conditio
 // WithEmptySubscriberStatus sets status.subscribers to an empty list, as the reconciler writes it.
 func WithEmptySubscriberStatus(kc *v1beta1.KafkaChannel) {
 	kc.Status.Subscribers = []eventingduckv1.SubscriberStatus{}
+}
+
+// WithEventPoliciesOIDCDisabled marks EventPoliciesReady as eventing does while OIDC is off.
+func WithEventPoliciesOIDCDisabled(kc *v1beta1.KafkaChannel) {
+	kc.Status.MarkEventPoliciesTrueWithReason("OIDCDisabled", "Feature %q must be enabled to support Authorization", feature.OIDCAuthentication)
+}
+
+// WithEventPoliciesDefaultMode marks EventPoliciesReady as eventing does when
+// OIDC is on and no EventPolicy applies.
+func WithEventPoliciesDefaultMode(mode string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		kc.Status.MarkEventPoliciesTrueWithReason("DefaultAuthorizationMode", "Default authz mode is %q", mode)
+	}
+}
+
+// WithEventPolicies records the applying, ready EventPolicies.
+func WithEventPolicies(names ...string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		for _, n := range names {
+			kc.Status.Policies = append(kc.Status.Policies, eventingduckv1.AppliedEventPolicyRef{
+				Name: n, APIVersion: eventingv1alpha1.SchemeGroupVersion.String(),
+			})
+		}
+		kc.Status.MarkEventPoliciesTrue()
+	}
+}
+
+// WithAudience sets the OIDC audience on status.address and status.addresses.
+func WithAudience(audience string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) {
+		kc.Status.Address.Audience = &audience
+		for i := range kc.Status.Addresses {
+			kc.Status.Addresses[i].Audience = &audience
+		}
+	}
+}
+
+// NewEventPolicy builds a ready EventPolicy that applies to the named KafkaChannel.
+func NewEventPolicy(namespace, name, channel string) *eventingv1alpha1.EventPolicy {
+	return &eventingv1alpha1.EventPolicy{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: eventingv1alpha1.EventPolicySpec{To: []eventingv1alpha1.EventPolicySpecTo{{
+			Ref: &eventingv1alpha1.EventPolicyToReference{
+				APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel", Name: channel,
+			},
+		}}},
+		Status: eventingv1alpha1.EventPolicyStatus{Status: duckv1.Status{Conditions: duckv1.Conditions{{
+			Type: apis.ConditionReady, Status: corev1.ConditionTrue,
+		}}}},
+	}
 }
 
 // NewDeployment builds a Deployment with an Available condition of the given status.

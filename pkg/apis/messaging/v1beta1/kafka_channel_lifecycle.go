@@ -27,6 +27,9 @@ const (
 	// DeadLetterSinkResolved: spec.delivery.deadLetterSink, if any, resolved to a URI.
 	// Eventing's own channels carry it; conformance reads status.deadLetterSinkUri.
 	KafkaChannelConditionDeadLetterSinkResolved apis.ConditionType = "DeadLetterSinkResolved"
+	// EventPoliciesReady: every EventPolicy that applies to the channel is ready
+	// (True with a reason when OIDC is off or no policy applies).
+	KafkaChannelConditionEventPoliciesReady apis.ConditionType = "EventPoliciesReady"
 )
 
 var kcCondSet = apis.NewLivingConditionSet(
@@ -37,6 +40,7 @@ var kcCondSet = apis.NewLivingConditionSet(
 	KafkaChannelConditionReceiverReady,
 	KafkaChannelConditionDispatcherReady,
 	KafkaChannelConditionDeadLetterSinkResolved,
+	KafkaChannelConditionEventPoliciesReady,
 )
 
 // GetConditionSet implements duckv1.KRShaped.
@@ -164,4 +168,24 @@ func (s *KafkaChannelStatus) MarkDeadLetterSinkNotConfigured() {
 func (s *KafkaChannelStatus) MarkDeadLetterSinkFailed(reason, format string, args ...interface{}) {
 	s.DeliveryStatus = eventingduckv1.DeliveryStatus{}
 	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionDeadLetterSinkResolved, reason, format, args...)
+}
+
+// MarkEventPoliciesTrue records that every applying EventPolicy is ready.
+func (s *KafkaChannelStatus) MarkEventPoliciesTrue() {
+	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionEventPoliciesReady)
+}
+
+// MarkEventPoliciesTrueWithReason records why no EventPolicy needs to be applied.
+func (s *KafkaChannelStatus) MarkEventPoliciesTrueWithReason(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkTrueWithReason(KafkaChannelConditionEventPoliciesReady, reason, format, args...)
+}
+
+// MarkEventPoliciesFailed records why the applying EventPolicies are not ready.
+func (s *KafkaChannelStatus) MarkEventPoliciesFailed(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionEventPoliciesReady, reason, format, args...)
+}
+
+// MarkEventPoliciesUnknown records that the applying EventPolicies are not known yet.
+func (s *KafkaChannelStatus) MarkEventPoliciesUnknown(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkUnknown(KafkaChannelConditionEventPoliciesReady, reason, format, args...)
 }

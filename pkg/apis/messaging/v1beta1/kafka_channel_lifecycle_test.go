@@ -19,6 +19,7 @@ var dependents = []apis.ConditionType{
 	KafkaChannelConditionReceiverReady,
 	KafkaChannelConditionDispatcherReady,
 	KafkaChannelConditionDeadLetterSinkResolved,
+	KafkaChannelConditionEventPoliciesReady,
 }
 
 func available(status corev1.ConditionStatus) *appsv1.DeploymentStatus {
@@ -37,6 +38,7 @@ func markAllReady(s *KafkaChannelStatus) {
 	s.PropagateReceiverStatus(available(corev1.ConditionTrue))
 	s.PropagateDispatcherStatus(available(corev1.ConditionTrue))
 	s.MarkDeadLetterSinkNotConfigured()
+	s.MarkEventPoliciesTrueWithReason("OIDCDisabled", "msg")
 }
 
 func TestInitializeConditions(t *testing.T) {
@@ -75,6 +77,7 @@ func TestReadyOnlyWhenAllConditionsTrue(t *testing.T) {
 		KafkaChannelConditionReceiverReady:          func(s *KafkaChannelStatus) { s.MarkReceiverFailed("Reason", "msg") },
 		KafkaChannelConditionDispatcherReady:        func(s *KafkaChannelStatus) { s.MarkDispatcherFailed("Reason", "msg") },
 		KafkaChannelConditionDeadLetterSinkResolved: func(s *KafkaChannelStatus) { s.MarkDeadLetterSinkFailed("Reason", "msg") },
+		KafkaChannelConditionEventPoliciesReady:     func(s *KafkaChannelStatus) { s.MarkEventPoliciesFailed("Reason", "msg") },
 	}
 	if len(fail) != len(dependents) {
 		t.Fatalf("%d failure cases for %d conditions", len(fail), len(dependents))
