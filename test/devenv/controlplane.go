@@ -84,6 +84,9 @@ func (e *Env) startAPIServer(ctx context.Context) error {
 		return err
 	}
 	e.APIServerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
+	if e.proxy, err = startAPIProxy(e.APIServerURL); err != nil {
+		return err
+	}
 	return waitFor(ctx, "kube-apiserver", p, 2*time.Minute, func() error { return httpOK(e.APIServerURL + "/readyz") })
 }
 

@@ -57,6 +57,7 @@ type Env struct {
 	etcdURL string
 	procs   *procs
 	runner  *runner
+	proxy   *apiProxy
 	cancel  context.CancelFunc
 }
 
@@ -98,6 +99,9 @@ func (e *Env) Stop() {
 		e.runner.stopAll()
 	}
 	e.procs.stopAll(5 * time.Second)
+	if e.proxy != nil {
+		e.proxy.stop()
+	}
 }
 
 func (e *Env) bin(name string) string {
@@ -181,11 +185,12 @@ func (e *Env) stablePort(name string) (int, error) {
 	return p, os.WriteFile(path, []byte(strconv.Itoa(p)), 0o644)
 }
 
-// ServiceAccountToken issues a token for a ServiceAccount through the TokenRequest API.
-func (e *Env) ServiceAccountToken(ctx context.Context, namespace, name string) (string, error) {
+// ServiceAccountToken issues a token for a ServiceAccount through the
+// TokenRequest API, for the given audiences (the API server's when none).
+func (e *Env) ServiceAccountToken(ctx context.Context, namespace, name string, audiences ...string) (string, error) {
 	ttl := int64(48 * time.Hour / time.Second)
 	tr, err := e.Kube.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, name, &authenticationv1.TokenRequest{
-		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &ttl},
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &ttl, Audiences: audiences},
 	}, metav1.CreateOptions{})
 	if err != nil {
 		return "", fmt.Errorf("token for ServiceAccount %s/%s: %w", namespace, name, err)

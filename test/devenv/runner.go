@@ -193,7 +193,7 @@ func (r *runner) startLocal(ctx context.Context, d *appsv1.Deployment) (*local, 
 
 // containerEnv resolves the container's env as a kubelet would, for the fields used here.
 func (r *runner) containerEnv(ctx context.Context, d *appsv1.Deployment, c corev1.Container) ([]string, error) {
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, r.e.proxy.proxyEnv()...)
 	for _, v := range c.Env {
 		value := v.Value
 		if v.ValueFrom != nil {

@@ -68,8 +68,10 @@ func (e *Env) WaitChannelReady(t testing.TB, namespace, name string) *v1beta1.Ka
 // SubscriptionOptions shape a Subscription.
 type SubscriptionOptions struct {
 	Subscriber string
-	Reply      string
-	Delivery   *eventingduckv1.DeliverySpec
+	// SubscriberAudience makes the dispatcher send a token for it (with OIDC on).
+	SubscriberAudience string
+	Reply              string
+	Delivery           *eventingduckv1.DeliverySpec
 }
 
 // Subscribe creates a Subscription to a KafkaChannel and waits for it to be Ready.
@@ -85,6 +87,9 @@ func (e *Env) Subscribe(t testing.TB, namespace, name, channel string, o Subscri
 	}
 	if o.Subscriber != "" {
 		sub.Spec.Subscriber = &duckv1.Destination{URI: mustURL(t, o.Subscriber)}
+		if o.SubscriberAudience != "" {
+			sub.Spec.Subscriber.Audience = &o.SubscriberAudience
+		}
 	}
 	if o.Reply != "" {
 		sub.Spec.Reply = &duckv1.Destination{URI: mustURL(t, o.Reply)}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,8 @@ type Received struct {
 	Event  cloudevents.Event
 	Header http.Header
 	At     time.Time
+	// User is who the request's bearer token names, when the Sink checks tokens.
+	User string
 }
 
 // Sink is an HTTP endpoint on 127.0.0.1 that records the CloudEvents it receives.
@@ -29,8 +32,11 @@ type Sink struct {
 	mu       sync.Mutex
 	received []Received
 	// Respond decides the answer to each event; nil accepts with 202.
-	Respond  func(e cloudevents.Event, attempt int) (status int, reply *cloudevents.Event)
-	attempts map[string]int
+	Respond func(e cloudevents.Event, attempt int) (status int, reply *cloudevents.Event)
+	// Authenticate, when set, checks the bearer token of each request and
+	// names its user; a request it refuses gets 401 and is not recorded.
+	Authenticate func(token string) (user string, err error)
+	attempts     map[string]int
 }
 
 // NewSink starts a sink that stops when the test ends.
@@ -49,6 +55,11 @@ func NewSink(t testing.TB) *Sink {
 
 // ServeHTTP implements http.Handler.
 func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	user, ok := s.authenticate(r)
+	if !ok {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
 	msg := cehttp.NewMessageFromHttpRequest(r)
 	defer msg.Finish(nil)
 	ev, err := binding.ToEvent(r.Context(), msg)
@@ -59,7 +70,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.attempts[ev.ID()]++
 	attempt := s.attempts[ev.ID()]
-	s.received = append(s.received, Received{Event: *ev, Header: r.Header.Clone(), At: time.Now()})
+	s.received = append(s.received, Received{Event: *ev, Header: r.Header.Clone(), At: time.Now(), User: user})
 	respond := s.Respond
 	s.mu.Unlock()
 	status, reply := http.StatusAccepted, (*cloudevents.Event)(nil)
@@ -73,6 +84,18 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(status)
+}
+
+func (s *Sink) authenticate(r *http.Request) (string, bool) {
+	if s.Authenticate == nil {
+		return "", true
+	}
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		return "", false
+	}
+	user, err := s.Authenticate(token)
+	return user, err == nil
 }
 
 // Received returns a copy of everything received so far.
