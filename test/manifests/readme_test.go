@@ -1,0 +1,111 @@
+package manifests
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+)
+
+var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
+
+// readmeSecrets are the Kafka Secret examples of README.md.
+func readmeSecrets(t *testing.T) []*corev1.Secret {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*corev1.Secret
+	for _, m := range yamlBlock.FindAllSubmatch(readme, -1) {
+		var s corev1.Secret
+		if err := yaml.UnmarshalStrict(m[1], &s); err != nil || s.Kind != "Secret" {
+			continue
+		}
+		if s.Labels[client.SecretLabel] != "true" {
+			t.Errorf("README example Secret %s lacks the label %s", s.Name, client.SecretLabel)
+		}
+		out = append(out, &s)
+	}
+	return out
+}
+
+// The README's worked Secret examples use the keys and values the code reads,
+// and each configures what it says (SASL mechanism, TLS, client certificate).
+func TestReadmeSecretExamples(t *testing.T) {
+	secrets := readmeSecrets(t)
+	if len(secrets) < 3 {
+		t.Fatalf("found %d Kafka Secret examples in README.md, want one per auth mode", len(secrets))
+	}
+	cert, key := testCertificate(t)
+	for _, s := range secrets {
+		data := map[string][]byte{}
+		for k, v := range s.StringData {
+			// The examples' PEM blocks are placeholders; keep the keys, use real PEM.
+			switch {
+			case strings.Contains(v, "CERTIFICATE-----"):
+				v = cert
+			case strings.Contains(v, "PRIVATE KEY-----"):
+				v = key
+			}
+			data[k] = []byte(v)
+		}
+		protocol := string(data[client.ProtocolKey])
+		t.Run(protocol, func(t *testing.T) {
+			settings, err := client.NewSettings(data, config.Default(), "readme")
+			if err != nil {
+				t.Fatalf("the README example does not configure a client: %v", err)
+			}
+			cfg := settings.Sarama
+			wantSASL := strings.HasPrefix(protocol, "SASL_")
+			wantTLS := strings.HasSuffix(protocol, "SSL")
+			if cfg.Net.SASL.Enable != wantSASL || cfg.Net.TLS.Enable != wantTLS {
+				t.Errorf("SASL %v TLS %v, want %v %v", cfg.Net.SASL.Enable, cfg.Net.TLS.Enable, wantSASL, wantTLS)
+			}
+			if wantSASL && string(cfg.Net.SASL.Mechanism) != string(data[client.SASLMechanismKey]) {
+				t.Errorf("SASL mechanism %s, want %s", cfg.Net.SASL.Mechanism, data[client.SASLMechanismKey])
+			}
+			if _, mtls := data[client.UserCertKey]; mtls && len(cfg.Net.TLS.Config.Certificates) != 1 {
+				t.Error("user.crt given, but no client certificate configured")
+			}
+		})
+	}
+}
+
+func testCertificate(t *testing.T) (certPEM, keyPEM string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "readme"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kd, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}))
+}
