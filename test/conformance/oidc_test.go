@@ -26,13 +26,7 @@ func oidcDelivery(t *testing.T, ns string) (received framework.Received, wantUse
 	env.EnableOIDC(t)
 	env.CreateChannel(t, ns, "ch", v1beta1.KafkaChannelSpec{})
 	audience := env.WaitOIDCChannel(t, ns, "ch")
-	receiverAudience := ns + "-receiver"
-	sink := framework.NewSink(t)
-	sink.Authenticate = env.TokenReviewer(receiverAudience)
-	sub := env.Subscribe(t, ns, "sub", "ch", framework.SubscriptionOptions{Subscriber: sink.URL, SubscriberAudience: receiverAudience})
-	if sub.Status.Auth == nil || sub.Status.Auth.ServiceAccountName == nil {
-		t.Fatalf("Subscription has no OIDC identity: %+v", sub.Status.Auth)
-	}
+	sink, wantUser := env.SubscribeOIDCSink(t, ns, "sub", "ch", ns+"-receiver")
 	token := env.ServiceAccount(t, ns, "source", audience)
 	code, err := framework.Send(ctx, env.MustReceiverURL(t), ns, "ch", framework.NewEvent("full", "conformance.oidc", nil),
 		http.Header{"Authorization": {"Bearer " + token}})
@@ -42,8 +36,7 @@ func oidcDelivery(t *testing.T, ns string) (received framework.Received, wantUse
 	got := sink.WaitFor(t, time.Minute, "the event, with a token the sink accepts", func(r []framework.Received) bool {
 		return slices.ContainsFunc(r, func(r framework.Received) bool { return r.Event.ID() == "full" })
 	})
-	return got[slices.IndexFunc(got, func(r framework.Received) bool { return r.Event.ID() == "full" })],
-		"system:serviceaccount:" + ns + ":" + *sub.Status.Auth.ServiceAccountName
+	return got[slices.IndexFunc(got, func(r framework.Received) bool { return r.Event.ID() == "full" })], wantUser
 }
 
 // channel dispatcher: authenticate requests with OIDC

@@ -28,13 +28,7 @@ func TestOIDC(t *testing.T) {
 	if want := "messaging.knative.dev/kafkachannel/" + ns + "/ch"; audience != want {
 		t.Errorf("status.address.audience = %q, want %q", audience, want)
 	}
-	const sinkAudience = "e2e-oidc-sink"
-	sink := framework.NewSink(t)
-	sink.Authenticate = env.TokenReviewer(sinkAudience)
-	sub := env.Subscribe(t, ns, "sub", "ch", framework.SubscriptionOptions{Subscriber: sink.URL, SubscriberAudience: sinkAudience})
-	if sub.Status.Auth == nil || sub.Status.Auth.ServiceAccountName == nil {
-		t.Fatalf("Subscription has no OIDC identity: %+v", sub.Status.Auth)
-	}
+	sink, wantUser := env.SubscribeOIDCSink(t, ns, "sub", "ch", "e2e-oidc-sink")
 
 	sender := env.ServiceAccount(t, ns, "sender", audience)
 	other := env.ServiceAccount(t, ns, "other", audience)
@@ -59,7 +53,6 @@ func TestOIDC(t *testing.T) {
 	got := sink.WaitFor(t, time.Minute, "the accepted event", func(r []framework.Received) bool {
 		return slices.ContainsFunc(r, func(r framework.Received) bool { return r.Event.ID() == "accepted" })
 	})
-	wantUser := "system:serviceaccount:" + ns + ":" + *sub.Status.Auth.ServiceAccountName
 	for _, r := range got {
 		if r.User != wantUser {
 			t.Errorf("subscriber got %s with a token of %q, want the Subscription's identity %q", r.Event.ID(), r.User, wantUser)

@@ -108,3 +108,17 @@ func (e *Env) TokenReviewer(audience string) func(token string) (string, error) 
 		return tr.Status.User.Username, nil
 	}
 }
+
+// SubscribeOIDCSink subscribes a sink that accepts only tokens for audience
+// (checked by TokenReview) to a channel, and returns it with the user the
+// Subscription's OIDC identity is, the one the dispatcher must send as.
+func (e *Env) SubscribeOIDCSink(t testing.TB, namespace, name, channel, audience string) (*Sink, string) {
+	t.Helper()
+	sink := NewSink(t)
+	sink.Authenticate = e.TokenReviewer(audience)
+	sub := e.Subscribe(t, namespace, name, channel, SubscriptionOptions{Subscriber: sink.URL, SubscriberAudience: audience})
+	if sub.Status.Auth == nil || sub.Status.Auth.ServiceAccountName == nil {
+		t.Fatalf("Subscription %s/%s has no OIDC identity: %+v", namespace, name, sub.Status.Auth)
+	}
+	return sink, "system:serviceaccount:" + namespace + ":" + *sub.Status.Auth.ServiceAccountName
+}
