@@ -62,6 +62,7 @@ type Handler struct {
 	byHost, byPath *channel.EventReceiver
 	retryAfter     string
 	traced         http.Handler
+	tracer         trace.Tracer
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -87,6 +88,7 @@ func NewHandler(o Options) (*Handler, error) {
 		logger:     o.Logger,
 		metrics:    m,
 		retryAfter: strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
+		tracer:     o.TracerProvider.Tracer("github.com/knative-kafka/knative-kafka/pkg/receiver"),
 	}
 	common := []channel.EventReceiverOptions{channel.MeterProvider(o.MeterProvider), channel.TraceProvider(o.TracerProvider)}
 	if o.WithFeatures != nil {
@@ -178,13 +180,17 @@ func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev 
 	case err != nil:
 		return state.fail(http.StatusInternalServerError, err)
 	}
+	annotateIngress(ctx, ref, &ev)
+	ctx, span := h.startSend(ctx, topic, &ev)
 	msg, err := newRecord(ctx, topic, &ev)
 	if err != nil {
+		endSend(span, nil, 0, 0, err)
 		logger.Warn("Cannot encode the event as a Kafka record", zap.Error(err))
 		return state.fail(http.StatusBadRequest, err)
 	}
 	start := time.Now()
 	partition, offset, err := h.producer.Send(msg)
+	endSend(span, msg, partition, offset, err)
 	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
 	if err != nil {
 		logger.Warn("Kafka did not store the event", zap.String("topic", topic), zap.Error(err))

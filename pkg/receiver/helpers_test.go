@@ -11,6 +11,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -78,6 +79,7 @@ type testOptions struct {
 	brokers       []string
 	maxEventBytes int64
 	meter         metric.MeterProvider
+	tracer        trace.TracerProvider
 	waitReady     bool
 	// logger defaults to one that logs to t; a fuzz target must not log to f.
 	logger *zap.Logger
@@ -92,7 +94,7 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 	}
 	watcher := client.NewStaticWatcher(secretData(o.brokers), kafkaConfig(t, o.maxEventBytes), "test-receiver")
 	producer := NewProducer(watcher, logger, 10*time.Second)
-	handler, err := NewHandler(Options{Channels: o.lister, Producer: producer, Logger: logger, MeterProvider: o.meter})
+	handler, err := NewHandler(Options{Channels: o.lister, Producer: producer, Logger: logger, MeterProvider: o.meter, TracerProvider: o.tracer})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,63 @@
+package receiver
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/IBM/sarama"
+	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
+	"go.opentelemetry.io/otel/trace"
+	"knative.dev/eventing/pkg/channel"
+
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+// The attributes Knative's channel specification asks of a channel's spans.
+var (
+	knativeSystem   = attribute.String("messaging.system", "knative")
+	knativeProtocol = attribute.String("messaging.protocol", "http")
+)
+
+// annotateIngress tags the request's server span as Knative's channel
+// specification asks: the channel it was sent to and the event's id.
+func annotateIngress(ctx context.Context, ref channel.ChannelReference, ev *event.Event) {
+	span := trace.SpanFromContext(ctx)
+	if !span.IsRecording() {
+		return
+	}
+	span.SetAttributes(knativeSystem, knativeProtocol,
+		attribute.String("messaging.destination", "http://"+resources.ChannelHostName(ref.Name, ref.Namespace)),
+		attribute.String("messaging.message_id", ev.ID()))
+}
+
+// startSend opens the Kafka producer span of the OpenTelemetry messaging
+// conventions. The record carries this span's context, so the dispatcher's
+// spans descend from the send, as the conventions link producer and consumer.
+func (h *Handler) startSend(ctx context.Context, topic string, ev *event.Event) (context.Context, trace.Span) {
+	return h.tracer.Start(ctx, "send "+topic, trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(
+		semconv.MessagingSystemKafka,
+		semconv.MessagingOperationTypeSend,
+		semconv.MessagingOperationName("send"),
+		semconv.MessagingDestinationName(topic),
+		semconv.MessagingMessageID(ev.ID()),
+	))
+}
+
+// endSend records where the record landed, or why it did not.
+func endSend(span trace.Span, msg *sarama.ProducerMessage, partition int32, offset int64, err error) {
+	defer span.End()
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		return
+	}
+	span.SetAttributes(semconv.MessagingDestinationPartitionID(strconv.Itoa(int(partition))), semconv.MessagingKafkaOffset(int(offset)))
+	if msg.Key != nil {
+		if key, kerr := msg.Key.Encode(); kerr == nil {
+			span.SetAttributes(semconv.MessagingKafkaMessageKey(string(key)))
+		}
+	}
+}

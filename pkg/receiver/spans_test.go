@@ -1,0 +1,73 @@
+package receiver
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"go.opentelemetry.io/otel/attribute"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
+)
+
+// The ingress span carries Knative's channel attributes; a producer span
+// follows the messaging conventions for Kafka; the record carries the
+// producer span's context, so the dispatcher's spans descend from it.
+func TestSpans(t *testing.T) {
+	broker := kafkatest.Start(t, kfake.SeedTopics(1, testTopic))
+	spans := tracetest.NewSpanRecorder()
+	r := startReceiver(t, testOptions{
+		lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true,
+		tracer: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)),
+	})
+	resp := mustDo(t, binaryEvent(t, r.channelURL(), "traced-1", map[string]string{"Ce-Partitionkey": "k"}, `{}`))
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("status %d, want 202", resp.StatusCode)
+	}
+	var server, producer sdktrace.ReadOnlySpan
+	for _, s := range spans.Ended() {
+		switch s.SpanKind() {
+		case trace.SpanKindServer:
+			server = s
+		case trace.SpanKindProducer:
+			producer = s
+		}
+	}
+	if server == nil || producer == nil {
+		t.Fatalf("want a server and a producer span, got %d spans", len(spans.Ended()))
+	}
+	wantAttrs(t, server, map[string]string{
+		"messaging.system": "knative", "messaging.protocol": "http", "messaging.message_id": "traced-1",
+		"messaging.destination": "http://" + testChannel + "-kn-channel." + testNS + ".svc.cluster.local",
+	})
+	wantAttrs(t, producer, map[string]string{
+		"messaging.system": "kafka", "messaging.operation.type": "send", "messaging.destination.name": testTopic,
+		"messaging.message.id": "traced-1", "messaging.destination.partition.id": "0", "messaging.kafka.offset": "0",
+		"messaging.kafka.message.key": "k",
+	})
+	if producer.Parent().SpanID() != server.SpanContext().SpanID() {
+		t.Error("the producer span is not a child of the server span")
+	}
+	records := kafkatest.Records(t, broker.Addrs, testTopic)
+	tp, _ := header(records[0], "traceparent")
+	if !strings.Contains(tp, producer.SpanContext().SpanID().String()) {
+		t.Errorf("record traceparent %q does not name the producer span %s", tp, producer.SpanContext().SpanID())
+	}
+}
+
+func wantAttrs(t *testing.T, s sdktrace.ReadOnlySpan, want map[string]string) {
+	t.Helper()
+	got := map[attribute.Key]string{}
+	for _, kv := range s.Attributes() {
+		got[kv.Key] = kv.Value.Emit()
+	}
+	for k, v := range want {
+		if got[attribute.Key(k)] != v {
+			t.Errorf("span %q: %s = %q, want %q", s.Name(), k, got[attribute.Key(k)], v)
+		}
+	}
+}
