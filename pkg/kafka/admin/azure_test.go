@@ -270,3 +270,22 @@ func TestAzureNeedsNoDescribeConfigs(t *testing.T) {
 		t.Errorf("the 11th event hub: %v, want the limit error", err)
 	}
 }
+
+// An event hub an operator created beforehand (in the portal, with the CLI or a template) is
+// used as it is, even where the namespace refuses CreateTopics.
+func TestAzurePreProvisionedEventHub(t *testing.T) {
+	eh := kafkatest.StartEventHubs(t, kfake.SeedTopics(4, "ns.ch"))
+	a := newAzureAdmin(t, eh)
+	eh.Cluster.ControlKey(int16(kmsg.CreateTopics), func(kmsg.Request) (kmsg.Response, error, bool) {
+		eh.Cluster.KeepControl()
+		return nil, errors.New("CreateTopics is not served"), true
+	})
+	ctx := context.Background()
+	if err := a.EnsureTopic(ctx, "ns.ch", admin.TopicSpec{NumPartitions: 2, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
+		t.Errorf("pre-provisioned event hub: %v", err)
+	}
+	// The control above is real: a new event hub cannot be created.
+	if err := a.EnsureTopic(ctx, "ns.other", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err == nil {
+		t.Error("created an event hub although CreateTopics is refused")
+	}
+}
