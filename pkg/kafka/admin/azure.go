@@ -15,8 +15,8 @@ import (
 var ErrEventHubsLimit = errors.New("Event Hubs limit")
 
 // eventHubReplicationFactor is what CreateTopics asks for: Event Hubs replicates every event
-// itself and has no per-topic replication setting, and its Kafka endpoint presents a single
-// broker, so 1 is the one value any such endpoint takes.
+// itself and has no per-topic replication setting, and 1 is valid however many brokers its
+// Kafka endpoint presents.
 const eventHubReplicationFactor = 1
 
 // Azure is the TopicAdmin and SubscriberProber of the "azure" flavor: Azure Event Hubs
@@ -25,7 +25,8 @@ const eventHubReplicationFactor = 1
 // It is the kafka flavor's admin, using the part of the Kafka admin API that Event Hubs
 // serves: CreateTopics (partitions and retention.ms), CreatePartitions (premium and dedicated
 // only), DeleteTopics, Metadata, and consumer-group offsets. It does not use DescribeConfigs,
-// which Event Hubs does not serve, nor max.message.bytes, which is the tier's, not a topic's.
+// which the endpoint has not always served, nor max.message.bytes, which is the tier's, not a
+// topic's.
 // Before creating or growing an event hub it checks the tier's quotas (config.AzureLimits),
 // so that breaking one is a clear ErrEventHubsLimit rather than the service's error code;
 // the service stays the authority, for instance when two controllers race for the last slot.

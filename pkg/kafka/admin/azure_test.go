@@ -253,7 +253,7 @@ func TestAzureWithinLimits(t *testing.T) {
 }
 
 // The namespace is counted from metadata, which Event Hubs serves, not with ListTopics, which
-// needs DescribeConfigs, which it does not: here DescribeConfigs closes the connection.
+// needs DescribeConfigs, which it has not always served: here DescribeConfigs closes the connection.
 func TestAzureNeedsNoDescribeConfigs(t *testing.T) {
 	eh := kafkatest.StartEventHubs(t, kfake.SeedTopics(1, names("hub", 9)...))
 	a := newAzureAdmin(t, eh)
