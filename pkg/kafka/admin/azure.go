@@ -93,7 +93,9 @@ func (a *Azure) checkEventHub(topic string, spec TopicSpec) error {
 }
 
 // checkNamespace applies the namespace-wide quotas to creating topic, or growing it to want
-// partitions, given the namespace's event hubs and their partition counts.
+// partitions, given the namespace's event hubs and their partition counts. An event hub that
+// already has its partitions never gets here: a namespace over a quota lowered since must not
+// fail the channels that work.
 func (a *Azure) checkNamespace(hubs map[string]int32, topic string, want int32) error {
 	tier := a.azure.Tier
 	have, exists := hubs[topic]
@@ -104,10 +106,8 @@ func (a *Azure) checkNamespace(hubs map[string]int32, topic string, want int32) 
 	case exists && have < want && !a.limits.GrowPartitions:
 		return limitf("the %s tier cannot add partitions to an existing event hub (it has %d, the channel asks for %d)", tier, have, want)
 	}
-	// An event hub that keeps its partitions is never refused: the namespace may be over a
-	// quota that was lowered since, and refusing would only fail channels that work.
-	added := int64(max(want-have, 0))
-	if total := sumPartitions(hubs); added > 0 && a.limits.NamespacePartitions > 0 && total+added > a.limits.NamespacePartitions {
+	added := int64(want - have) // have is 0 for a new event hub
+	if total := sumPartitions(hubs); a.limits.NamespacePartitions > 0 && total+added > a.limits.NamespacePartitions {
 		return limitf("the namespace's event hubs would have %d partitions, over the %s tier's %d%s",
 			total+added, tier, a.limits.NamespacePartitions, a.units())
 	}
