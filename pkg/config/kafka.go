@@ -55,7 +55,8 @@ const (
 	DefaultReplicationFactor int16 = 1
 	DefaultRetention               = "PT168H"
 	DefaultTopicTemplate           = "{{.Namespace}}.{{.Name}}"
-	// DefaultMaxEventBytes matches Kafka's default message.max.bytes (1 MiB).
+	// DefaultMaxEventBytes matches Kafka's default message.max.bytes (1 MiB). The azure
+	// flavor's default is smaller: what fits in an Event Hubs record.
 	DefaultMaxEventBytes int64 = 1 << 20
 )
 
@@ -87,6 +88,8 @@ type Kafka struct {
 	MaxEventBytes int64
 	// CustomEndpoint is the base URL of the topic-management sidecar of the custom flavor.
 	CustomEndpoint string
+	// Azure describes the Event Hubs namespace of the azure flavor.
+	Azure Azure
 	// Sarama holds optional Sarama overrides as YAML, applied by the client config builder.
 	Sarama string
 }
@@ -123,17 +126,22 @@ func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
 			RetentionDuration: p.str(RetentionKey, DefaultRetention),
 		},
 		TopicDeletePolicy: TopicDeletePolicy(p.str(TopicDeletePolicyKey, string(TopicDelete))),
-		MaxEventBytes:     p.positive(MaxEventBytesKey, DefaultMaxEventBytes, 1<<62),
 		CustomEndpoint:    p.str(CustomEndpointKey, ""),
+		Azure:             parseAzure(&p),
 		Sarama:            p.str(SaramaKey, ""),
 	}
+	k.MaxEventBytes = p.positive(MaxEventBytesKey, k.defaultMaxEventBytes(), 1<<62)
 	p.check(validFlavor(k.Flavor), FlavorKey)
 	p.check(validPolicy(k.TopicDeletePolicy), TopicDeletePolicyKey)
-	if _, err := ParseRetention(k.Defaults.RetentionDuration); err != nil {
+	retention, err := ParseRetention(k.Defaults.RetentionDuration)
+	if err != nil {
 		p.fail(RetentionKey, err)
 	}
 	if k.Flavor == FlavorCustom && k.CustomEndpoint == "" {
 		p.fail(CustomEndpointKey, fmt.Errorf("required by flavor %q", FlavorCustom))
+	}
+	if k.Flavor == FlavorAzure {
+		k.checkAzureDefaults(&p, retention)
 	}
 	tmpl, err := ParseTopicTemplate(p.str(TopicTemplateKey, DefaultTopicTemplate))
 	if err != nil {

@@ -21,7 +21,7 @@ func TestDefaults(t *testing.T) {
 			}
 			want := ChannelDefaults{NumPartitions: 1, ReplicationFactor: 1, RetentionDuration: "PT168H"}
 			if k.Flavor != FlavorKafka || k.Defaults != want || k.TopicDeletePolicy != TopicDelete ||
-				k.MaxEventBytes != 1<<20 || k.CustomEndpoint != "" || k.Sarama != "" {
+				k.MaxEventBytes != 1<<20 || k.CustomEndpoint != "" || k.Sarama != "" || k.Azure != (Azure{Tier: AzureStandard, CapacityUnits: 1}) {
 				t.Errorf("defaults = %+v", k)
 			}
 			if topic, err := k.TopicName("ns", "ch"); err != nil || topic != "ns.ch" {
@@ -36,15 +36,17 @@ func TestDefaults(t *testing.T) {
 
 func TestParseEachKey(t *testing.T) {
 	k, err := NewKafkaFromMap(map[string]string{
-		FlavorKey:            " custom ",
-		NumPartitionsKey:     "12",
-		ReplicationFactorKey: "3",
-		RetentionKey:         "P7D",
-		TopicTemplateKey:     "knative-{{.Namespace}}_{{.Name}}",
-		TopicDeletePolicyKey: "retain",
-		MaxEventBytesKey:     "2097152",
-		CustomEndpointKey:    "http://topics.example.svc",
-		SaramaKey:            "Net:\n  DialTimeout: 5000000000\n",
+		FlavorKey:             " custom ",
+		NumPartitionsKey:      "12",
+		ReplicationFactorKey:  "3",
+		RetentionKey:          "P7D",
+		TopicTemplateKey:      "knative-{{.Namespace}}_{{.Name}}",
+		TopicDeletePolicyKey:  "retain",
+		MaxEventBytesKey:      "2097152",
+		CustomEndpointKey:     "http://topics.example.svc",
+		AzureTierKey:          "dedicated",
+		AzureCapacityUnitsKey: "2",
+		SaramaKey:             "Net:\n  DialTimeout: 5000000000\n",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -60,6 +62,8 @@ func TestParseEachKey(t *testing.T) {
 		{TopicDeletePolicyKey, k.TopicDeletePolicy, TopicRetain},
 		{MaxEventBytesKey, k.MaxEventBytes, int64(2097152)},
 		{CustomEndpointKey, k.CustomEndpoint, "http://topics.example.svc"},
+		{AzureTierKey, k.Azure.Tier, AzureDedicated},
+		{AzureCapacityUnitsKey, k.Azure.CapacityUnits, int64(2)},
 		{SaramaKey, k.Sarama, "Net:\n  DialTimeout: 5000000000"},
 	}
 	for _, c := range checks {

@@ -67,7 +67,8 @@ func TestConfigKafka(t *testing.T) {
 	// Every key the parser knows is documented, and the documented example is valid.
 	example := exampleData(t, cm)
 	for _, key := range []string{config.FlavorKey, config.NumPartitionsKey, config.ReplicationFactorKey, config.RetentionKey,
-		config.TopicTemplateKey, config.TopicDeletePolicyKey, config.MaxEventBytesKey, config.CustomEndpointKey, config.SaramaKey} {
+		config.TopicTemplateKey, config.TopicDeletePolicyKey, config.MaxEventBytesKey, config.CustomEndpointKey,
+		config.AzureTierKey, config.AzureCapacityUnitsKey, config.SaramaKey} {
 		if _, ok := example[key]; !ok {
 			t.Errorf("_example does not document %s", key)
 		}

@@ -25,7 +25,13 @@ func newAdmin(t *testing.T, addrs []string) *admin.Kafka {
 // describe returns a topic's partition count and its retention.ms and max.message.bytes.
 func describe(t *testing.T, addrs []string, topic string) (partitions int, configs map[string]string) {
 	t.Helper()
-	ca, err := sarama.NewClusterAdmin(addrs, kafkatest.Config())
+	return describeWith(t, addrs, kafkatest.Config(), topic)
+}
+
+// describeWith is describe for a cluster that needs its own client configuration (TLS, SASL).
+func describeWith(t *testing.T, addrs []string, cfg *sarama.Config, topic string) (partitions int, configs map[string]string) {
+	t.Helper()
+	ca, err := sarama.NewClusterAdmin(addrs, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,10 +19,12 @@ func New(s *client.Settings, k *config.Kafka) (Admin, error) {
 	switch k.Flavor {
 	case config.FlavorKafka:
 		return NewKafka(s.Brokers, s.Sarama)
+	case config.FlavorAzure:
+		return NewAzure(s.Brokers, s.Sarama, k.Azure)
 	case config.FlavorCustom:
 		return NewCustom(k.CustomEndpoint, s.Brokers, s.Sarama)
 	}
-	return nil, fmt.Errorf("flavor %q is not supported by this release; use %q or %q", k.Flavor, config.FlavorKafka, config.FlavorCustom)
+	return nil, fmt.Errorf("unknown flavor %q, want one of %s, %s, %s", k.Flavor, config.FlavorKafka, config.FlavorAzure, config.FlavorCustom)
 }
 
 // Factory makes an Admin; New in production, a fake in table tests.

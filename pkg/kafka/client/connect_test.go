@@ -1,7 +1,6 @@
 package client
 
 import (
-	"crypto/tls"
 	"strings"
 	"testing"
 
@@ -70,20 +69,16 @@ func TestSASLAgainstBroker(t *testing.T) {
 }
 
 func TestTLSAgainstBroker(t *testing.T) {
-	pki := newTestPKI(t)
-	serverCert, err := tls.X509KeyPair(pki.certPEM, pki.keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := kafkatest.Start(t, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{serverCert}, MinVersion: tls.VersionTLS12}))
+	pki := kafkatest.NewPKI(t)
+	b := kafkatest.Start(t, kfake.TLS(pki.ServerTLS(t)))
 	brokers := strings.Join(b.Addrs, ",")
 
-	if err := connect(t, secretData(BrokersKey, brokers, ProtocolKey, SSL, CACertKey, string(pki.caPEM))); err != nil {
+	if err := connect(t, secretData(BrokersKey, brokers, ProtocolKey, SSL, CACertKey, string(pki.CAPEM))); err != nil {
 		t.Errorf("with the broker's CA: %v", err)
 	}
 	// The same broker is refused when its certificate is not trusted: ca.crt is really used.
-	other := newTestPKI(t)
-	if err := connect(t, secretData(BrokersKey, brokers, ProtocolKey, SSL, CACertKey, string(other.caPEM))); err == nil {
+	other := kafkatest.NewPKI(t)
+	if err := connect(t, secretData(BrokersKey, brokers, ProtocolKey, SSL, CACertKey, string(other.CAPEM))); err == nil {
 		t.Error("connected although ca.crt does not sign the broker's certificate")
 	}
 }

@@ -68,7 +68,9 @@ func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (
 		return nil, err
 	}
 	if kafka.Flavor == config.FlavorAzure {
-		applyAzure(cfg)
+		if err := applyAzure(cfg, kafka); err != nil {
+			return nil, err
+		}
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid Sarama configuration: %w", err)
@@ -179,14 +181,6 @@ func applyTLS(cfg *sarama.Config, data map[string][]byte) error {
 	return nil
 }
 
-// applyAzure sets what Event Hubs' Kafka endpoint requires: TLS, SASL PLAIN
-// and protocol 1.0+; the Secret's user must be "$ConnectionString".
-func applyAzure(cfg *sarama.Config) {
-	if !cfg.Version.IsAtLeast(sarama.V1_0_0_0) {
-		cfg.Version = sarama.V1_0_0_0
-	}
-}
-
 func fingerprint(data map[string][]byte, kafka *config.Kafka) string {
 	h := sha256.New()
 	keys := make([]string, 0, len(data))
@@ -198,5 +192,9 @@ func fingerprint(data map[string][]byte, kafka *config.Kafka) string {
 		fmt.Fprintf(h, "%s=%x;", k, data[k])
 	}
 	fmt.Fprintf(h, "flavor=%s;sarama=%s", kafka.Flavor, kafka.Sarama)
+	if kafka.Flavor == config.FlavorAzure {
+		// The tier shapes the admin's quota checks, the record size the producer's requests.
+		fmt.Fprintf(h, ";azure=%s/%d;record=%d", kafka.Azure.Tier, kafka.Azure.CapacityUnits, kafka.MaxRecordBytes())
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -1,14 +1,6 @@
 package client
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -18,69 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
 )
-
-// testPKI is a CA and a leaf certificate it signed, valid for 127.0.0.1, as PEM.
-type testPKI struct {
-	caPEM, certPEM, keyPEM []byte
-}
-
-func newTestPKI(t *testing.T) testPKI {
-	t.Helper()
-	caKey, caDER := selfSigned(t)
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "kafka"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return testPKI{
-		caPEM:   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		certPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		keyPEM:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-	}
-}
-
-func selfSigned(t *testing.T) (*ecdsa.PrivateKey, []byte) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, der
-}
 
 func secretData(kv ...string) map[string][]byte {
 	out := map[string][]byte{}
@@ -104,7 +35,7 @@ func TestSettingsBrokers(t *testing.T) {
 }
 
 func TestSettingsSecurity(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := kafkatest.NewPKI(t)
 	tests := []struct {
 		name          string
 		data          map[string][]byte
@@ -133,13 +64,13 @@ func TestSettingsSecurity(t *testing.T) {
 		wantTLS: true,
 	}, {
 		name:          "SSL with a CA and a client certificate (mTLS)",
-		data:          secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", CACertKey, string(pki.caPEM), UserCertKey, string(pki.certPEM), UserKeyKey, string(pki.keyPEM)),
+		data:          secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", CACertKey, string(pki.CAPEM), UserCertKey, string(pki.CertPEM), UserKeyKey, string(pki.KeyPEM)),
 		wantTLS:       true,
 		wantRootCAs:   true,
 		wantClientCrt: true,
 	}, {
 		name:        "SASL_SSL",
-		data:        secretData(BrokersKey, "b:9093", ProtocolKey, "SASL_SSL", SASLMechanismKey, "SCRAM-SHA-512", UserKey, "u", PasswordKey, "p", CACertKey, string(pki.caPEM)),
+		data:        secretData(BrokersKey, "b:9093", ProtocolKey, "SASL_SSL", SASLMechanismKey, "SCRAM-SHA-512", UserKey, "u", PasswordKey, "p", CACertKey, string(pki.CAPEM)),
 		wantSASL:    sarama.SASLTypeSCRAMSHA512,
 		wantTLS:     true,
 		wantRootCAs: true,
@@ -189,7 +120,7 @@ func checkSASL(t *testing.T, cfg *sarama.Config, mechanism string) {
 }
 
 func TestSettingsErrorsNameTheKey(t *testing.T) {
-	pki := newTestPKI(t)
+	pki := kafkatest.NewPKI(t)
 	tests := []struct {
 		name string
 		data map[string][]byte
@@ -202,9 +133,9 @@ func TestSettingsErrorsNameTheKey(t *testing.T) {
 		{"SASL without password", secretData(BrokersKey, "b:9092", ProtocolKey, "SASL_SSL", UserKey, "u"), PasswordKey},
 		{"SASL without user", secretData(BrokersKey, "b:9092", ProtocolKey, "SASL_PLAINTEXT", PasswordKey, "p"), UserKey},
 		{"CA not PEM", secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", CACertKey, "not a certificate"), CACertKey},
-		{"client cert not PEM", secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", UserCertKey, "garbage", UserKeyKey, string(pki.keyPEM)), UserCertKey},
-		{"client cert without key", secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", UserCertKey, string(pki.certPEM)), UserKeyKey},
-		{"key of another certificate", secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", UserCertKey, string(pki.caPEM), UserKeyKey, string(pki.keyPEM)), UserCertKey},
+		{"client cert not PEM", secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", UserCertKey, "garbage", UserKeyKey, string(pki.KeyPEM)), UserCertKey},
+		{"client cert without key", secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", UserCertKey, string(pki.CertPEM)), UserKeyKey},
+		{"key of another certificate", secretData(BrokersKey, "b:9093", ProtocolKey, "SSL", UserCertKey, string(pki.CAPEM), UserKeyKey, string(pki.KeyPEM)), UserCertKey},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -259,17 +190,6 @@ func TestSaramaOverrides(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: overrides %q accepted", name, overrides)
 		}
-	}
-}
-
-func TestAzureFlavorNeedsKafka1(t *testing.T) {
-	s, err := NewSettings(secretData(BrokersKey, "ns.servicebus.windows.net:9093"),
-		kafkaConfig(t, map[string]string{config.FlavorKey: "azure"}), "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !s.Sarama.Version.IsAtLeast(sarama.V1_0_0_0) {
-		t.Errorf("azure flavor: protocol version %s, want 1.0 or later", s.Sarama.Version)
 	}
 }
 

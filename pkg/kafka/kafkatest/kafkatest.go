@@ -94,7 +94,13 @@ func readPartition(t testing.TB, client sarama.Client, consumer sarama.Consumer,
 // Topics lists the topics of the cluster at addrs.
 func Topics(t testing.TB, addrs []string) map[string]sarama.TopicDetail {
 	t.Helper()
-	ca, err := sarama.NewClusterAdmin(addrs, Config())
+	return TopicsWith(t, addrs, Config())
+}
+
+// TopicsWith lists the topics of a cluster that needs its own client configuration (TLS, SASL).
+func TopicsWith(t testing.TB, addrs []string, cfg *sarama.Config) map[string]sarama.TopicDetail {
+	t.Helper()
+	ca, err := sarama.NewClusterAdmin(addrs, cfg)
 	if err != nil {
 		t.Fatalf("admin: %v", err)
 	}
