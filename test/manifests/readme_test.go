@@ -1,25 +1,18 @@
 package manifests
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
 )
 
 var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
@@ -52,22 +45,28 @@ func TestReadmeSecretExamples(t *testing.T) {
 	if len(secrets) < 3 {
 		t.Fatalf("found %d Kafka Secret examples in README.md, want one per auth mode", len(secrets))
 	}
-	cert, key := testCertificate(t)
+	pki := kafkatest.NewPKI(t)
+	// The examples' PEM blocks are placeholders; keep the keys, use real PEM.
+	realPEM := map[string][]byte{client.CACertKey: pki.CAPEM, client.UserCertKey: pki.CertPEM, client.UserKeyKey: pki.KeyPEM}
 	for _, s := range secrets {
 		data := map[string][]byte{}
 		for k, v := range s.StringData {
-			// The examples' PEM blocks are placeholders; keep the keys, use real PEM.
-			switch {
-			case strings.Contains(v, "CERTIFICATE-----"):
-				v = cert
-			case strings.Contains(v, "PRIVATE KEY-----"):
-				v = key
-			}
 			data[k] = []byte(v)
+			if pem, ok := realPEM[k]; ok {
+				data[k] = pem
+			}
 		}
 		protocol := string(data[client.ProtocolKey])
-		t.Run(protocol, func(t *testing.T) {
-			settings, err := client.NewSettings(data, config.Default(), "readme")
+		name, kafka := protocol, config.Default()
+		if string(data[client.UserKey]) == "$ConnectionString" { // the Event Hubs example
+			var err error
+			if kafka, err = config.NewKafkaFromMap(map[string]string{config.FlavorKey: string(config.FlavorAzure)}); err != nil {
+				t.Fatal(err)
+			}
+			name = "azure"
+		}
+		t.Run(name, func(t *testing.T) {
+			settings, err := client.NewSettings(data, kafka, "readme")
 			if err != nil {
 				t.Fatalf("the README example does not configure a client: %v", err)
 			}
@@ -85,27 +84,4 @@ func TestReadmeSecretExamples(t *testing.T) {
 			}
 		})
 	}
-}
-
-func testCertificate(t *testing.T) (certPEM, keyPEM string) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "readme"},
-		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
-		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kd, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}))
 }
