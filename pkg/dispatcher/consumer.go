@@ -49,8 +49,10 @@ type consumer struct {
 	done   chan struct{}
 }
 
-// start connects the group and consumes in the background until stop.
-func (c *consumer) start(ctx context.Context, settings *client.Settings) error {
+// connect opens the group's Kafka client, which authenticates, without joining
+// the group: settings that cannot reach Kafka fail here, while the group this
+// one would replace still runs.
+func (c *consumer) connect(settings *client.Settings) error {
 	cl, err := sarama.NewClient(settings.Brokers, consumerConfig(settings.Sarama))
 	if err != nil {
 		return fmt.Errorf("connecting consumer group %s to Kafka: %w", c.group, err)
@@ -60,11 +62,16 @@ func (c *consumer) start(ctx context.Context, settings *client.Settings) error {
 		_ = cl.Close()
 		return fmt.Errorf("creating consumer group %s: %w", c.group, err)
 	}
-	c.client, c.cg, c.done = cl, cg, make(chan struct{})
+	c.client, c.cg = cl, cg
+	return nil
+}
+
+// start joins the group and consumes in the background until stop.
+func (c *consumer) start(ctx context.Context) {
+	c.done = make(chan struct{})
 	ctx, c.cancel = context.WithCancel(ctx)
 	go c.logErrors()
 	go c.run(ctx)
-	return nil
 }
 
 // run is Sarama's consumer-group loop: Consume returns at every rebalance.
