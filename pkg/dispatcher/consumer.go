@@ -47,6 +47,8 @@ type consumer struct {
 	cg     sarama.ConsumerGroup
 	cancel context.CancelFunc
 	done   chan struct{}
+	// logged is closed once the group's error channel is drained and closed.
+	logged chan struct{}
 }
 
 // connect opens the group's Kafka client, which authenticates, without joining
@@ -68,7 +70,7 @@ func (c *consumer) connect(settings *client.Settings) error {
 
 // start joins the group and consumes in the background until stop.
 func (c *consumer) start(ctx context.Context) {
-	c.done = make(chan struct{})
+	c.done, c.logged = make(chan struct{}), make(chan struct{})
 	ctx, c.cancel = context.WithCancel(ctx)
 	go c.logErrors()
 	go c.run(ctx)
@@ -95,6 +97,7 @@ func (c *consumer) run(ctx context.Context) {
 }
 
 func (c *consumer) logErrors() {
+	defer close(c.logged)
 	for err := range c.cg.Errors() {
 		c.logger.Warn("Consumer group error", zap.String("group", c.group), zap.Error(err))
 	}
@@ -107,6 +110,7 @@ func (c *consumer) stop() {
 	if err := c.cg.Close(); err != nil {
 		c.logger.Warn("Closing consumer group", zap.String("group", c.group), zap.Error(err))
 	}
+	<-c.logged // nothing of this group is logged once stop returned
 	_ = c.client.Close()
 	c.joined.Store(false)
 }
