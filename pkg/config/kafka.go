@@ -10,8 +10,10 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/rickb777/date/period"
 	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // ConfigMapName is the name of the ConfigMap in the system namespace.
@@ -133,6 +135,7 @@ func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
 	k.MaxEventBytes = p.positive(MaxEventBytesKey, k.defaultMaxEventBytes(), 1<<62)
 	p.check(validFlavor(k.Flavor), FlavorKey)
 	p.check(validPolicy(k.TopicDeletePolicy), TopicDeletePolicyKey)
+	p.check(validSarama(k), SaramaKey)
 	retention, err := ParseRetention(k.Defaults.RetentionDuration)
 	if err != nil {
 		p.fail(RetentionKey, err)
@@ -149,6 +152,29 @@ func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
 	}
 	k.TopicTemplate = tmpl
 	return k, p.err
+}
+
+// ApplySarama applies the "sarama" key to cfg: YAML whose keys are sarama.Config
+// field names, e.g. "Net: {DialTimeout: 5000000000}". Durations are in
+// nanoseconds (strings such as "5s" do not decode); codecs such as
+// Producer.Compression take their names ("snappy").
+func (k *Kafka) ApplySarama(cfg *sarama.Config) error {
+	if k.Sarama == "" {
+		return nil
+	}
+	return yaml.Unmarshal([]byte(k.Sarama), cfg)
+}
+
+// validSarama tries the overrides on Sarama's defaults, so that overrides no
+// client could use are refused with config-kafka (by the webhook, and by the
+// components, which keep the last valid config-kafka) rather than reported
+// later as a problem of the Kafka Secret.
+func validSarama(k *Kafka) error {
+	cfg := sarama.NewConfig()
+	if err := k.ApplySarama(cfg); err != nil {
+		return err
+	}
+	return cfg.Validate()
 }
 
 // ParseRetention reads an ISO-8601 duration such as PT168H; it must be positive.

@@ -95,6 +95,9 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		{map[string]string{TopicDeletePolicyKey: "archive"}, TopicDeletePolicyKey},
 		{map[string]string{MaxEventBytesKey: "1MiB"}, MaxEventBytesKey},
 		{map[string]string{FlavorKey: "custom"}, CustomEndpointKey},
+		{map[string]string{SaramaKey: "Net: ["}, SaramaKey},
+		{map[string]string{SaramaKey: "Net:\n  DialTimeout: soon\n"}, SaramaKey},
+		{map[string]string{SaramaKey: "Net:\n  MaxOpenRequests: 0\n"}, SaramaKey},
 	}
 	for _, tc := range tests {
 		_, err := NewKafkaFromMap(tc.data)

@@ -47,10 +47,14 @@ type consumer struct {
 	cg     sarama.ConsumerGroup
 	cancel context.CancelFunc
 	done   chan struct{}
+	// logged is closed once the group's error channel is drained and closed.
+	logged chan struct{}
 }
 
-// start connects the group and consumes in the background until stop.
-func (c *consumer) start(ctx context.Context, settings *client.Settings) error {
+// connect opens the group's Kafka client, which authenticates, without joining
+// the group: settings that cannot reach Kafka fail here, while the group this
+// one would replace still runs.
+func (c *consumer) connect(settings *client.Settings) error {
 	cl, err := sarama.NewClient(settings.Brokers, consumerConfig(settings.Sarama))
 	if err != nil {
 		return fmt.Errorf("connecting consumer group %s to Kafka: %w", c.group, err)
@@ -60,11 +64,16 @@ func (c *consumer) start(ctx context.Context, settings *client.Settings) error {
 		_ = cl.Close()
 		return fmt.Errorf("creating consumer group %s: %w", c.group, err)
 	}
-	c.client, c.cg, c.done = cl, cg, make(chan struct{})
+	c.client, c.cg = cl, cg
+	return nil
+}
+
+// start joins the group and consumes in the background until stop.
+func (c *consumer) start(ctx context.Context) {
+	c.done, c.logged = make(chan struct{}), make(chan struct{})
 	ctx, c.cancel = context.WithCancel(ctx)
 	go c.logErrors()
 	go c.run(ctx)
-	return nil
 }
 
 // run is Sarama's consumer-group loop: Consume returns at every rebalance.
@@ -88,6 +97,7 @@ func (c *consumer) run(ctx context.Context) {
 }
 
 func (c *consumer) logErrors() {
+	defer close(c.logged)
 	for err := range c.cg.Errors() {
 		c.logger.Warn("Consumer group error", zap.String("group", c.group), zap.Error(err))
 	}
@@ -100,6 +110,7 @@ func (c *consumer) stop() {
 	if err := c.cg.Close(); err != nil {
 		c.logger.Warn("Closing consumer group", zap.String("group", c.group), zap.Error(err))
 	}
+	<-c.logged // nothing of this group is logged once stop returned
 	_ = c.client.Close()
 	c.joined.Store(false)
 }

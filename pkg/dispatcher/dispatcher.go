@@ -25,6 +25,12 @@ import (
 // session ended. It stays well below Sarama's default rebalance timeout (60 s).
 const DefaultDrainTimeout = 10 * time.Second
 
+// Bounds of the backoff between attempts to apply a channel whose last reconcile failed.
+const (
+	minApplyRetry = time.Second
+	maxApplyRetry = 30 * time.Second
+)
+
 // SettingsSource gives the Kafka settings in force and tells when they change;
 // *client.Watcher is one.
 type SettingsSource interface {
@@ -68,6 +74,9 @@ type Dispatcher struct {
 	consumers map[types.UID]*consumer
 	err       error // of the last reconcile
 	closed    bool
+	// retry applies the channel again after a failed reconcile, retryDelay later.
+	retry      *time.Timer
+	retryDelay time.Duration
 }
 
 // New makes a Dispatcher; its consumer groups live until Close or the end of ctx's
@@ -110,7 +119,7 @@ func (d *Dispatcher) Reconcile(kc *v1beta1.KafkaChannel) error {
 		kc = kc.DeepCopy()
 	}
 	d.channel = kc
-	d.err = d.reconcile()
+	d.apply()
 	return d.err
 }
 
@@ -118,9 +127,27 @@ func (d *Dispatcher) Reconcile(kc *v1beta1.KafkaChannel) error {
 func (d *Dispatcher) resync() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.channel != nil {
-		d.err = d.reconcile()
+	if d.channel != nil && !d.closed {
+		d.apply()
 	}
+}
+
+// apply reconciles, and retries with backoff while that fails: settings that
+// could not be applied (Kafka unreachable, a user not created yet) would
+// otherwise wait for the next change of the Secret or of the channel.
+func (d *Dispatcher) apply() {
+	if d.retry != nil {
+		d.retry.Stop()
+	}
+	d.err = d.reconcile()
+	if d.err == nil || d.closed {
+		d.retryDelay = 0
+		return
+	}
+	d.retryDelay = min(max(2*d.retryDelay, minApplyRetry), maxApplyRetry)
+	d.logger.Warn("Could not apply the channel's subscribers or Kafka settings; retrying",
+		zap.Error(d.err), zap.Duration("backoff", d.retryDelay))
+	d.retry = time.AfterFunc(d.retryDelay, d.resync)
 }
 
 func (d *Dispatcher) reconcile() error {
@@ -142,7 +169,9 @@ func (d *Dispatcher) reconcile() error {
 
 	var errs []error
 	subs := map[types.UID]*subscription{}
+	listed := map[types.UID]bool{}
 	for _, s := range kc.Spec.Subscribers {
+		listed[s.UID] = true
 		sub, err := newSubscription(kc, s)
 		if err != nil {
 			errs = append(errs, err)
@@ -150,28 +179,49 @@ func (d *Dispatcher) reconcile() error {
 		}
 		subs[s.UID] = sub
 	}
-	listed := map[types.UID]bool{}
-	for _, s := range kc.Spec.Subscribers {
-		listed[s.UID] = true
-	}
-	// Stop removed subscribers, and those whose group must restart, together.
-	d.stop(d.remove(func(uid types.UID) bool {
-		c := d.consumers[uid]
-		return !listed[uid] || (subs[uid] != nil && c.key != key)
-	}))
-	for uid, sub := range subs {
-		if c := d.consumers[uid]; c != nil {
-			c.sub.Store(sub) // same group, new URI or delivery: applied in place
-			continue
-		}
-		if err := d.startConsumer(kc, key, snap.Settings, sub); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
+	successors, err := d.connectSuccessors(kc, key, snap.Settings, subs)
+	d.replace(successors)
+	return errors.Join(append(errs, err)...)
 }
 
-func (d *Dispatcher) startConsumer(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, sub *subscription) error {
+// connectSuccessors updates the running groups in place where their key still
+// holds, and connects a new group for each subscriber that has none or needs a
+// restart. A subscriber whose new group cannot connect keeps its running one,
+// on the old settings, so that a bad Secret never stops delivery.
+func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, subs map[types.UID]*subscription) (map[types.UID]*consumer, error) {
+	var errs []error
+	successors := map[types.UID]*consumer{}
+	for uid, sub := range subs {
+		if c := d.consumers[uid]; c != nil {
+			c.sub.Store(sub) // a new URI or delivery spec needs no new group
+			if c.key == key {
+				continue
+			}
+		}
+		next, err := d.connectConsumer(kc, key, settings, sub)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		successors[uid] = next
+	}
+	return successors, errors.Join(errs...)
+}
+
+// replace starts each successor in place of its subscriber's running group. A
+// group restarts under the same name, so that its committed position carries
+// over: the old members stop first, committing what they delivered.
+func (d *Dispatcher) replace(successors map[types.UID]*consumer) {
+	d.stop(d.remove(func(uid types.UID) bool { return successors[uid] != nil }))
+	for uid, c := range successors {
+		c.start(d.ctx)
+		d.consumers[uid] = c
+		d.logger.Info("Started consumer group", zap.String("group", c.group), zap.String("topic", c.key.topic), zap.Int("inFlight", c.key.inFlight))
+	}
+}
+
+func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, sub *subscription) (*consumer, error) {
 	group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
 	c := &consumer{
 		group:   group,
@@ -184,12 +234,10 @@ func (d *Dispatcher) startConsumer(kc *v1beta1.KafkaChannel, key consumerKey, se
 	}
 	c.opts.DrainTimeout = min(d.opts.DrainTimeout, settings.Sarama.Consumer.Group.Rebalance.Timeout/2)
 	c.sub.Store(sub)
-	if err := c.start(d.ctx, settings); err != nil {
-		return err
+	if err := c.connect(settings); err != nil {
+		return nil, err
 	}
-	d.consumers[sub.uid] = c
-	d.logger.Info("Started consumer group", zap.String("group", group), zap.String("topic", key.topic), zap.Int("inFlight", key.inFlight))
-	return nil
+	return c, nil
 }
 
 // remove takes the consumers that match out of the running set.
@@ -221,6 +269,9 @@ func (d *Dispatcher) Close() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.closed = true
+	if d.retry != nil {
+		d.retry.Stop()
+	}
 	d.stop(d.remove(func(types.UID) bool { return true }))
 }
 

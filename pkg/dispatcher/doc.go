@@ -9,7 +9,12 @@
 // resources.ConsumerGroup(namespace, channel, subscriber UID). A change of the
 // subscriber's URI, reply or delivery spec is applied to the running group in
 // place, and anything that needs a new group (Kafka settings, delivery order)
-// restarts it under the same name, so the committed position carries over.
+// restarts it under the same name, so the committed position carries over:
+// the new group's client connects (and authenticates) first, then the old
+// group stops, committing what it delivered, then the new one joins. Settings
+// that cannot connect (a wrong password, a user not created yet, Kafka away)
+// leave the old group delivering; the dispatcher reports the error in its
+// readiness and retries with backoff until the settings work.
 //
 // # Readiness contract with the controller
 //

@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
+	"sigs.k8s.io/yaml"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
@@ -45,15 +46,25 @@ type staticSource struct{ settings *client.Settings }
 func (s staticSource) Current() client.Snapshot       { return client.Snapshot{Settings: s.settings} }
 func (s staticSource) OnChange(func(client.Snapshot)) {}
 
-// testSaramaConfig shortens group timeouts so that rebalances take a fraction
-// of a second against kfake (started with a low minimum session timeout).
+// groupTuning shortens group timeouts so that rebalances take a fraction of a
+// second against kfake (started with a low minimum session timeout). It is in
+// config-kafka's "sarama" format (durations in nanoseconds), so that tests that
+// go through client.Watcher tune their clients as testSaramaConfig does.
+const groupTuning = `
+Consumer:
+  Group:
+    Session: {Timeout: 1000000000}
+    Heartbeat: {Interval: 100000000}
+    Rebalance: {Timeout: 4000000000}
+  Fetch: {Default: 65536}
+  MaxWaitTime: 50000000
+`
+
 func testSaramaConfig() *sarama.Config {
 	cfg := kafkatest.Config()
-	cfg.Consumer.Group.Session.Timeout = time.Second
-	cfg.Consumer.Group.Heartbeat.Interval = 100 * time.Millisecond
-	cfg.Consumer.Group.Rebalance.Timeout = 4 * time.Second
-	cfg.Consumer.Fetch.Default = 64 << 10
-	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
+	if err := yaml.Unmarshal([]byte(groupTuning), cfg); err != nil {
+		panic(err)
+	}
 	return cfg
 }
 
@@ -130,13 +141,19 @@ func (e *env) produce(partitions int32, from, to int, tag string) []string {
 // partition: the controller's readiness condition.
 func (e *env) waitReady(uid types.UID) {
 	e.t.Helper()
-	k, err := admin.NewKafka(e.addrs, kafkatest.Config())
+	waitGroupReady(e.t, e.addrs, kafkatest.Config(), uid)
+}
+
+// waitGroupReady is waitReady for a broker that needs its own client config (SASL).
+func waitGroupReady(t *testing.T, addrs []string, cfg *sarama.Config, uid types.UID) {
+	t.Helper()
+	k, err := admin.NewKafka(addrs, cfg)
 	if err != nil {
-		e.t.Fatalf("admin: %v", err)
+		t.Fatalf("admin: %v", err)
 	}
 	defer k.Close()
 	group := resources.ConsumerGroup(testNamespace, testChannel, string(uid))
-	waitFor(e.t, "offsets of "+group, func() bool {
+	waitFor(t, "offsets of "+group, func() bool {
 		ok, err := k.OffsetsInitialized(context.Background(), group, testTopic)
 		return err == nil && ok
 	})

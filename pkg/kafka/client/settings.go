@@ -14,7 +14,6 @@ import (
 
 	"github.com/IBM/sarama"
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 )
@@ -61,8 +60,8 @@ func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (
 	}
 	cfg := sarama.NewConfig()
 	cfg.ClientID = clientID
-	if err := applyOverrides(cfg, kafka.Sarama); err != nil {
-		return nil, err
+	if err := kafka.ApplySarama(cfg); err != nil {
+		return nil, fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
 	}
 	if err := applySecurity(cfg, data); err != nil {
 		return nil, err
@@ -98,19 +97,6 @@ func splitBrokers(s string) []string {
 		}
 	}
 	return out
-}
-
-// applyOverrides reads config-kafka's "sarama" key: YAML whose keys are sarama.Config
-// field names, e.g. "Net: {DialTimeout: 5000000000}". Durations are in nanoseconds (strings such
-// as "5s" do not decode); codecs such as Producer.Compression take their names ("snappy").
-func applyOverrides(cfg *sarama.Config, overrides string) error {
-	if strings.TrimSpace(overrides) == "" {
-		return nil
-	}
-	if err := yaml.Unmarshal([]byte(overrides), cfg); err != nil {
-		return fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
-	}
-	return nil
 }
 
 func applySecurity(cfg *sarama.Config, data map[string][]byte) error {

@@ -26,6 +26,9 @@ type Snapshot struct {
 	Settings *Settings
 	Kafka    *config.Kafka
 	Err      error
+	// KafkaErr tells why the latest config-kafka was refused. Kafka (and
+	// Settings) then hold the last valid one, or the built-in defaults.
+	KafkaErr error
 }
 
 // Watcher follows the labelled Kafka Secret and config-kafka in the system namespace,
@@ -36,6 +39,7 @@ type Watcher struct {
 	mu        sync.Mutex
 	secret    func() (*corev1.Secret, error)
 	kafka     func() *config.Kafka
+	kafkaErr  func() error
 	listeners []func(Snapshot)
 }
 
@@ -46,7 +50,7 @@ func NewWatcher(ctx context.Context, cmw configmap.Watcher, clientID string) *Wa
 	secrets := informer.Lister().Secrets(system.Namespace())
 	w := &Watcher{clientID: clientID, secret: func() (*corev1.Secret, error) { return FindSecret(secrets) }}
 	store := config.NewStore(logging.FromContext(ctx).Named("config-kafka"), func(string, interface{}) { w.notify() })
-	w.kafka = store.Load
+	w.kafka, w.kafkaErr = store.Load, store.Err
 	store.WatchConfigs(cmw)
 	informer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: isKafkaSecret,
@@ -79,6 +83,7 @@ func (w *Watcher) set(secretData map[string][]byte, kafka *config.Kafka) {
 	defer w.mu.Unlock()
 	w.secret = func() (*corev1.Secret, error) { return secret, nil }
 	w.kafka = func() *config.Kafka { return kafka }
+	w.kafkaErr = func() error { return nil }
 }
 
 // OnChange registers f to be called with every new snapshot.
@@ -91,15 +96,15 @@ func (w *Watcher) OnChange(f func(Snapshot)) {
 // Current builds the snapshot from the Secret and config-kafka as they are now.
 func (w *Watcher) Current() Snapshot {
 	w.mu.Lock()
-	secretOf, kafkaOf := w.secret, w.kafka
+	secretOf, kafkaOf, kafkaErrOf := w.secret, w.kafka, w.kafkaErr
 	w.mu.Unlock()
-	kafka := kafkaOf()
+	kafka, kafkaErr := kafkaOf(), kafkaErrOf()
 	secret, err := secretOf()
 	if err != nil {
-		return Snapshot{Kafka: kafka, Err: err}
+		return Snapshot{Kafka: kafka, Err: err, KafkaErr: kafkaErr}
 	}
 	s, err := NewSettingsFromSecret(secret, kafka, w.clientID)
-	return Snapshot{Settings: s, Kafka: kafka, Err: err}
+	return Snapshot{Settings: s, Kafka: kafka, Err: err, KafkaErr: kafkaErr}
 }
 
 func (w *Watcher) notify() {

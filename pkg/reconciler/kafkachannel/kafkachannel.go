@@ -92,13 +92,12 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 // connect validates the Kafka configuration and returns an Admin for it.
 func (r *Reconciler) connect(kc *v1beta1.KafkaChannel) (*config.Kafka, admin.Admin, error) {
 	snap := r.Kafka()
-	if snap.Err != nil {
-		kc.Status.MarkConfigFailed("InvalidKafkaConfig", "%v", snap.Err)
-		return nil, nil, fmt.Errorf("kafka configuration: %w", snap.Err)
+	if err := markConfigError(kc, snap); err != nil {
+		return nil, nil, err
 	}
 	adm, err := r.Admins.Get(snap.Settings, snap.Kafka)
 	if err != nil {
-		kc.Status.MarkConfigFailed("KafkaUnreachable", "%v", err)
+		markConnectFailed(kc, snap.Settings, err)
 		return nil, nil, err
 	}
 	kc.Status.MarkConfigTrue()
@@ -269,8 +268,8 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel)
 		return nil
 	}
 	snap := r.Kafka()
-	if snap.Err != nil {
-		return fmt.Errorf("kafka configuration, needed to delete topic %s: %w", kc.Status.TopicName, snap.Err)
+	if err := configError(snap); err != nil {
+		return fmt.Errorf("deleting topic %s: %w", kc.Status.TopicName, err)
 	}
 	if snap.Kafka.TopicDeletePolicy == config.TopicRetain {
 		logging.FromContext(ctx).Infof("keeping topic %s (topic.delete.policy: retain)", kc.Status.TopicName)

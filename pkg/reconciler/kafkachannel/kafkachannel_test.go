@@ -10,6 +10,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgotesting "k8s.io/client-go/testing"
@@ -84,9 +85,16 @@ func (f *fakeAdmin) OffsetsInitialized(_ context.Context, group, _ string) (bool
 func (f *fakeAdmin) Close() error { return nil }
 
 type rowKafka struct {
-	admin  *fakeAdmin
-	kafka  *config.Kafka
+	admin *fakeAdmin
+	kafka *config.Kafka
+	// secret is the Kafka Secret's data, turned into Settings as client.Watcher does.
+	secret map[string][]byte
+	// cfgErr replaces the Secret's outcome, as a Secret that cannot be found.
 	cfgErr error
+	// kafkaErr is a refused config-kafka.
+	kafkaErr error
+	// connectErr is what connecting the admin fails with.
+	connectErr error
 }
 
 type rowKafkaKey struct{}
@@ -101,6 +109,9 @@ func withKafka(k *rowKafka) context.Context {
 	}
 	if k.kafka == nil {
 		k.kafka = config.Default()
+	}
+	if k.secret == nil {
+		k.secret = map[string][]byte{client.BrokersKey: []byte("127.0.0.1:9092")}
 	}
 	return context.WithValue(context.Background(), rowKafkaKey{}, k)
 }
@@ -118,14 +129,29 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 		ServiceLister:     ls.Services(),
 		EventPolicyLister: ls.EventPolicies(),
 		URIResolver:       resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
-		Kafka: func() client.Snapshot {
-			return client.Snapshot{Settings: &client.Settings{Brokers: []string{"127.0.0.1:9092"}, Fingerprint: "fp"}, Kafka: k.kafka, Err: k.cfgErr}
-		},
-		Admins:          &admin.Cache{New: func(*client.Settings, *config.Kafka) (admin.Admin, error) { return k.admin, nil }},
-		SystemNamespace: systemNS,
-		DispatcherImage: image,
+		Kafka:             k.snapshot,
+		Admins:            &admin.Cache{New: k.connect},
+		SystemNamespace:   systemNS,
+		DispatcherImage:   image,
 	}
 	return kcreconciler.NewReconciler(ctx, logtesting.TestLogger(nil), fakeclient.Get(ctx), ls.KafkaChannels(), controller.GetEventRecorder(ctx), r)
+}
+
+// snapshot is what client.Watcher would serve for the row's Secret and config-kafka.
+func (k *rowKafka) snapshot() client.Snapshot {
+	snap := client.Snapshot{Kafka: k.kafka, KafkaErr: k.kafkaErr, Err: k.cfgErr}
+	if k.cfgErr == nil {
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: systemNS, Name: "kafka"}, Data: k.secret}
+		snap.Settings, snap.Err = client.NewSettingsFromSecret(secret, k.kafka, "test")
+	}
+	return snap
+}
+
+func (k *rowKafka) connect(*client.Settings, *config.Kafka) (admin.Admin, error) {
+	if k.connectErr != nil {
+		return nil, k.connectErr
+	}
+	return k.admin, nil
 }
 
 func dispatcher(available corev1.ConditionStatus) *appsv1.Deployment {
@@ -242,7 +268,7 @@ func TestReconcile(t *testing.T) {
 		WantErr: true,
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions,
-				WithConfigFailed("InvalidKafkaConfig", `no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing`)),
+				WithConfigFailed(ReasonInvalidKafkaSecret, `no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing`)),
 		}},
 		WantEvents: []string{
 			Eventf(corev1.EventTypeWarning, "InternalError", "kafka configuration: no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing"),

@@ -1,0 +1,76 @@
+package client
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
+	"knative.dev/pkg/configmap"
+	"knative.dev/pkg/controller"
+	rtesting "knative.dev/pkg/reconciler/testing"
+	"knative.dev/pkg/system"
+
+	_ "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/secret/fake"
+	_ "knative.dev/pkg/system/testing"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+)
+
+// The controller re-reconciles every channel on each snapshot the watcher
+// announces, so every change of the Secret or of config-kafka, a refused
+// config-kafka included, must be announced.
+func TestWatcherAnnouncesEveryChange(t *testing.T) {
+	ctx, cancel, informers := rtesting.SetupFakeContextWithCancel(t)
+	defer cancel()
+	cmw := &configmap.ManualWatcher{Namespace: system.Namespace()}
+	w := NewWatcher(ctx, cmw, "test")
+	snapshots := make(chan Snapshot, 10)
+	w.OnChange(func(s Snapshot) { snapshots <- s })
+	if err := controller.StartInformers(ctx.Done(), informers...); err != nil {
+		t.Fatal(err)
+	}
+
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: "kafka", Labels: map[string]string{SecretLabel: "true"}},
+		Data:       secretData(BrokersKey, "b:9092"),
+	}
+	if _, err := fakekubeclient.Get(ctx).CoreV1().Secrets(secret.Namespace).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := next(t, snapshots); s.Err != nil || s.Settings.Brokers[0] != "b:9092" {
+		t.Errorf("after the Secret was created: %+v", s)
+	}
+
+	cmw.OnChange(kafkaConfigMap(map[string]string{config.NumPartitionsKey: "3"}))
+	if s := next(t, snapshots); s.KafkaErr != nil || s.Kafka.Defaults.NumPartitions != 3 {
+		t.Errorf("after a valid config-kafka: KafkaErr %v, %d partitions; want nil, 3", s.KafkaErr, s.Kafka.Defaults.NumPartitions)
+	}
+
+	cmw.OnChange(kafkaConfigMap(map[string]string{config.NumPartitionsKey: "three"}))
+	s := next(t, snapshots)
+	if s.KafkaErr == nil || !strings.Contains(s.KafkaErr.Error(), config.NumPartitionsKey) {
+		t.Errorf("after an invalid config-kafka: KafkaErr %v, want one naming %s", s.KafkaErr, config.NumPartitionsKey)
+	}
+	// The components go on with the last valid config-kafka.
+	if s.Err != nil || s.Kafka.Defaults.NumPartitions != 3 {
+		t.Errorf("after an invalid config-kafka: Err %v, %d partitions; want nil, 3 (kept)", s.Err, s.Kafka.Defaults.NumPartitions)
+	}
+}
+
+func kafkaConfigMap(data map[string]string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: config.ConfigMapName}, Data: data}
+}
+
+func next(t *testing.T, snapshots <-chan Snapshot) Snapshot {
+	t.Helper()
+	select {
+	case s := <-snapshots:
+		return s
+	case <-time.After(30 * time.Second):
+		t.Fatal("no snapshot announced")
+		return Snapshot{}
+	}
+}
