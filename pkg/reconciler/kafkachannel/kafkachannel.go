@@ -4,6 +4,7 @@ package kafkachannel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -119,8 +120,14 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		return err
 	}
 	if err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec); err != nil {
-		r.Admins.Invalidate()
-		kc.Status.MarkTopicFailed("TopicCreateFailed", "%v", err)
+		reason := "TopicCreateFailed"
+		if errors.Is(err, admin.ErrEventHubsLimit) {
+			// Not a connection problem: keep the cached admin, the operator must act.
+			reason = "EventHubsLimitExceeded"
+		} else {
+			r.Admins.Invalidate()
+		}
+		kc.Status.MarkTopicFailed(reason, "%v", err)
 		return err
 	}
 	kc.Status.MarkTopicTrue()

@@ -287,6 +287,19 @@ func TestReconcile(t *testing.T) {
 			Eventf(corev1.EventTypeWarning, "InternalError", `creating topic "ns.orders": kafka server: Policy violation`),
 		},
 	}, {
+		Name:    "Event Hubs quota refuses the topic: TopicReady false with its own reason",
+		Key:     kcKey,
+		Ctx:     withKafka(&rowKafka{admin: &fakeAdmin{ensureErr: fmt.Errorf(`event hub "ns.orders": %w: 48 partitions exceed the standard tier's 32 per event hub`, admin.ErrEventHubsLimit)}}),
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer)},
+		WantErr: true,
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigReady, WithTopic(topic),
+				WithTopicFailed("EventHubsLimitExceeded", `event hub "ns.orders": Event Hubs limit: 48 partitions exceed the standard tier's 32 per event hub`)),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", `event hub "ns.orders": Event Hubs limit: 48 partitions exceed the standard tier's 32 per event hub`),
+		},
+	}, {
 		Name: "receiver missing: ReceiverReady false",
 		Key:  kcKey,
 		Objects: []runtime.Object{
