@@ -107,19 +107,33 @@ func parseAzure(p *parser) Azure {
 // checkAzureDefaults refuses channel defaults that no event hub of the tier could take:
 // every channel that relies on them would fail.
 func (k *Kafka) checkAzureDefaults(p *parser, retention time.Duration) {
-	limits, tier := k.Azure.Limits(), k.Azure.Tier
-	if k.Defaults.NumPartitions > limits.PartitionsPerEventHub {
-		p.fail(NumPartitionsKey, fmt.Errorf("%d partitions exceed the %s tier's %d per event hub",
-			k.Defaults.NumPartitions, tier, limits.PartitionsPerEventHub))
+	limits := k.Azure.Limits()
+	if err := k.Azure.CheckPartitions(k.Defaults.NumPartitions); err != nil {
+		p.fail(NumPartitionsKey, err)
 	}
-	if retention > limits.MaxRetention {
-		p.fail(RetentionKey, fmt.Errorf("%s exceeds the %s tier's maximum retention of %s",
-			k.Defaults.RetentionDuration, tier, Days(limits.MaxRetention)))
+	if err := k.Azure.CheckRetention(retention, k.Defaults.RetentionDuration); err != nil {
+		p.fail(RetentionKey, err)
 	}
 	if k.MaxRecordBytes() > limits.MaxRecordBytes {
 		p.fail(MaxEventBytesKey, fmt.Errorf("%d bytes plus %d for the binding's headers exceed the %d bytes an Event Hubs record may have; use at most %d",
 			k.MaxEventBytes, RecordHeadroom, limits.MaxRecordBytes, limits.MaxRecordBytes-RecordHeadroom))
 	}
+}
+
+// CheckPartitions refuses more partitions than one event hub of the tier may have.
+func (a Azure) CheckPartitions(n int32) error {
+	if max := a.Limits().PartitionsPerEventHub; n > max {
+		return fmt.Errorf("%d partitions exceed the %s tier's %d per event hub", n, a.Tier, max)
+	}
+	return nil
+}
+
+// CheckRetention refuses a retention (spelled as configured) above the tier's maximum.
+func (a Azure) CheckRetention(d time.Duration, spelled string) error {
+	if max := a.Limits().MaxRetention; d > max {
+		return fmt.Errorf("%s exceeds the %s tier's maximum retention of %s", spelled, a.Tier, Days(max))
+	}
+	return nil
 }
 
 // defaultMaxEventBytes is the largest event that still fits in a record of the flavor.

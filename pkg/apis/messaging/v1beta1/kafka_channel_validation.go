@@ -3,6 +3,7 @@ package v1beta1
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"knative.dev/pkg/apis"
 
@@ -30,8 +31,11 @@ func (s *KafkaChannelSpec) Validate(ctx context.Context) *apis.FieldError {
 	if s.ReplicationFactor <= 0 {
 		errs = errs.Also(apis.ErrInvalidValue(s.ReplicationFactor, "replicationFactor", "must be greater than 0"))
 	}
-	if _, err := config.ParseRetention(s.RetentionDuration); err != nil {
+	retention, err := config.ParseRetention(s.RetentionDuration)
+	if err != nil {
 		errs = errs.Also(apis.ErrInvalidValue(s.RetentionDuration, "retentionDuration", err.Error()))
+	} else if k := config.FromContextOrDefaults(ctx); k.Flavor == config.FlavorAzure {
+		errs = errs.Also(validateEventHub(k.Azure, s.NumPartitions, retention, s.RetentionDuration))
 	}
 	for i, sub := range s.Subscribers {
 		if sub.SubscriberURI == nil && sub.ReplyURI == nil {
@@ -48,6 +52,19 @@ func (s *KafkaChannelSpec) Validate(ctx context.Context) *apis.FieldError {
 	}
 	if s.Delivery != nil {
 		errs = errs.Also(s.Delivery.Validate(ctx).ViaField("delivery"))
+	}
+	return errs
+}
+
+// validateEventHub refuses, under the azure flavor, a channel whose event hub
+// the namespace's tier cannot have, rather than admitting it to fail TopicReady.
+func validateEventHub(a config.Azure, partitions int32, retention time.Duration, spelled string) *apis.FieldError {
+	var errs *apis.FieldError
+	if err := a.CheckPartitions(partitions); err != nil {
+		errs = errs.Also(apis.ErrInvalidValue(partitions, "numPartitions", err.Error()))
+	}
+	if err := a.CheckRetention(retention, spelled); err != nil {
+		errs = errs.Also(apis.ErrInvalidValue(spelled, "retentionDuration", err.Error()))
 	}
 	return errs
 }

@@ -11,6 +11,8 @@ import (
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 )
 
 // validChannel is a defaulted channel with one subscriber and a delivery spec.
@@ -200,5 +202,37 @@ func TestParseDeliveryOrder(t *testing.T) {
 	c := &KafkaChannel{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{DeliveryOrderAnnotation: "bogus"}}}
 	if got := c.DeliveryOrderOf(); !got.Ordered || got.InFlight != 1 {
 		t.Errorf("DeliveryOrderOf(bogus) = %+v, want ordered", got)
+	}
+}
+
+// Under the azure flavor the webhook refuses a channel whose event hub the
+// namespace's tier cannot have; the same channel is fine on plain Kafka.
+func TestValidateEventHubLimits(t *testing.T) {
+	azure := func(t *testing.T, tier string) context.Context {
+		k, err := config.NewKafkaFromMap(map[string]string{config.FlavorKey: "azure", "azure.tier": tier})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return config.ToContext(context.Background(), k)
+	}
+	big := func(c *KafkaChannel) { c.Spec.NumPartitions, c.Spec.RetentionDuration = 48, "P30D" }
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		wantPaths []string
+	}{
+		{"plain kafka", context.Background(), nil},
+		{"azure standard: 32 partitions and 7 days at most", azure(t, "standard"), []string{"spec.numPartitions", "spec.retentionDuration"}},
+		{"azure premium: within its quotas", azure(t, "premium"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := validChannel()
+			big(c)
+			got := errorPaths(c.Validate(tc.ctx))
+			if diff := cmp.Diff(tc.wantPaths, got); diff != "" {
+				t.Errorf("error paths (-want +got):\n%s\nerror: %v", diff, c.Validate(tc.ctx))
+			}
+		})
 	}
 }
