@@ -202,7 +202,8 @@ func printSetup(b *broker, cfg *sarama.Config) {
 	fmt.Printf("  client:    net/http in this process, keep-alive, MaxIdleConnsPerHost = senders\n")
 	fmt.Printf("  http-only: the same client against a handler that only reads the body and answers 202;\n" +
 		"             ceiling = http-only/raw, the ratio a receiver whose own work were free would reach\n")
-	fmt.Printf("  machine:   GOMAXPROCS=%d NumCPU=%d; cpu/ev is CPU time per event (all sends, warmup included)\n",
+	fmt.Printf("  machine:   GOMAXPROCS=%d NumCPU=%d; cpu/ev is CPU time per event (all sends, warmup included)\n"+
+		"             of this process, which holds the broker too unless it runs in a child process\n",
 		runtime.GOMAXPROCS(0), runtime.NumCPU())
 }
 
