@@ -168,7 +168,8 @@ func (h *Handler) receiverFor(ref *channel.ChannelReference, path string) http.H
 // channel's topic and returns once Kafka acknowledged it.
 func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev event.Event, _ http.Header) error {
 	state := requestStateFrom(ctx)
-	logger := h.logger.With(zap.String("channel", ref.String()), zap.String("event.id", ev.ID()))
+	// Lazy: With would encode the fields for every request, and most write no line.
+	logger := h.logger.WithLazy(zap.String("channel", ref.String()), zap.String("event.id", ev.ID()))
 	topic, err := h.channels.topic(ref)
 	var unknown *channel.UnknownChannelError
 	switch {
@@ -196,7 +197,9 @@ func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev 
 		logger.Warn("Kafka did not store the event", zap.String("topic", topic), zap.Error(err))
 		return state.fail(produceStatus(err), err)
 	}
-	logger.Debug("Event stored", zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))
+	if ce := logger.Check(zap.DebugLevel, "Event stored"); ce != nil { // no fields allocated below debug level
+		ce.Write(zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))
+	}
 	return nil
 }
 

@@ -92,12 +92,7 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 	if logger == nil {
 		logger = zaptest.NewLogger(t)
 	}
-	watcher := client.NewStaticWatcher(secretData(o.brokers), kafkaConfig(t, o.maxEventBytes), "test-receiver")
-	producer := NewProducer(watcher, logger, 10*time.Second)
-	handler, err := NewHandler(Options{Channels: o.lister, Producer: producer, Logger: logger, MeterProvider: o.meter, TracerProvider: o.tracer})
-	if err != nil {
-		t.Fatal(err)
-	}
+	watcher, producer, handler := newHandler(t, o, logger)
 	server := &Server{Handler: handler, Logger: logger, DrainPeriod: -1, Ready: producer.Ready}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -127,6 +122,18 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 		eventually(t, "producer ready", func() bool { return producer.Ready() == nil })
 	}
 	return r
+}
+
+// newHandler is the Handler of a receiver under test and what feeds its producer.
+func newHandler(t testing.TB, o testOptions, logger *zap.Logger) (*client.Watcher, *Producer, *Handler) {
+	t.Helper()
+	watcher := client.NewStaticWatcher(secretData(o.brokers), kafkaConfig(t, o.maxEventBytes), "test-receiver")
+	producer := NewProducer(watcher, logger, 10*time.Second)
+	handler, err := NewHandler(Options{Channels: o.lister, Producer: producer, Logger: logger, MeterProvider: o.meter, TracerProvider: o.tracer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return watcher, producer, handler
 }
 
 // eventually polls cond until it holds; the deadline only guards against a hang.

@@ -115,12 +115,13 @@ func (p *Producer) sync() error {
 		p.setErr(snap.Err)
 		return snap.Err
 	}
-	maxRecord := maxRecordBytes(p.maxEventBytes.Load())
+	maxEvent := p.maxEventBytes.Load()
+	maxRecord := maxRecordBytes(maxEvent)
 	fingerprint := fmt.Sprintf("%s/%d", snap.Settings.Fingerprint, maxRecord)
 	if cur := p.generation(); cur != nil && cur.fingerprint == fingerprint {
 		return nil
 	}
-	sp, err := sarama.NewSyncProducer(snap.Settings.Brokers, producerConfig(snap.Settings.Sarama, maxRecord))
+	sp, err := sarama.NewSyncProducer(snap.Settings.Brokers, ProducerConfig(snap.Settings.Sarama, maxEvent))
 	if err != nil {
 		err = fmt.Errorf("connecting to Kafka at %v: %w", snap.Settings.Brokers, err)
 		p.setErr(err)
@@ -131,10 +132,11 @@ func (p *Producer) sync() error {
 	return nil
 }
 
-// producerConfig adjusts a copy of the shared Sarama configuration for the
+// ProducerConfig adjusts a copy of the shared Sarama configuration for the
 // guarantee the receiver gives: 202 means acked by all in-sync replicas,
-// written once even when Sarama retries.
-func producerConfig(base *sarama.Config, maxRecord int) *sarama.Config {
+// written once even when Sarama retries. It is exported so that a benchmark's
+// baseline producer is configured exactly as the receiver's.
+func ProducerConfig(base *sarama.Config, maxEventBytes int64) *sarama.Config {
 	cfg := *base
 	cfg.Producer.RequiredAcks = sarama.WaitForAll
 	cfg.Producer.Idempotent = true
@@ -144,7 +146,7 @@ func producerConfig(base *sarama.Config, maxRecord int) *sarama.Config {
 	}
 	cfg.Producer.Return.Successes = true
 	cfg.Producer.Return.Errors = true
-	cfg.Producer.MaxMessageBytes = maxRecord
+	cfg.Producer.MaxMessageBytes = maxRecordBytes(maxEventBytes)
 	// Same key, same partition; no key: a random partition, which spreads evenly.
 	cfg.Producer.Partitioner = sarama.NewHashPartitioner
 	// Topics are the controller's: a record for a missing topic must fail,

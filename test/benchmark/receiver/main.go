@@ -1,32 +1,40 @@
 // Command receiver compares the receiver with a raw Sarama SyncProducer: in
-// one run, against the same fresh in-process kfake broker, at 1, 16 and 64
-// concurrent senders of 1 KB events, it measures events/s, p50 and p99 of both
-// and prints the ratio receiver/raw. All traffic stays on 127.0.0.1; every
-// point runs for -duration, so the command stops by itself.
+// one run, against the same fresh kfake broker, at 1, 16 and 64 concurrent
+// senders of 1 KB events, it measures events/s, p50 and p99 of both and
+// prints the ratio receiver/raw. Both sides use the receiver's producer
+// configuration (acks=all, idempotent), so the ratio is the cost of the HTTP
+// hop and the receiver's own work. Beside the rates it prints the CPU time
+// per event of this process (raw producer, or HTTP client plus receiver) and
+// of the broker, which on a busy machine tell more than the rates do, and the
+// rate of the same HTTP client against a handler that does nothing: the
+// ceiling of the ratio on this machine, whatever the receiver does.
+//
+// All traffic stays on 127.0.0.1; every point runs for -duration, so the
+// command stops by itself, and it stops the broker child it started.
 //
 //	go run ./test/benchmark/receiver -duration 3s
+//	go run ./test/benchmark/receiver -senders 64 -profile-dir /tmp/prof
 package main
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
-	"net/http"
 	"os"
-	"runtime/pprof"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/twmb/franz-go/pkg/kfake"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.uber.org/zap"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
@@ -45,90 +53,169 @@ const (
 )
 
 var (
-	duration    = flag.Duration("duration", 3*time.Second, "measured time per point")
-	warmup      = flag.Duration("warmup", 500*time.Millisecond, "unmeasured time before each point")
-	concurrency = flag.String("senders", "1,16,64", "comma-separated sender counts")
-	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
-	saramaLog   = flag.Bool("sarama-log", false, "log Sarama's internals to stderr")
+	duration      = flag.Duration("duration", 3*time.Second, "measured time per point")
+	warmup        = flag.Duration("warmup", 500*time.Millisecond, "unmeasured time before each point")
+	concurrency   = flag.String("senders", "1,16,64", "comma-separated sender counts")
+	brokerProcess = flag.Bool("broker-process", true, "run the broker in a child process rather than in this one")
+	sdkMetrics    = flag.Bool("sdk-metrics", true, "give the receiver an OpenTelemetry SDK meter provider, aggregating as in production; false: a no-op one")
+	profileDir    = flag.String("profile-dir", "", "write a CPU and an allocs profile of every point and side to this directory")
+	saramaLog     = flag.Bool("sarama-log", false, "log Sarama's internals to stderr")
+	serveBrokerF  = flag.Bool(serveBrokerFlag, false, "internal: be the broker child")
 )
-
-// result is one measured point.
-type result struct {
-	events, errors int
-	rate           float64
-	p50, p99       time.Duration
-}
-
-// sendFunc sends one event; id is unique within a point.
-type sendFunc func(id string) error
 
 func main() {
 	flag.Parse()
+	if *serveBrokerF {
+		serveBroker()
+		return
+	}
 	if *saramaLog {
 		sarama.Logger = log.New(os.Stderr, "[sarama] ", log.Lmicroseconds)
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			log.Fatal(err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
-	}
 	if err := run(); err != nil {
 		log.Print(err)
+		os.Exit(1)
 	}
 }
 
 func run() error {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1))
+	b, err := startBroker(*brokerProcess)
 	if err != nil {
 		return err
 	}
-	defer cluster.Close()
-	brokers := cluster.ListenAddrs()
-	admin, err := sarama.NewClusterAdmin(brokers, sarama.NewConfig())
+	defer b.stop()
+	admin, err := sarama.NewClusterAdmin(b.addrs, sarama.NewConfig())
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
-
-	channels := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	url, stop, err := startReceiver(brokers, listers.NewKafkaChannelLister(channels))
-	if err != nil {
+	s := &sides{broker: b, admin: admin}
+	defer s.close()
+	if err := s.start(); err != nil {
 		return err
 	}
-	defer stop()
-	raw, err := sarama.NewSyncProducer(brokers, rawConfig())
-	if err != nil {
-		return err
-	}
-	defer raw.Close()
-
-	out := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(out, "senders\traw ev/s\traw p50\traw p99\treceiver ev/s\treceiver p50\treceiver p99\tratio\terrors (raw/recv)\t")
-	defer out.Flush() // at the end, so that the columns line up
+	printSetup(b, s.rawCfg)
+	var points []point
+	defer func() { printTables(points) }() // what was measured, even after an error
 	for _, n := range senderCounts() {
 		log.Printf("measuring %d senders", n)
-		// A topic per point keeps the broker's memory bounded: it is deleted after the point.
-		rawTopic, recvTopic := fmt.Sprintf("raw-%d", n), fmt.Sprintf("recv-%d", n)
-		if err := createTopics(admin, rawTopic, recvTopic); err != nil {
+		p, err := s.measure(n)
+		if err != nil {
 			return err
 		}
-		if err := channels.Add(readyChannel(recvTopic)); err != nil {
-			return err
-		}
-		r := measure(n, rawSender(raw, rawTopic))
-		v := measure(n, httpSender(url+"/"+namespace+"/"+recvTopic, n))
-		fmt.Fprintf(out, "%d\t%.0f\t%s\t%s\t%.0f\t%s\t%s\t%.2f\t%d/%d\t\n",
-			n, r.rate, ms(r.p50), ms(r.p99), v.rate, ms(v.p50), ms(v.p99), v.rate/r.rate, r.errors, v.errors)
-		_ = admin.DeleteTopic(rawTopic)
-		_ = admin.DeleteTopic(recvTopic)
+		points = append(points, p)
 	}
 	return nil
+}
+
+// sides are what a point measures: the raw producer, the receiver and the
+// bare HTTP hop.
+type sides struct {
+	broker   *broker
+	admin    sarama.ClusterAdmin
+	channels cache.Indexer
+	rawCfg   *sarama.Config
+	raw      sarama.SyncProducer
+	receiver string
+	httpOnly string
+	stoppers []func()
+}
+
+func (s *sides) start() error {
+	s.channels = cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	url, stop, err := startReceiver(s.broker.addrs, listers.NewKafkaChannelLister(s.channels))
+	if err != nil {
+		return err
+	}
+	s.receiver, s.stoppers = url, append(s.stoppers, stop)
+	if s.httpOnly, stop, err = startHTTPOnly(); err != nil {
+		return err
+	}
+	s.stoppers = append(s.stoppers, stop)
+	if s.rawCfg, err = rawConfig(s.broker.addrs); err != nil {
+		return err
+	}
+	if s.raw, err = sarama.NewSyncProducer(s.broker.addrs, s.rawCfg); err != nil {
+		return err
+	}
+	s.stoppers = append(s.stoppers, func() { _ = s.raw.Close() })
+	return nil
+}
+
+func (s *sides) close() {
+	for _, stop := range slices.Backward(s.stoppers) {
+		stop()
+	}
+}
+
+// measure runs the three sides at n senders, each on a fresh topic, which
+// keeps the broker's memory bounded: the topics are deleted after the point.
+func (s *sides) measure(n int) (point, error) {
+	p := point{senders: n}
+	rawTopic, recvTopic := fmt.Sprintf("raw-%d", n), fmt.Sprintf("recv-%d", n)
+	if err := createTopics(s.admin, rawTopic, recvTopic); err != nil {
+		return p, err
+	}
+	defer func() { _, _ = s.admin.DeleteTopic(rawTopic), s.admin.DeleteTopic(recvTopic) }()
+	if err := s.channels.Add(readyChannel(recvTopic)); err != nil {
+		return p, err
+	}
+	var (
+		err   error
+		dials atomic.Int64
+	)
+	if p.raw, err = phase("raw", n, rawSender(s.raw, rawTopic), s.broker); err != nil {
+		return p, err
+	}
+	if p.receiver, err = phase("receiver", n, httpSender(s.receiver+"/"+namespace+"/"+recvTopic, n, &dials), s.broker); err != nil {
+		return p, err
+	}
+	p.dials = dials.Load()
+	p.httpOnly, err = phase("http-only", n, httpSender(s.httpOnly, n, new(atomic.Int64)), s.broker)
+	return p, err
+}
+
+// phase measures one side at one concurrency, with its CPU cost and, if
+// asked, its profiles.
+func phase(side string, n int, send sendFunc, b *broker) (result, error) {
+	runtime.GC() // the previous phase's garbage is not this one's cost
+	stopProfiles, err := startProfiles(side, n)
+	if err != nil {
+		return result{}, err
+	}
+	self, brk := cpuClock(selfCPU).perEvent(), b.cpu.perEvent()
+	r := measure(n, send)
+	r.selfCPU, r.brokerCPU = self(r.sent), brk(r.sent)
+	return r, stopProfiles()
+}
+
+func printSetup(b *broker, cfg *sarama.Config) {
+	metrics := "OpenTelemetry SDK meter provider (aggregating, not exported)"
+	if !*sdkMetrics {
+		metrics = "no-op meter provider"
+	}
+	fmt.Printf("setup: %d B binary CloudEvents, %d partitions per topic, %s per point after %s warmup\n",
+		eventBytes, partitions, *duration, *warmup)
+	fmt.Printf("  broker:    %s, fresh for this run, %d MiB segments\n", b.desc, segmentBytes>>20)
+	fmt.Printf("  producers: raw and receiver both use receiver.ProducerConfig: %s\n", describe(cfg))
+	fmt.Printf("  receiver:  in this process; %s; global (no-op) tracer provider\n", metrics)
+	fmt.Printf("  client:    net/http in this process, keep-alive, MaxIdleConnsPerHost = senders\n")
+	fmt.Printf("  http-only: the same client against a handler that only reads the body and answers 202;\n" +
+		"             ceiling = http-only/raw, the ratio a receiver whose own work were free would reach\n")
+	fmt.Printf("  machine:   GOMAXPROCS=%d NumCPU=%d; cpu/ev is CPU time per event (all sends, warmup included)\n"+
+		"             of this process, which holds the broker too unless it runs in a child process\n",
+		runtime.GOMAXPROCS(0), runtime.NumCPU())
+}
+
+// describe names the producer settings that decide throughput and guarantees.
+func describe(cfg *sarama.Config) string {
+	acks := fmt.Sprint(cfg.Producer.RequiredAcks)
+	if cfg.Producer.RequiredAcks == sarama.WaitForAll {
+		acks = "all"
+	}
+	f := cfg.Producer.Flush
+	return fmt.Sprintf("acks=%s idempotent=%t Net.MaxOpenRequests=%d Flush{Frequency=%s Messages=%d Bytes=%d MaxMessages=%d} version=%s",
+		acks, cfg.Producer.Idempotent, cfg.Net.MaxOpenRequests, f.Frequency, f.Messages, f.Bytes, f.MaxMessages, cfg.Version)
 }
 
 func senderCounts() []int {
@@ -142,13 +229,12 @@ func senderCounts() []int {
 	return out
 }
 
-// startReceiver serves the receiver on a loopback port, as cmd/receiver
-// would, with metrics going nowhere.
+// startReceiver serves the receiver on a loopback port, as cmd/receiver would.
 func startReceiver(brokers []string, lister listers.KafkaChannelLister) (string, func(), error) {
 	logger := zap.NewExample().WithOptions(zap.IncreaseLevel(zap.WarnLevel))
-	watcher := client.NewStaticWatcher(map[string][]byte{client.BrokersKey: []byte(strings.Join(brokers, ","))}, config.Default(), "bench-receiver")
+	watcher := client.NewStaticWatcher(secretData(brokers), config.Default(), "bench-receiver")
 	producer := receiver.NewProducer(watcher, logger, receiver.DefaultProduceTimeout)
-	handler, err := receiver.NewHandler(receiver.Options{Channels: lister, Producer: producer, Logger: logger, MeterProvider: noop.NewMeterProvider()})
+	handler, err := receiver.NewHandler(receiver.Options{Channels: lister, Producer: producer, Logger: logger, MeterProvider: meterProvider()})
 	if err != nil {
 		return "", nil, err
 	}
@@ -169,14 +255,25 @@ func startReceiver(brokers []string, lister listers.KafkaChannelLister) (string,
 	return "http://" + ln.Addr().String(), func() { cancel(); stopProducer(); wg.Wait() }, nil
 }
 
-// rawConfig is what the receiver asks of its producer: idempotent, acks=all.
-func rawConfig() *sarama.Config {
-	cfg := sarama.NewConfig()
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
-	cfg.Producer.Return.Successes = true
-	return cfg
+func meterProvider() metric.MeterProvider {
+	if *sdkMetrics {
+		return sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	}
+	return noop.NewMeterProvider()
+}
+
+func secretData(brokers []string) map[string][]byte {
+	return map[string][]byte{client.BrokersKey: []byte(strings.Join(brokers, ","))}
+}
+
+// rawConfig is the receiver's producer configuration, built the way the
+// receiver builds it, so that the baseline is held to the same guarantees.
+func rawConfig(brokers []string) (*sarama.Config, error) {
+	settings, err := client.NewSettings(secretData(brokers), config.Default(), "bench-raw")
+	if err != nil {
+		return nil, err
+	}
+	return receiver.ProducerConfig(settings.Sarama, config.DefaultMaxEventBytes), nil
 }
 
 func createTopics(admin sarama.ClusterAdmin, topics ...string) error {
@@ -196,95 +293,9 @@ func readyChannel(name string) *v1beta1.KafkaChannel {
 	return kc
 }
 
-var payload = bytes.Repeat([]byte("x"), eventBytes)
-
-func rawSender(p sarama.SyncProducer, topic string) sendFunc {
-	return func(id string) error {
-		_, _, err := p.SendMessage(&sarama.ProducerMessage{
-			Topic:   topic,
-			Value:   sarama.ByteEncoder(payload),
-			Headers: []sarama.RecordHeader{{Key: []byte("ce_id"), Value: []byte(id)}},
-		})
-		return err
-	}
-}
-
-func httpSender(url string, senders int) sendFunc {
-	c := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}}
-	return func(id string) error {
-		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Ce-Specversion", "1.0")
-		req.Header.Set("Ce-Id", id)
-		req.Header.Set("Ce-Type", "dev.knative.benchmark")
-		req.Header.Set("Ce-Source", "/benchmark")
-		req.Header.Set("Content-Type", "application/octet-stream")
-		resp, err := c.Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusAccepted {
-			return fmt.Errorf("status %d", resp.StatusCode)
-		}
-		return nil
-	}
-}
-
-// measure runs n senders for warmup+duration and keeps the latencies of the
-// sends that started within the measured window.
-func measure(n int, send sendFunc) result {
-	var (
-		seq          atomic.Int64
-		errs         atomic.Int64
-		mu           sync.Mutex
-		all          []time.Duration
-		wg           sync.WaitGroup
-		start        = time.Now()
-		measuredFrom = start.Add(*warmup)
-		end          = measuredFrom.Add(*duration)
-	)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine []time.Duration
-			for t0 := time.Now(); t0.Before(end); t0 = time.Now() {
-				err := send(fmt.Sprint(seq.Add(1)))
-				if t0.Before(measuredFrom) || time.Now().After(end) {
-					continue // in the warmup, or partly outside the window
-				}
-				if err != nil {
-					errs.Add(1)
-					continue
-				}
-				mine = append(mine, time.Since(t0))
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	slices.Sort(all)
-	return result{
-		events: len(all),
-		errors: int(errs.Load()),
-		rate:   float64(len(all)) / duration.Seconds(),
-		p50:    percentile(all, 0.50),
-		p99:    percentile(all, 0.99),
-	}
-}
-
-func percentile(sorted []time.Duration, q float64) time.Duration {
-	if len(sorted) == 0 {
-		return 0
-	}
-	return sorted[min(len(sorted)-1, int(q*float64(len(sorted))))]
-}
-
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+// drain reads what is left of a response body, so that its connection can
+// be reused.
+func drain(body io.ReadCloser) {
+	_, _ = io.Copy(io.Discard, body)
+	_ = body.Close()
 }

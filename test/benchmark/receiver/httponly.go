@@ -1,0 +1,24 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+)
+
+// startHTTPOnly serves an HTTP endpoint that reads the body and answers 202,
+// nothing else: the same client against it measures what the HTTP hop alone
+// costs, the ceiling of the ratio for a receiver whose own work were free.
+func startHTTPOnly() (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Shutdown(context.Background()) }, nil
+}
