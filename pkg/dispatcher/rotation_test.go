@@ -123,14 +123,21 @@ func newRotationEnv(t *testing.T) *rotationEnv {
 		kfake.User(scramSHA512, userB, passwordB, grants()...),
 		kfake.GroupMinSessionTimeout(100*time.Millisecond),
 		kfake.SeedTopics(rotationPartitions, testTopic))
-	r := &rotationEnv{t: t, addrs: b.Addrs, kafka: rotationConfig(t, "")}
-	r.watcher = client.NewStaticWatcher(r.secret(userA, passwordA), r.kafka, "rotation-test")
-	r.sink = newSink(t, nil)
+	r := &rotationEnv{t: t, addrs: b.Addrs}
+	return r.start(r.secret(userA, passwordA), rotationConfig(t, ""))
+}
+
+// start runs the real receiver and dispatcher of one channel, with subscriber
+// "a", on one watcher of the given Secret and config-kafka.
+func (r *rotationEnv) start(secret map[string][]byte, kafka *config.Kafka) *rotationEnv {
+	r.kafka = kafka
+	r.watcher = client.NewStaticWatcher(secret, kafka, "rotation-test")
+	r.sink = newSink(r.t, nil)
 	kc := channel("", subscriber("a", r.sink.URL))
 	kc.Status.InitializeConditions()
 	kc.Status.MarkTopicTrue()
 	r.startReceiver(kc)
-	r.startDispatcher(kc)
+	r.startDispatcher(kc, secret)
 	return r
 }
 
@@ -211,7 +218,7 @@ func channelLister(t *testing.T, kc *v1beta1.KafkaChannel) listers.KafkaChannelL
 	return listers.NewKafkaChannelLister(indexer)
 }
 
-func (r *rotationEnv) startDispatcher(kc *v1beta1.KafkaChannel) {
+func (r *rotationEnv) startDispatcher(kc *v1beta1.KafkaChannel, secret map[string][]byte) {
 	d, err := New(context.Background(), r.watcher, Options{DrainTimeout: time.Second, Logger: zaptest.NewLogger(r.t)})
 	if err != nil {
 		r.t.Fatal(err)
@@ -221,7 +228,11 @@ func (r *rotationEnv) startDispatcher(kc *v1beta1.KafkaChannel) {
 		r.t.Fatal(err)
 	}
 	r.dispatcher = d
-	waitGroupReady(r.t, r.addrs, r.clientConfig(userA, passwordA), "a")
+	s, err := client.NewSettings(secret, r.kafka, "rotation-test-admin")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	waitGroupReady(r.t, r.addrs, s.Sarama, "a")
 }
 
 // apply changes the Secret and config-kafka, as an operator editing them would.
