@@ -39,16 +39,7 @@ func newAzureAdmin(t *testing.T, eh *kafkatest.EventHubs, kv ...string) admin.Ad
 		client.PasswordKey:      []byte(eh.ConnectionString),
 		client.CACertKey:        eh.PKI.CAPEM,
 	}
-	settings, err := client.NewSettings(secret, kafkaCfg, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := admin.New(settings, kafkaCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a
+	return adminFromSecret(t, secret, kafkaCfg)
 }
 
 // partitionsOf maps each event hub of the namespace to its partition count.

@@ -149,7 +149,14 @@ func newCustomAdmin(t *testing.T, brokers []string, endpoint string) admin.Admin
 	if err != nil {
 		t.Fatal(err)
 	}
-	settings, err := client.NewSettings(map[string][]byte{"brokers": []byte(strings.Join(brokers, ","))}, kafkaCfg, "test")
+	return adminFromSecret(t, map[string][]byte{"brokers": []byte(strings.Join(brokers, ","))}, kafkaCfg)
+}
+
+// adminFromSecret builds an admin as the controller does: Settings from the Secret's
+// data and config-kafka, then the factory. It is closed when the test ends.
+func adminFromSecret(t *testing.T, secret map[string][]byte, kafkaCfg *config.Kafka) admin.Admin {
+	t.Helper()
+	settings, err := client.NewSettings(secret, kafkaCfg, "test")
 	if err != nil {
 		t.Fatal(err)
 	}
