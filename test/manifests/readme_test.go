@@ -1,6 +1,7 @@
 package manifests
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,17 +18,27 @@ import (
 
 var yamlBlock = regexp.MustCompile("(?s)```yaml\n(.*?)```")
 
-// readmeSecrets are the Kafka Secret examples of README.md.
-func readmeSecrets(t *testing.T) []*corev1.Secret {
+// readmeDocs are the YAML documents of README.md's yaml blocks.
+func readmeDocs(t *testing.T) [][]byte {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []*corev1.Secret
+	var out [][]byte
 	for _, m := range yamlBlock.FindAllSubmatch(readme, -1) {
+		out = append(out, bytes.Split(m[1], []byte("\n---\n"))...)
+	}
+	return out
+}
+
+// readmeSecrets are the Kafka Secret examples of README.md.
+func readmeSecrets(t *testing.T) []*corev1.Secret {
+	t.Helper()
+	var out []*corev1.Secret
+	for _, doc := range readmeDocs(t) {
 		var s corev1.Secret
-		if err := yaml.UnmarshalStrict(m[1], &s); err != nil || s.Kind != "Secret" {
+		if err := yaml.UnmarshalStrict(doc, &s); err != nil || s.Kind != "Secret" {
 			continue
 		}
 		if s.Labels[client.SecretLabel] != "true" {
@@ -83,5 +94,31 @@ func TestReadmeSecretExamples(t *testing.T) {
 				t.Error("user.crt given, but no client certificate configured")
 			}
 		})
+	}
+}
+
+// The README's worked config-kafka examples are valid config-kafka, each of the
+// flavor it shows.
+func TestReadmeConfigKafkaExamples(t *testing.T) {
+	flavors := map[config.Flavor]bool{}
+	for _, doc := range readmeDocs(t) {
+		var cm corev1.ConfigMap
+		if err := yaml.UnmarshalStrict(doc, &cm); err != nil || cm.Kind != "ConfigMap" || cm.Name != "config-kafka" {
+			continue
+		}
+		k, err := config.NewKafkaFromMap(cm.Data)
+		if err != nil {
+			t.Errorf("README config-kafka example %v: %v", cm.Data, err)
+			continue
+		}
+		if string(k.Flavor) != cm.Data[config.FlavorKey] {
+			t.Errorf("README example of flavor %q reads as %q", cm.Data[config.FlavorKey], k.Flavor)
+		}
+		flavors[k.Flavor] = true
+	}
+	for _, f := range []config.Flavor{config.FlavorKafka, config.FlavorAzure, config.FlavorCustom} {
+		if !flavors[f] {
+			t.Errorf("README has no worked config-kafka example for flavor %s", f)
+		}
 	}
 }
