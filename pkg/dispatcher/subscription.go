@@ -2,6 +2,8 @@ package dispatcher
 
 import (
 	"fmt"
+	"net/http"
+	"time"
 
 	"k8s.io/apimachinery/pkg/types"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
@@ -36,6 +38,7 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 	if err != nil {
 		return nil, fmt.Errorf("subscriber %s: %w", sub.UID, err)
 	}
+	rc.Backoff = linearFromFirstRetry(delivery, rc.Backoff)
 	s := &subscription{
 		uid:        sub.UID,
 		subscriber: duckv1.Addressable{URL: sub.SubscriberURI, CACerts: sub.SubscriberCACerts, Audience: sub.SubscriberAudience},
@@ -93,4 +96,16 @@ func deadLetterSink(kc *v1beta1.KafkaChannel, sub *eventingduckv1.DeliverySpec) 
 		return &duckv1.Addressable{URL: d.DeadLetterSink.URI, CACerts: d.DeadLetterSink.CACerts, Audience: d.DeadLetterSink.Audience}
 	}
 	return nil
+}
+
+// linearFromFirstRetry makes linear backoff wait backoffDelay before the first
+// retry too. kncloudevents waits backoffDelay*n before retry n+1, counting n
+// from 0, so its first linear retry comes at once and hits a failing
+// subscriber twice in a row; the delivery spec means backoffDelay times the
+// number of the retry. Exponential backoff already waits backoffDelay first.
+func linearFromFirstRetry(d eventingduckv1.DeliverySpec, b kncloudevents.Backoff) kncloudevents.Backoff {
+	if b == nil || d.BackoffPolicy == nil || *d.BackoffPolicy != eventingduckv1.BackoffPolicyLinear {
+		return b
+	}
+	return func(attempt int, resp *http.Response) time.Duration { return b(attempt+1, resp) }
 }
