@@ -36,7 +36,7 @@ func newPKI(dir string) (*pki, error) {
 		return nil, err
 	}
 	if err := p.issueIfMissing("apiserver", pkix.Name{CommonName: "kube-apiserver"}, x509.ExtKeyUsageServerAuth,
-		[]string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"},
+		append([]string{"localhost"}, apiServerNames...),
 		[]net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("10.0.0.1")}); err != nil {
 		return nil, err
 	}
