@@ -85,7 +85,7 @@ func checkRefusedWithout(t *testing.T, secret map[string][]byte, keys []string) 
 	for _, k := range keys {
 		delete(without, k)
 	}
-	s, err := client.NewSettings(without, rotationConfig(t, quickFail), "security-test-refused")
+	s, err := client.NewSettings(without, rotationConfig(t, kafkatest.FailFast), "security-test-refused")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,9 +94,6 @@ func checkRefusedWithout(t *testing.T, secret map[string][]byte, keys []string) 
 		t.Errorf("connected without %v", keys)
 	}
 }
-
-// quickFail gives up on a refused connection at once.
-const quickFail = "Metadata: {Retry: {Max: 0}}\nNet: {DialTimeout: 2000000000}\n"
 
 // createTopic creates the channel's topic as the controller does: admin.New
 // with Settings from the Secret.

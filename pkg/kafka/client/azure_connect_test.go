@@ -22,7 +22,7 @@ func eventHubsSecret(eh *kafkatest.EventHubs, password string) map[string][]byte
 
 func azureSettings(t *testing.T, data map[string][]byte) *Settings {
 	t.Helper()
-	s, err := NewSettings(data, azureConfig(t, config.SaramaKey, quick), "azure-test")
+	s, err := NewSettings(data, azureConfig(t, config.SaramaKey, kafkatest.FailFast), "azure-test")
 	if err != nil {
 		t.Fatal(err)
 	}

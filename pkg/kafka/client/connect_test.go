@@ -11,15 +11,11 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
 )
 
-// quick keeps failing connections short: one metadata attempt, short dial timeout (nanoseconds).
-// It goes through config-kafka's sarama overrides, as an operator would set them.
-const quick = "Net:\n  DialTimeout: 2000000000\nMetadata:\n  Retry:\n    Max: 0\n"
-
 // connect builds Settings from Secret data and opens a Sarama client with them; it returns the
 // error of the first metadata round trip, which needs a completed authentication.
 func connect(t *testing.T, data map[string][]byte) error {
 	t.Helper()
-	s, err := NewSettings(data, kafkaConfig(t, map[string]string{config.SaramaKey: quick}), "connect-test")
+	s, err := NewSettings(data, kafkaConfig(t, map[string]string{config.SaramaKey: kafkatest.FailFast}), "connect-test")
 	if err != nil {
 		t.Fatalf("settings: %v", err)
 	}

@@ -39,6 +39,12 @@ func Config() *sarama.Config {
 	return cfg
 }
 
+// FailFast is config-kafka's "sarama" override (durations in nanoseconds)
+// that keeps a refused connection short: one metadata attempt, a 2 s dial
+// timeout. Tests that expect a client to be refused go through it, as an
+// operator's override would.
+const FailFast = "Net:\n  DialTimeout: 2000000000\nMetadata:\n  Retry:\n    Max: 0\n"
+
 // Records reads every record of a topic, from each partition's start to its high-water mark.
 func Records(t testing.TB, addrs []string, topic string) []*sarama.ConsumerMessage {
 	t.Helper()
