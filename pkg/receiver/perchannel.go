@@ -3,10 +3,9 @@ package receiver
 import (
 	"sync"
 
-	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/channel"
 
-	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 // perChannel keeps one channel.EventReceiver per known channel: eventing's
@@ -27,7 +26,7 @@ func (p *perChannel) get(ref channel.ChannelReference) (*channel.EventReceiver, 
 	if ok {
 		return r, nil
 	}
-	r, err := p.build(ref, Audience(ref))
+	r, err := p.build(ref, resources.Audience(ref.Namespace, ref.Name))
 	if err != nil {
 		return nil, err
 	}
@@ -48,12 +47,6 @@ func (p *perChannel) forget(ref channel.ChannelReference) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.receivers, ref)
-}
-
-// Audience is the OIDC audience of a channel, the one the controller
-// publishes in status.address.audience.
-func Audience(ref channel.ChannelReference) string {
-	return auth.GetAudienceDirect(v1beta1.SchemeGroupVersion.WithKind("KafkaChannel"), ref.Namespace, ref.Name)
 }
 
 // fixedChannel resolves every request to ref: the Handler already routed it.

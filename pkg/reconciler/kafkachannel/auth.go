@@ -8,6 +8,7 @@ import (
 	"knative.dev/eventing/pkg/auth"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 // reconcileAuth publishes, when Knative OIDC is on, the audience senders must
@@ -17,7 +18,7 @@ func (r *Reconciler) reconcileAuth(ctx context.Context, kc *v1beta1.KafkaChannel
 	flags := feature.FromContext(ctx)
 	var audience *string
 	if flags.IsOIDCAuthentication() {
-		aud := auth.GetAudience(kc.GetGroupVersionKind(), kc.ObjectMeta)
+		aud := resources.Audience(kc.Namespace, kc.Name)
 		audience = &aud
 	}
 	if kc.Status.Address != nil {

@@ -5,9 +5,12 @@ package resources
 import (
 	"fmt"
 
+	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/channel"
 	"knative.dev/pkg/kmeta"
 	"knative.dev/pkg/network"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 )
 
 // Names shared by config/, the controller and the data plane.
@@ -38,6 +41,12 @@ func ChannelServiceName(channelName string) string {
 // ChannelHostName is the host of the channel's address, which the receiver routes on.
 func ChannelHostName(channelName, namespace string) string {
 	return network.GetServiceHostname(ChannelServiceName(channelName), namespace)
+}
+
+// Audience is the channel's OIDC audience: the controller publishes it in
+// status.address.audience and the receiver requires tokens issued for it.
+func Audience(namespace, channelName string) string {
+	return auth.GetAudienceDirect(v1beta1.SchemeGroupVersion.WithKind("KafkaChannel"), namespace, channelName)
 }
 
 // DispatcherName is the name of a channel's dispatcher Deployment in the system namespace.
