@@ -3,7 +3,6 @@
 package conformance
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -22,21 +21,20 @@ import (
 // serves plain HTTP in the cluster, so TLS is not part of the check.
 func oidcDelivery(t *testing.T, ns string) (received framework.Received, wantUser string) {
 	t.Helper()
-	ctx := context.Background()
 	env.EnableOIDC(t)
 	env.CreateChannel(t, ns, "ch", v1beta1.KafkaChannelSpec{})
 	audience := env.WaitOIDCChannel(t, ns, "ch")
 	sink, wantUser := env.SubscribeOIDCSink(t, ns, "sub", "ch", ns+"-receiver")
 	token := env.ServiceAccount(t, ns, "source", audience)
-	code, err := framework.Send(ctx, env.MustReceiverURL(t), ns, "ch", framework.NewEvent("full", "conformance.oidc", nil),
-		http.Header{"Authorization": {"Bearer " + token}})
+	code, err := env.SendAs(t, token, ns, "ch", framework.NewEvent("full", "conformance.oidc", nil))
 	if err != nil || code != http.StatusAccepted {
 		t.Fatalf("sending with a token for the channel: status %d, err %v", code, err)
 	}
+	isFull := func(r framework.Received) bool { return r.Event.ID() == "full" }
 	got := sink.WaitFor(t, time.Minute, "the event, with a token the sink accepts", func(r []framework.Received) bool {
-		return slices.ContainsFunc(r, func(r framework.Received) bool { return r.Event.ID() == "full" })
+		return slices.ContainsFunc(r, isFull)
 	})
-	return got[slices.IndexFunc(got, func(r framework.Received) bool { return r.Event.ID() == "full" })], wantUser
+	return got[slices.IndexFunc(got, isFull)], wantUser
 }
 
 // channel dispatcher: authenticate requests with OIDC

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
@@ -40,8 +41,7 @@ func TestOIDC(t *testing.T) {
 
 	expect := func(what, token, id string, want int) {
 		t.Helper()
-		header := http.Header{"Authorization": {"Bearer " + token}}
-		code, err := framework.Send(ctx, env.MustReceiverURL(t), ns, "ch", framework.NewEvent(id, "e2e.oidc", nil), header)
+		code, err := env.SendAs(t, token, ns, "ch", framework.NewEvent(id, "e2e.oidc", nil))
 		if err != nil || code != want {
 			t.Errorf("%s: status %d, err %v; want %d", what, code, err, want)
 		}
@@ -69,7 +69,7 @@ func TestOIDC(t *testing.T) {
 			To: []eventingv1alpha1.EventPolicySpecTo{{Ref: &eventingv1alpha1.EventPolicyToReference{
 				APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel", Name: "ch",
 			}}},
-			From: []eventingv1alpha1.EventPolicySpecFrom{{Sub: ptr("system:serviceaccount:" + ns + ":sender")}},
+			From: []eventingv1alpha1.EventPolicySpecFrom{{Sub: ptr.To("system:serviceaccount:" + ns + ":sender")}},
 		},
 	}
 	if _, err := env.Eventing(t).EventingV1alpha1().EventPolicies(ns).Create(ctx, policy, metav1.CreateOptions{}); err != nil {
@@ -84,8 +84,7 @@ func TestOIDC(t *testing.T) {
 	}
 	// The receiver reads the policies from its own informer: give it a moment.
 	err = framework.Poll(30*time.Second, func() (bool, error) {
-		header := http.Header{"Authorization": {"Bearer " + other}}
-		code, err := framework.Send(ctx, env.MustReceiverURL(t), ns, "ch", framework.NewEvent("other", "e2e.oidc", nil), header)
+		code, err := env.SendAs(t, other, ns, "ch", framework.NewEvent("other", "e2e.oidc", nil))
 		return err == nil && code == http.StatusForbidden, nil
 	})
 	if err != nil {
@@ -93,5 +92,3 @@ func TestOIDC(t *testing.T) {
 	}
 	expect("the sender the EventPolicy names", sender, "allowed", http.StatusAccepted)
 }
-
-func ptr[T any](v T) *T { return &v }

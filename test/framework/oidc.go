@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	cloudevents "github.com/cloudevents/sdk-go/v2"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -75,6 +76,12 @@ func (e *Env) setFeature(t testing.TB, key, value string) {
 			t.Errorf("restoring %s in %s: %v", key, feature.FlagsConfigName, err)
 		}
 	})
+}
+
+// SendAs sends an event to a channel through the receiver with a bearer token.
+func (e *Env) SendAs(t testing.TB, token, namespace, channel string, ev cloudevents.Event) (int, error) {
+	t.Helper()
+	return Send(context.Background(), e.MustReceiverURL(t), namespace, channel, ev, http.Header{"Authorization": {"Bearer " + token}})
 }
 
 // ServiceAccount creates a ServiceAccount and returns a token of it for audience.
