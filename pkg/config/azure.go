@@ -111,7 +111,7 @@ func (k *Kafka) checkAzureDefaults(p *parser, retention time.Duration) {
 	if err := k.Azure.CheckPartitions(k.Defaults.NumPartitions); err != nil {
 		p.fail(NumPartitionsKey, err)
 	}
-	if err := k.Azure.CheckRetention(retention, k.Defaults.RetentionDuration); err != nil {
+	if err := k.Azure.CheckRetention(retention); err != nil {
 		p.fail(RetentionKey, err)
 	}
 	if k.MaxRecordBytes() > limits.MaxRecordBytes {
@@ -128,10 +128,10 @@ func (a Azure) CheckPartitions(n int32) error {
 	return nil
 }
 
-// CheckRetention refuses a retention (spelled as configured) above the tier's maximum.
-func (a Azure) CheckRetention(d time.Duration, spelled string) error {
+// CheckRetention refuses a retention above the tier's maximum.
+func (a Azure) CheckRetention(d time.Duration) error {
 	if max := a.Limits().MaxRetention; d > max {
-		return fmt.Errorf("%s exceeds the %s tier's maximum retention of %s", spelled, a.Tier, Days(max))
+		return fmt.Errorf("a retention of %s exceeds the %s tier's maximum of %s", Days(d), a.Tier, Days(max))
 	}
 	return nil
 }

@@ -76,17 +76,18 @@ func eventHubSpec(spec TopicSpec) TopicSpec {
 	return spec
 }
 
-// checkEventHub applies the quotas and rules of one event hub.
+// checkEventHub applies the quotas and rules of one event hub; partitions and
+// retention through the checks the webhook applies to channels.
 func (a *Azure) checkEventHub(topic string, spec TopicSpec) error {
-	tier := a.azure.Tier
-	switch {
-	case topic == "" || !alnum(topic[0]) || !alnum(topic[len(topic)-1]):
+	if topic == "" || !alnum(topic[0]) || !alnum(topic[len(topic)-1]) {
 		return limitf("event hub names must start and end with a letter or digit")
-	case spec.NumPartitions > a.limits.PartitionsPerEventHub:
-		return limitf("%d partitions exceed the %s tier's %d per event hub", spec.NumPartitions, tier, a.limits.PartitionsPerEventHub)
-	case spec.Retention > a.limits.MaxRetention:
-		return limitf("a retention of %s exceeds the %s tier's maximum of %s", config.Days(spec.Retention), tier, config.Days(a.limits.MaxRetention))
-	case spec.MaxMessageBytes > a.limits.MaxRecordBytes:
+	}
+	for _, err := range []error{a.azure.CheckPartitions(spec.NumPartitions), a.azure.CheckRetention(spec.Retention)} {
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrEventHubsLimit, err)
+		}
+	}
+	if spec.MaxMessageBytes > a.limits.MaxRecordBytes {
 		return limitf("records of up to %d bytes exceed the %d bytes Event Hubs takes (lower max.event.bytes)", spec.MaxMessageBytes, a.limits.MaxRecordBytes)
 	}
 	return nil

@@ -63,7 +63,7 @@ func validateEventHub(a config.Azure, partitions int32, retention time.Duration,
 	if err := a.CheckPartitions(partitions); err != nil {
 		errs = errs.Also(apis.ErrInvalidValue(partitions, "numPartitions", err.Error()))
 	}
-	if err := a.CheckRetention(retention, spelled); err != nil {
+	if err := a.CheckRetention(retention); err != nil {
 		errs = errs.Also(apis.ErrInvalidValue(spelled, "retentionDuration", err.Error()))
 	}
 	return errs
