@@ -4,8 +4,11 @@ import (
 	"math"
 
 	"github.com/IBM/sarama"
+	"go.uber.org/zap"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 )
 
 // maxChannelBuffer is Sarama's default ChannelBufferSize: more records queued
@@ -93,4 +96,44 @@ func (b buffers) apply(cfg *sarama.Config) {
 // leave running groups alone; more restart them with smaller queues.
 func (b buffers) within(want buffers) bool {
 	return b.fetchDefault == want.fetchDefault && b.fetchMaxBytes == want.fetchMaxBytes && b.channel <= want.channel
+}
+
+// bufferBudget is what the Kafka buffers of all groups may hold: percent of
+// what the Go runtime may use under the container's limit; 0 without a limit.
+func bufferBudget(containerLimit, percent int64) int64 {
+	if containerLimit <= 0 {
+		return 0
+	}
+	return heapLimit(containerLimit) / 100 * percent
+}
+
+// keeps tells whether a group started from k may go on under want: all but
+// its buffers must be the same, and its buffers within want's.
+func (k consumerKey) keeps(want consumerKey) bool {
+	kb, wb := k.buffers, want.buffers
+	k.buffers, want.buffers = buffers{}, buffers{}
+	return k == want && kb.within(wb)
+}
+
+// buffersFor sizes the buffers of each of kc's consumer groups.
+func (d *Dispatcher) buffersFor(kc *v1beta1.KafkaChannel, snap client.Snapshot) buffers {
+	kafka := snap.Kafka
+	if kafka == nil {
+		kafka = config.Default()
+	}
+	n := bufferNeeds{
+		budget:     bufferBudget(d.opts.MemoryLimit, kafka.Dispatcher.BufferPercent),
+		maxRecord:  kafka.MaxRecordBytes(),
+		groups:     len(kc.Spec.Subscribers),
+		partitions: int(kc.Spec.NumPartitions),
+		inFlight:   kc.DeliveryOrderOf().InFlight,
+	}
+	b, fits := sizeBuffers(n, snap.Settings.Sarama, kafka)
+	if !fits {
+		d.logger.Warn("The dispatcher's memory limit is too small for its subscribers x partitions x events in flight of the largest event; raise config-kafka's "+
+			config.DispatcherLimitsMemoryKey+" or "+config.DispatcherBufferPercentKey,
+			zap.Int64("bufferBudget", n.budget), zap.Int64("maxRecordBytes", n.maxRecord),
+			zap.Int("subscribers", n.groups), zap.Int("partitions", n.partitions), zap.Int("inFlight", n.inFlight))
+	}
+	return b
 }
