@@ -1,8 +1,6 @@
 package dispatcher
 
 import (
-	"math"
-
 	"github.com/IBM/sarama"
 	"go.uber.org/zap"
 
@@ -14,6 +12,14 @@ import (
 // maxChannelBuffer is Sarama's default ChannelBufferSize: more records queued
 // per partition buy nothing when delivery is what is slow.
 const maxChannelBuffer = 256
+
+// maxFetch bounds the bytes a fetch asks for (per partition and per
+// response). A broker returns a record larger than that anyway when it comes
+// first in its response (and Sarama grows the partition's next request when
+// it was cut short), so large records still flow, one per response; small
+// ones come 64 KiB at a time, plenty for HTTP delivery, rather than keep a
+// response of up to the largest record alive per group.
+const maxFetch = 64 << 10
 
 // The Sarama fields sized from the budget, as config-kafka's "sarama" names them.
 const (
@@ -57,16 +63,16 @@ func sizeBuffers(n bufferNeeds, base *sarama.Config, kafka *config.Kafka) (b buf
 	if n.budget <= 0 {
 		return b, true
 	}
-	// A fetch response takes one largest record and no more, so that a
-	// response, which every record decoded from it keeps alive, is at most
-	// fetch bytes (a broker may exceed Fetch.MaxBytes by one record batch,
-	// which the topic's max.message.bytes keeps within maxRecord).
-	fetch := int32(min(n.maxRecord, math.MaxInt32))
+	// A response, which every record decoded from it keeps alive, is at
+	// most the larger of fetch and one record batch, which the topic's
+	// max.message.bytes keeps within maxRecord.
+	fetch := int32(min(n.maxRecord, maxFetch))
+	response := max(int64(fetch), n.maxRecord)
 	// Each partition keeps alive the response its fetcher is handing over and
 	// one for each record it holds: queued (channel), waiting for a delivery
 	// slot (1) and in delivery (inFlight).
 	perPartition := n.budget / int64(max(n.groups, 1)*max(n.partitions, 1))
-	responses := perPartition / int64(fetch)
+	responses := perPartition / response
 	channel := int(min(responses-int64(n.inFlight)-2, maxChannelBuffer))
 	fits = channel >= 0
 

@@ -8,10 +8,14 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 )
 
-// held is the model's bound on what one group's buffers keep alive (doc.go, "Memory").
+// held is the model's bound on what one group's buffers keep alive (doc.go,
+// "Memory"): responses of up to one largest record.
 func held(n bufferNeeds, b buffers) int64 {
-	return int64(n.partitions) * int64(b.channel+n.inFlight+2) * int64(b.fetchMaxBytes)
+	return int64(n.partitions) * int64(b.channel+n.inFlight+2) * n.maxRecord
 }
+
+// fetchOf is the fetch size for records of up to maxRecord bytes.
+func fetchOf(maxRecord int64) int32 { return int32(min(maxRecord, 64<<10)) }
 
 func TestSizeBuffersWithinBudget(t *testing.T) {
 	defaults := config.Default()
@@ -37,14 +41,14 @@ func TestSizeBuffersWithinBudget(t *testing.T) {
 			if !fits {
 				t.Fatalf("sizeBuffers(%+v) does not fit", n)
 			}
-			if int64(b.fetchDefault) != n.maxRecord || int64(b.fetchMaxBytes) != n.maxRecord {
-				t.Errorf("fetch sizes %d/%d, want the largest record %d: one fetch takes one and no more", b.fetchDefault, b.fetchMaxBytes, n.maxRecord)
+			if want := fetchOf(n.maxRecord); b.fetchDefault != want || b.fetchMaxBytes != want {
+				t.Errorf("fetch sizes %d/%d, want %d", b.fetchDefault, b.fetchMaxBytes, want)
 			}
 			if got := int64(n.groups) * held(n, b); got > n.budget {
 				t.Errorf("%+v: groups hold up to %d bytes, over the budget %d", b, got, n.budget)
 			}
 			// The queues are as long as the budget allows, up to Sarama's default.
-			if more := (buffers{fetchMaxBytes: b.fetchMaxBytes, channel: b.channel + 1}); b.channel < maxChannelBuffer && int64(n.groups)*held(n, more) <= n.budget {
+			if more := (buffers{channel: b.channel + 1}); b.channel < maxChannelBuffer && int64(n.groups)*held(n, more) <= n.budget {
 				t.Errorf("%+v: a longer queue (%d) would still fit the budget", b, more.channel)
 			}
 		})
@@ -54,12 +58,13 @@ func TestSizeBuffersWithinBudget(t *testing.T) {
 func TestSizeBuffersExample(t *testing.T) {
 	// The default 500Mi limit (436 MiB for Go, half of it for buffers), 10
 	// subscribers of a 4-partition channel, 1 MiB events: 5.45 MiB per
-	// partition is 5 responses of 1 MiB + 64 KiB, of which 3 are for the
-	// record being delivered, the one waiting and the fetch being handed
-	// over, which leaves 2 records queued.
+	// partition is 5 responses of up to 1 MiB + 64 KiB (one record), of
+	// which 3 are for the record being delivered, the one waiting and the
+	// fetch being handed over, which leaves 2 records queued. Fetches ask
+	// for 64 KiB: a larger record still comes, alone in its response.
 	n := bufferNeeds{budget: bufferBudget(500<<20, config.DefaultDispatcherBufferPercent), maxRecord: config.Default().MaxRecordBytes(), groups: 10, partitions: 4, inFlight: 1}
 	b, fits := sizeBuffers(n, sarama.NewConfig(), config.Default())
-	want := buffers{fetchDefault: 1<<20 + 64<<10, fetchMaxBytes: 1<<20 + 64<<10, channel: 2}
+	want := buffers{fetchDefault: 64 << 10, fetchMaxBytes: 64 << 10, channel: 2}
 	if b != want || !fits {
 		t.Errorf("sizeBuffers(%+v) = %+v, %v; want %+v, true", n, b, fits, want)
 	}
@@ -72,8 +77,8 @@ func TestSizeBuffersTooSmall(t *testing.T) {
 		t.Error("10 x 4 partitions of 1 MiB records reported to fit in 16 MiB")
 	}
 	// The smallest buffers that still read every record.
-	if b.channel != 0 || int64(b.fetchDefault) != n.maxRecord || int64(b.fetchMaxBytes) != n.maxRecord {
-		t.Errorf("buffers %+v, want no queue and fetches of one largest record", b)
+	if want := (buffers{fetchDefault: fetchOf(n.maxRecord), fetchMaxBytes: fetchOf(n.maxRecord)}); b != want {
+		t.Errorf("buffers %+v, want %+v: no queue", b, want)
 	}
 }
 
@@ -87,7 +92,7 @@ func TestSizeBuffersWithoutLimit(t *testing.T) {
 }
 
 func TestSizeBuffersOperatorOverridesWin(t *testing.T) {
-	k, err := config.NewKafkaFromMap(map[string]string{config.SaramaKey: "Consumer:\n  Fetch:\n    Default: 65536\nChannelBufferSize: 64\n"})
+	k, err := config.NewKafkaFromMap(map[string]string{config.SaramaKey: "Consumer:\n  Fetch:\n    Default: 32768\nChannelBufferSize: 64\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,14 +102,14 @@ func TestSizeBuffersOperatorOverridesWin(t *testing.T) {
 	}
 	n := bufferNeeds{budget: 64 << 20, maxRecord: k.MaxRecordBytes(), groups: 2, partitions: 2, inFlight: 1}
 	b, _ := sizeBuffers(n, base, k)
-	if b.fetchDefault != 65536 || b.channel != 64 {
-		t.Errorf("buffers %+v: the operator's Consumer.Fetch.Default 65536 and ChannelBufferSize 64 must win", b)
+	if b.fetchDefault != 32768 || b.channel != 64 {
+		t.Errorf("buffers %+v: the operator's Consumer.Fetch.Default 32768 and ChannelBufferSize 64 must win", b)
 	}
-	if int64(b.fetchMaxBytes) != n.maxRecord {
-		t.Errorf("Consumer.Fetch.MaxBytes %d, want %d: a field the operator left out is sized", b.fetchMaxBytes, n.maxRecord)
+	if want := fetchOf(n.maxRecord); b.fetchMaxBytes != want || want == base.Consumer.Fetch.MaxBytes {
+		t.Errorf("Consumer.Fetch.MaxBytes %d, want %d: a field the operator left out is sized", b.fetchMaxBytes, want)
 	}
 	cfg := consumerConfig(base, b)
-	if cfg.Consumer.Fetch.Default != 65536 || cfg.ChannelBufferSize != 64 || int64(cfg.Consumer.Fetch.MaxBytes) != n.maxRecord {
+	if cfg.Consumer.Fetch.Default != 32768 || cfg.ChannelBufferSize != 64 || cfg.Consumer.Fetch.MaxBytes != b.fetchMaxBytes {
 		t.Errorf("consumer config: Fetch.Default %d, ChannelBufferSize %d, Fetch.MaxBytes %d", cfg.Consumer.Fetch.Default, cfg.ChannelBufferSize, cfg.Consumer.Fetch.MaxBytes)
 	}
 }
