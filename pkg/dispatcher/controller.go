@@ -65,7 +65,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		kncloudevents.WithTraceProvider(otel.GetTracerProvider()),
 	)
 	memoryLimit := memoryLimitFromEnv()
-	setGoMemoryLimit(memoryLimit)
+	SetGoMemoryLimit(memoryLimit)
 	d, err := New(ctx, watcher, Options{Sender: sender, Logger: logger.Desugar(), MemoryLimit: memoryLimit})
 	if err != nil {
 		logger.Fatalw("Creating the dispatcher", zap.Error(err))

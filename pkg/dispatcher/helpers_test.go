@@ -340,7 +340,7 @@ func runHelper(raw string) {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		panic(err)
 	}
-	setGoMemoryLimit(cfg.MemoryLimit) // as NewController does
+	SetGoMemoryLimit(cfg.MemoryLimit) // as NewController does
 	d, err := New(context.Background(), staticSource{&client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}},
 		Options{DrainTimeout: time.Second, MemoryLimit: cfg.MemoryLimit})
 	if err != nil {

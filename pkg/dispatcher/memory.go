@@ -29,11 +29,13 @@ func memoryLimitFromEnv() int64 {
 	return limit
 }
 
-// setGoMemoryLimit makes the Go runtime collect garbage harder as it nears
-// heapLimit, rather than only at twice the live heap (GOGC=100), which a
-// dispatcher holding large buffers would exceed its container's limit by;
-// unless GOMEMLIMIT already chose a limit, or the container has none.
-func setGoMemoryLimit(containerLimit int64) {
+// SetGoMemoryLimit makes the Go runtime collect garbage harder as it nears
+// what it may use under the container's limit, rather than only at twice the
+// live heap (GOGC=100), which a dispatcher holding large buffers would exceed
+// its container's limit by; unless GOMEMLIMIT already chose a limit, or the
+// container has none. A process that runs a Dispatcher with
+// Options.MemoryLimit calls it first, as NewController does.
+func SetGoMemoryLimit(containerLimit int64) {
 	if containerLimit <= 0 || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
