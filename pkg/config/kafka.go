@@ -94,6 +94,8 @@ type Kafka struct {
 	Azure Azure
 	// Sarama holds optional Sarama overrides as YAML, applied by the client config builder.
 	Sarama string
+	// Dispatcher shapes the dispatcher Deployments and their Kafka buffers.
+	Dispatcher Dispatcher
 }
 
 // Default is config-kafka with every key left out.
@@ -131,6 +133,7 @@ func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
 		CustomEndpoint:    p.str(CustomEndpointKey, ""),
 		Azure:             parseAzure(&p),
 		Sarama:            p.str(SaramaKey, ""),
+		Dispatcher:        parseDispatcher(&p),
 	}
 	k.MaxEventBytes = p.positive(MaxEventBytesKey, k.defaultMaxEventBytes(), 1<<62)
 	p.check(validFlavor(k.Flavor), FlavorKey)

@@ -27,6 +27,7 @@ type consumerKey struct {
 	topic       string
 	fingerprint string
 	inFlight    int
+	buffers     buffers
 }
 
 // consumer runs the consumer group of one subscriber.
@@ -55,7 +56,7 @@ type consumer struct {
 // the group: settings that cannot reach Kafka fail here, while the group this
 // one would replace still runs.
 func (c *consumer) connect(settings *client.Settings) error {
-	cl, err := sarama.NewClient(settings.Brokers, consumerConfig(settings.Sarama))
+	cl, err := sarama.NewClient(settings.Brokers, consumerConfig(settings.Sarama, c.key.buffers))
 	if err != nil {
 		return fmt.Errorf("connecting consumer group %s to Kafka: %w", c.group, err)
 	}
@@ -117,9 +118,11 @@ func (c *consumer) stop() {
 
 func (c *consumer) subscription() *subscription { return c.sub.Load() }
 
-// consumerConfig adapts the shared Sarama config to this package's contract.
-func consumerConfig(base *sarama.Config) *sarama.Config {
+// consumerConfig adapts the shared Sarama config to this package's contract,
+// with the group's buffers sized to the dispatcher's memory (see doc.go).
+func consumerConfig(base *sarama.Config, b buffers) *sarama.Config {
 	cfg := *base
+	b.apply(&cfg)
 	cfg.Consumer.Return.Errors = true
 	// A new group starts at the tail; Setup commits that position (see doc.go).
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest

@@ -64,7 +64,9 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		kncloudevents.WithMeterProvider(otel.GetMeterProvider()),
 		kncloudevents.WithTraceProvider(otel.GetTracerProvider()),
 	)
-	d, err := New(ctx, watcher, Options{Sender: sender, Logger: logger.Desugar()})
+	memoryLimit := memoryLimitFromEnv()
+	SetGoMemoryLimit(memoryLimit)
+	d, err := New(ctx, watcher, Options{Sender: sender, Logger: logger.Desugar(), MemoryLimit: memoryLimit})
 	if err != nil {
 		logger.Fatalw("Creating the dispatcher", zap.Error(err))
 	}

@@ -49,6 +49,10 @@ type Options struct {
 	MeterProvider metric.MeterProvider
 	// Logger defaults to a no-op logger.
 	Logger *zap.Logger
+	// MemoryLimit is the container's memory limit in bytes, of which
+	// config-kafka's dispatcher.buffer.percent sizes the Kafka buffers (see
+	// "Memory" in doc.go); 0 leaves Sarama's buffer settings as they are.
+	MemoryLimit int64
 }
 
 // SubscriberStatus is what this replica knows of one subscriber's consumer group.
@@ -165,7 +169,8 @@ func (d *Dispatcher) reconcile() error {
 		// Keep the running groups on their old settings rather than stop delivery.
 		return fmt.Errorf("kafka settings: %w", snap.Err)
 	}
-	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight}
+	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight,
+		buffers: d.buffersFor(kc, snap)}
 
 	var errs []error
 	subs := map[types.UID]*subscription{}
@@ -195,7 +200,7 @@ func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey
 	for uid, sub := range subs {
 		if c := d.consumers[uid]; c != nil {
 			c.sub.Store(sub) // a new URI or delivery spec needs no new group
-			if c.key == key {
+			if c.key.keeps(key) {
 				continue
 			}
 		}

@@ -56,6 +56,38 @@
 // delivery was cut short is not marked, and the partition's next owner
 // delivers it again.
 //
+// # Memory
+//
+// A dispatcher stays inside its container's memory limit, which the
+// Deployment passes in MEMORY_LIMIT (Downward API, limits.memory) and
+// NewController reads into Options.MemoryLimit. Of it, 64 MiB are for the
+// program itself (the binary's resident pages, about 45 MiB, are no Go
+// memory) and the rest is the Go runtime's soft limit (SetGoMemoryLimit), so
+// that garbage is collected before the container's limit rather than at twice
+// the live heap. config-kafka's dispatcher.buffer.percent of that rest is the
+// budget of the Kafka buffers of all the channel's consumer groups.
+//
+// What a Sarama consumer group holds is fetch responses: a record's key, value
+// and headers are slices of the response it was decoded from, so one record
+// kept anywhere keeps its whole response. Per partition, Sarama hands one
+// response over at a time and queues ChannelBufferSize records; the handler
+// holds one more waiting for a delivery slot, and inFlight in delivery. So a
+// partition keeps at most ChannelBufferSize + inFlight + 2 responses alive.
+// sizeBuffers (buffers.go) bounds a response by asking for at most 64 KiB
+// per fetch (Consumer.Fetch.Default and Consumer.Fetch.MaxBytes; a broker
+// still returns a larger record when it comes first, alone, and Sarama grows
+// the next request of a partition whose record was cut short), so that a
+// response is at most one largest record (max.event.bytes + 64 KiB, which the
+// topic's max.message.bytes allows). It then gives ChannelBufferSize what the
+// budget leaves per group x partition (every replica may own every partition),
+// at most Sarama's 256. Consumer.Fetch.Max stays unlimited: with a maximum,
+// Sarama skips, as too large, a record that a response's overall limit cut
+// short once the partition's fetch size reached it. A field that
+// config-kafka's sarama sets keeps the operator's value. The sizes are part of
+// a group's consumerKey, but a running group restarts only when its buffers no
+// longer fit the new ones (more subscribers or partitions, another record
+// size), not when they could grow.
+//
 // # Telemetry and health
 //
 // Metrics are OpenTelemetry instruments (see metrics.go): dispatch latency and

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
@@ -76,12 +77,13 @@ type env struct {
 	producer sarama.SyncProducer
 }
 
-func newEnv(t *testing.T, partitions int32) *env {
+func newEnv(t *testing.T, partitions int32, opts ...kfake.Opt) *env {
 	t.Helper()
-	b := kafkatest.Start(t, kfake.GroupMinSessionTimeout(100*time.Millisecond), kfake.SeedTopics(partitions, testTopic))
+	b := kafkatest.Start(t, append([]kfake.Opt{kfake.GroupMinSessionTimeout(100 * time.Millisecond), kfake.SeedTopics(partitions, testTopic)}, opts...)...)
 	pcfg := kafkatest.Config()
 	pcfg.Producer.Return.Successes = true
 	pcfg.Producer.Partitioner = sarama.NewManualPartitioner
+	pcfg.Producer.MaxMessageBytes = int(config.Default().MaxRecordBytes())
 	producer, err := sarama.NewSyncProducer(b.Addrs, pcfg)
 	if err != nil {
 		t.Fatalf("producer: %v", err)
@@ -124,17 +126,23 @@ func (e *env) produce(partitions int32, from, to int, tag string) []string {
 	for seq := from; seq < to; seq++ {
 		for p := int32(0); p < partitions; p++ {
 			ev := event(p, seq, tag)
-			msg := &sarama.ProducerMessage{Topic: testTopic, Partition: p}
-			if err := kafka_sarama.WriteProducerMessage(context.Background(), binding.ToMessage(&ev), msg); err != nil {
-				e.t.Fatalf("encoding: %v", err)
-			}
-			if _, _, err := e.producer.SendMessage(msg); err != nil {
-				e.t.Fatalf("producing: %v", err)
-			}
+			e.send(p, ev)
 			ids = append(ids, ev.ID())
 		}
 	}
 	return ids
+}
+
+// send writes ev to partition p, in binary mode.
+func (e *env) send(p int32, ev cloudevents.Event) {
+	e.t.Helper()
+	msg := &sarama.ProducerMessage{Topic: testTopic, Partition: p}
+	if err := kafka_sarama.WriteProducerMessage(context.Background(), binding.ToMessage(&ev), msg); err != nil {
+		e.t.Fatalf("encoding: %v", err)
+	}
+	if _, _, err := e.producer.SendMessage(msg); err != nil {
+		e.t.Fatalf("producing: %v", err)
+	}
 }
 
 // waitReady waits until the subscriber's group has committed offsets on every
@@ -313,6 +321,9 @@ const helperEnv = "DISPATCHER_TEST_HELPER"
 type helperConfig struct {
 	Brokers []string
 	Channel *v1beta1.KafkaChannel
+	// MemoryLimit is the container memory limit the helper runs under, as
+	// NewController reads it from resources.MemoryLimitEnv; 0 for none.
+	MemoryLimit int64
 }
 
 func TestMain(m *testing.M) {
@@ -329,7 +340,9 @@ func runHelper(raw string) {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		panic(err)
 	}
-	d, err := New(context.Background(), staticSource{&client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}}, Options{DrainTimeout: time.Second})
+	SetGoMemoryLimit(cfg.MemoryLimit) // as NewController does
+	d, err := New(context.Background(), staticSource{&client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}},
+		Options{DrainTimeout: time.Second, MemoryLimit: cfg.MemoryLimit})
 	if err != nil {
 		panic(err)
 	}
@@ -342,7 +355,14 @@ func runHelper(raw string) {
 // startHelper starts a dispatcher process for kc; the test kills it, or its cleanup does.
 func (e *env) startHelper(kc *v1beta1.KafkaChannel) *exec.Cmd {
 	e.t.Helper()
-	raw, err := json.Marshal(helperConfig{Brokers: e.addrs, Channel: kc})
+	return e.startHelperWith(helperConfig{Channel: kc})
+}
+
+// startHelperWith is startHelper for a helper with more settings than its channel.
+func (e *env) startHelperWith(cfg helperConfig) *exec.Cmd {
+	e.t.Helper()
+	cfg.Brokers = e.addrs
+	raw, err := json.Marshal(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/leaderelection"
 	"sigs.k8s.io/yaml"
@@ -60,7 +61,8 @@ func TestConfigKafka(t *testing.T) {
 	}
 	// The shipped values spell out the built-in fallbacks, so deleting a key changes nothing.
 	def := config.Default()
-	if shipped.Defaults != def.Defaults || shipped.Flavor != def.Flavor || shipped.TopicDeletePolicy != def.TopicDeletePolicy || shipped.MaxEventBytes != def.MaxEventBytes {
+	if shipped.Defaults != def.Defaults || shipped.Flavor != def.Flavor || shipped.TopicDeletePolicy != def.TopicDeletePolicy || shipped.MaxEventBytes != def.MaxEventBytes ||
+		!equality.Semantic.DeepEqual(shipped.Dispatcher, def.Dispatcher) {
 		t.Errorf("shipped config-kafka %+v differs from the built-in defaults %+v", shipped, def)
 	}
 
@@ -68,7 +70,9 @@ func TestConfigKafka(t *testing.T) {
 	example := exampleData(t, cm)
 	for _, key := range []string{config.FlavorKey, config.NumPartitionsKey, config.ReplicationFactorKey, config.RetentionKey,
 		config.TopicTemplateKey, config.TopicDeletePolicyKey, config.MaxEventBytesKey, config.CustomEndpointKey,
-		config.AzureTierKey, config.AzureCapacityUnitsKey, config.SaramaKey} {
+		config.AzureTierKey, config.AzureCapacityUnitsKey, config.SaramaKey,
+		config.DispatcherRequestsCPUKey, config.DispatcherRequestsMemoryKey, config.DispatcherLimitsCPUKey, config.DispatcherLimitsMemoryKey,
+		config.DispatcherBufferPercentKey} {
 		if _, ok := example[key]; !ok {
 			t.Errorf("_example does not document %s", key)
 		}

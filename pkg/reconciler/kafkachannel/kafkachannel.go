@@ -73,7 +73,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 	if err := r.reconcileDeadLetterSink(ctx, kc); err != nil {
 		return err
 	}
-	if err := r.reconcileDispatcher(ctx, kc); err != nil {
+	if err := r.reconcileDispatcher(ctx, kc, kafka); err != nil {
 		return err
 	}
 	r.reconcileReceiver(kc)
@@ -165,14 +165,14 @@ func (r *Reconciler) reconcileDeadLetterSink(ctx context.Context, kc *v1beta1.Ka
 	return nil
 }
 
-func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel) error {
+func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel, kafka *config.Kafka) error {
 	name := resources.DispatcherName(kc.Namespace, kc.Name)
 	current, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
 	if err != nil && !apierrs.IsNotFound(err) {
 		kc.Status.MarkDispatcherFailed("DispatcherGetFailed", "%v", err)
 		return err
 	}
-	args := resources.DispatcherArgs{Channel: kc, SystemNamespace: r.SystemNamespace, Image: r.DispatcherImage}
+	args := resources.DispatcherArgs{Channel: kc, SystemNamespace: r.SystemNamespace, Image: r.DispatcherImage, Resources: kafka.Dispatcher.Resources}
 	if current != nil && current.Spec.Replicas != nil {
 		args.Replicas = *current.Spec.Replicas
 	}

@@ -155,8 +155,13 @@ func (k *rowKafka) connect(*client.Settings, *config.Kafka) (admin.Admin, error)
 }
 
 func dispatcher(available corev1.ConditionStatus) *appsv1.Deployment {
+	return dispatcherFor(config.Default(), available)
+}
+
+// dispatcherFor is the dispatcher Deployment made under config-kafka k.
+func dispatcherFor(k *config.Kafka, available corev1.ConditionStatus) *appsv1.Deployment {
 	d := resources.MakeDispatcher(resources.DispatcherArgs{
-		Channel: NewKafkaChannel(kcName, testNS), SystemNamespace: systemNS, Image: image,
+		Channel: NewKafkaChannel(kcName, testNS), SystemNamespace: systemNS, Image: image, Resources: k.Dispatcher.Resources,
 	})
 	d.Status = NewDeployment(systemNS, d.Name, available).Status
 	return d
@@ -184,6 +189,7 @@ func TestReconcile(t *testing.T) {
 	newDispatcher := dispatcher("")
 	newDispatcher.Status = appsv1.DeploymentStatus{}
 	readyAdmin := &fakeAdmin{initialized: map[string]bool{group: true}}
+	largeDispatcher := mustKafka(t, map[string]string{config.DispatcherLimitsMemoryKey: "2Gi", config.DispatcherRequestsMemoryKey: "1Gi"})
 
 	table := TableTest{{
 		Name: "bad workqueue key",
@@ -253,6 +259,15 @@ func TestReconcile(t *testing.T) {
 			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDeadLetterURI("http://dls.ns.svc.cluster.local"),
 				WithDeadLetterSinkResolved("http://dls.ns.svc.cluster.local"))...),
 		}},
+	}, {
+		Name: "dispatcher resources changed in config-kafka: Deployment updated",
+		Key:  kcKey,
+		Ctx:  withKafka(&rowKafka{kafka: largeDispatcher}),
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus()...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantUpdates: []clientgotesting.UpdateActionImpl{{Object: dispatcherFor(largeDispatcher, corev1.ConditionTrue)}},
 	}, {
 		Name: "partitions grown: dispatcher kept, topic grown",
 		Key:  kcKey,
@@ -438,7 +453,8 @@ func TestCreateEnsuresTopicShape(t *testing.T) {
 		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer, WithPartitions(6), WithRetention("PT2H")), receiver()},
 		WantCreates: []runtime.Object{
 			func() *appsv1.Deployment {
-				d := resources.MakeDispatcher(resources.DispatcherArgs{Channel: NewKafkaChannel(kcName, testNS, WithPartitions(6)), SystemNamespace: systemNS, Image: image})
+				d := resources.MakeDispatcher(resources.DispatcherArgs{Channel: NewKafkaChannel(kcName, testNS, WithPartitions(6)), SystemNamespace: systemNS, Image: image,
+					Resources: config.Default().Dispatcher.Resources})
 				return d
 			}(),
 			channelService(),

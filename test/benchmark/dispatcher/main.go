@@ -7,7 +7,14 @@
 //   - p50/p99: end-to-end latency of events written at half that rate.
 //
 // Expectation: ordered throughput ≈ partitions / subscriber latency; unordered
-// well above it. Each scenario is bounded in time; the run stops by itself.
+// well above it.
+//
+// Then it prints the peak RSS of a dispatcher running in a child process
+// under a memory limit (-memory-limit, default config-kafka's), with 10
+// subscribers of a 4-partition channel, for 1 KB and for 1 MiB events written
+// at once (see memory.go). Expectation: under 64 MiB with 1 KB events, within
+// the limit with 1 MiB events. -throughput=false or -memory=false skip a part.
+// Each scenario is bounded in time; the run stops by itself.
 package main
 
 import (
@@ -28,10 +35,12 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/twmb/franz-go/pkg/kfake"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
@@ -46,6 +55,8 @@ const (
 )
 
 var (
+	runThroughput  = flag.Bool("throughput", true, "measure throughput and latency")
+	runMemory      = flag.Bool("memory", true, "measure the dispatcher's peak RSS")
 	burstSeconds   = flag.Float64("burst-seconds", 3, "expected duration of each throughput burst")
 	latencySeconds = flag.Float64("latency-seconds", 2, "duration of each paced latency run")
 )
@@ -57,7 +68,26 @@ type scenario struct {
 }
 
 func main() {
+	if cfg := os.Getenv(childEnv); cfg != "" {
+		if err := runChild(cfg); err != nil {
+			fmt.Fprintln(os.Stderr, "dispatcher child:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	flag.Parse()
+	if *runThroughput {
+		measureThroughput()
+	}
+	if *runMemory {
+		if err := measureMemory(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+}
+
+func measureThroughput() {
 	fmt.Printf("%-14s %-8s %-10s %12s %10s %10s\n", "order", "latency", "partitions", "events/s", "p50", "p99")
 	for _, order := range []string{"ordered", fmt.Sprintf("unordered:%d", unorderedN)} {
 		for _, latency := range []time.Duration{0, 10 * time.Millisecond} {
@@ -91,7 +121,7 @@ func run(sc scenario) error {
 	if err := d.Reconcile(channel(sc, sub.URL)); err != nil {
 		return err
 	}
-	if err := waitReady(brokers); err != nil {
+	if err := waitReady(brokers, "bench"); err != nil {
 		return err
 	}
 	p, err := newProducer(brokers)
@@ -161,6 +191,7 @@ type subscriber struct {
 	lat  []time.Duration
 	want int
 	done chan struct{}
+	gate chan struct{} // when set, answers wait until it closes
 }
 
 func newSubscriber(latency time.Duration) *subscriber {
@@ -171,6 +202,9 @@ func newSubscriber(latency time.Duration) *subscriber {
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
+		}
+		if gate := s.held(); gate != nil {
+			<-gate
 		}
 		time.Sleep(latency)
 		w.WriteHeader(http.StatusAccepted)
@@ -191,6 +225,19 @@ func (s *subscriber) record(l time.Duration) {
 	if len(s.lat) == s.want {
 		close(s.done)
 	}
+}
+
+// hold makes answers wait until gate closes; nil answers at once.
+func (s *subscriber) hold(gate chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gate = gate
+}
+
+func (s *subscriber) held() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gate
 }
 
 func (s *subscriber) reset(want int) {
@@ -220,12 +267,15 @@ func (s *subscriber) latencies() []time.Duration {
 type producer struct {
 	sarama.AsyncProducer
 	seq int
+	// data is the body of each event; a small JSON one when nil.
+	data []byte
 }
 
 func newProducer(brokers []string) (*producer, error) {
 	cfg := saramaConfig()
 	cfg.Producer.Partitioner = sarama.NewRoundRobinPartitioner
 	cfg.Producer.Flush.Frequency = time.Millisecond
+	cfg.Producer.MaxMessageBytes = int(config.Default().MaxRecordBytes())
 	ap, err := sarama.NewAsyncProducer(brokers, cfg)
 	if err != nil {
 		return nil, err
@@ -245,7 +295,11 @@ func (p *producer) send() {
 	ev.SetType("dev.knative-kafka.bench")
 	ev.SetSource("/bench")
 	ev.SetExtension("sentns", strconv.FormatInt(time.Now().UnixNano(), 10))
-	_ = ev.SetData(cloudevents.ApplicationJSON, map[string]int{"seq": p.seq})
+	if p.data != nil {
+		_ = ev.SetData("application/octet-stream", p.data)
+	} else {
+		_ = ev.SetData(cloudevents.ApplicationJSON, map[string]int{"seq": p.seq})
+	}
 	msg := &sarama.ProducerMessage{Topic: topic}
 	_ = kafka_sarama.WriteProducerMessage(context.Background(), binding.ToMessage(&ev), msg)
 	p.Input() <- msg
@@ -269,7 +323,7 @@ func channel(sc scenario, url string) *v1beta1.KafkaChannel {
 	return kc
 }
 
-func waitReady(brokers []string) error {
+func waitReady(brokers []string, uid types.UID) error {
 	k, err := admin.NewKafka(brokers, saramaConfig())
 	if err != nil {
 		return err
@@ -277,7 +331,7 @@ func waitReady(brokers []string) error {
 	defer k.Close()
 	deadline := time.Now().Add(scenarioTime)
 	for time.Now().Before(deadline) {
-		if ok, err := k.OffsetsInitialized(context.Background(), resources.ConsumerGroup("bench", "ch", "bench"), topic); err == nil && ok {
+		if ok, err := k.OffsetsInitialized(context.Background(), resources.ConsumerGroup("bench", "ch", string(uid)), topic); err == nil && ok {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -3,7 +3,6 @@ package resources
 import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -15,6 +14,8 @@ import (
 // DispatcherPort serves the dispatcher's health endpoints.
 const DispatcherPort = 8080
 
+const dispatcherContainerName = "dispatcher"
+
 // DispatcherArgs are the inputs of MakeDispatcher.
 type DispatcherArgs struct {
 	Channel         *v1beta1.KafkaChannel
@@ -22,6 +23,8 @@ type DispatcherArgs struct {
 	Image           string
 	// Replicas keeps a replica count an operator set on the Deployment; 0 means 1.
 	Replicas int32
+	// Resources are the dispatcher container's requests and limits, from config-kafka.
+	Resources corev1.ResourceRequirements
 }
 
 // MakeDispatcher is the Deployment that delivers one KafkaChannel's events. It lives in
@@ -77,14 +80,18 @@ func dispatcherContainer(args DispatcherArgs) corev1.Container {
 		}}}
 	}
 	return corev1.Container{
-		Name:  "dispatcher",
+		Name:  dispatcherContainerName,
 		Image: args.Image,
 		Env: []corev1.EnvVar{
 			{Name: system.NamespaceEnvKey, Value: args.SystemNamespace},
 			{Name: ChannelNamespaceEnv, Value: args.Channel.Namespace},
 			{Name: ChannelNameEnv, Value: args.Channel.Name},
 			{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
-			{Name: "CONTAINER_NAME", Value: "dispatcher"},
+			{Name: "CONTAINER_NAME", Value: dispatcherContainerName},
+			// The dispatcher sizes its Kafka buffers from its memory limit.
+			{Name: MemoryLimitEnv, ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{
+				ContainerName: dispatcherContainerName, Resource: "limits.memory",
+			}}},
 			{Name: "CONFIG_LOGGING_NAME", Value: "config-logging"},
 			{Name: "CONFIG_OBSERVABILITY_NAME", Value: "config-observability"},
 			{Name: "METRICS_DOMAIN", Value: "knative.dev/eventing"},
@@ -92,10 +99,7 @@ func dispatcherContainer(args DispatcherArgs) corev1.Container {
 		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: DispatcherPort}},
 		ReadinessProbe: probe("/readyz"),
 		LivenessProbe:  probe("/healthz"),
-		Resources: corev1.ResourceRequirements{
-			Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("100Mi")},
-			Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("500Mi")},
-		},
+		Resources:      *args.Resources.DeepCopy(),
 		SecurityContext: &corev1.SecurityContext{
 			AllowPrivilegeEscalation: ptr.To(false),
 			ReadOnlyRootFilesystem:   ptr.To(true),

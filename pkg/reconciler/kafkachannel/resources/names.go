@@ -23,6 +23,9 @@ const (
 	// Environment of a dispatcher: which channel it serves.
 	ChannelNamespaceEnv = "CHANNEL_NAMESPACE"
 	ChannelNameEnv      = "CHANNEL_NAME"
+	// MemoryLimitEnv carries the dispatcher container's memory limit in bytes
+	// (Downward API), which its Kafka buffers are sized from.
+	MemoryLimitEnv = "MEMORY_LIMIT"
 
 	// Labels on a dispatcher Deployment, naming its channel (it lives in the system
 	// namespace, so an owner reference cannot point at the channel).
