@@ -3,10 +3,12 @@ package devenv
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
@@ -198,7 +201,7 @@ func (r *runner) containerEnv(ctx context.Context, d *appsv1.Deployment, c corev
 		value := v.Value
 		if v.ValueFrom != nil {
 			var err error
-			if value, err = r.valueFrom(ctx, d, v.ValueFrom); err != nil {
+			if value, err = r.valueFrom(ctx, d, c, v.ValueFrom); err != nil {
 				return nil, fmt.Errorf("env %s: %w", v.Name, err)
 			}
 		}
@@ -207,8 +210,10 @@ func (r *runner) containerEnv(ctx context.Context, d *appsv1.Deployment, c corev
 	return env, nil
 }
 
-func (r *runner) valueFrom(ctx context.Context, d *appsv1.Deployment, src *corev1.EnvVarSource) (string, error) {
+func (r *runner) valueFrom(ctx context.Context, d *appsv1.Deployment, c corev1.Container, src *corev1.EnvVarSource) (string, error) {
 	switch {
+	case src.ResourceFieldRef != nil:
+		return resourceField(c, src.ResourceFieldRef)
 	case src.FieldRef != nil:
 		switch src.FieldRef.FieldPath {
 		case "metadata.name":
@@ -233,6 +238,30 @@ func (r *runner) valueFrom(ctx context.Context, d *appsv1.Deployment, src *corev
 		return string(s.Data[src.SecretKeyRef.Key]), nil
 	}
 	return "", nil
+}
+
+// resourceField resolves a Downward API resourceFieldRef of the container
+// itself, as the kubelet does: the quantity divided by the divisor, rounded
+// up. A limit left unset resolves to "" here (a kubelet would give the node's
+// allocatable), which the components read as "no limit".
+func resourceField(c corev1.Container, ref *corev1.ResourceFieldSelector) (string, error) {
+	if ref.ContainerName != "" && ref.ContainerName != c.Name {
+		return "", fmt.Errorf("resourceFieldRef of another container (%s) is not supported here", ref.ContainerName)
+	}
+	kind, name, ok := strings.Cut(ref.Resource, ".")
+	if !ok {
+		return "", fmt.Errorf("resourceFieldRef %q: want limits.<name> or requests.<name>", ref.Resource)
+	}
+	list := map[string]corev1.ResourceList{"limits": c.Resources.Limits, "requests": c.Resources.Requests}[kind]
+	q, set := list[corev1.ResourceName(name)]
+	if !set {
+		return "", nil
+	}
+	divisor := ref.Divisor
+	if divisor.IsZero() {
+		divisor = resource.MustParse("1")
+	}
+	return strconv.FormatInt(int64(math.Ceil(float64(q.MilliValue())/float64(divisor.MilliValue()))), 10), nil
 }
 
 // probe is a readiness probe aimed at a local process.
