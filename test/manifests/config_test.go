@@ -60,7 +60,8 @@ func TestConfigKafka(t *testing.T) {
 	}
 	// The shipped values spell out the built-in fallbacks, so deleting a key changes nothing.
 	def := config.Default()
-	if shipped.Defaults != def.Defaults || shipped.Flavor != def.Flavor || shipped.TopicDeletePolicy != def.TopicDeletePolicy || shipped.MaxEventBytes != def.MaxEventBytes {
+	if shipped.Defaults != def.Defaults || shipped.Flavor != def.Flavor || shipped.TopicDeletePolicy != def.TopicDeletePolicy || shipped.MaxEventBytes != def.MaxEventBytes ||
+		shipped.DeliveryTimeout != def.DeliveryTimeout || shipped.Window != def.Window {
 		t.Errorf("shipped config-kafka %+v differs from the built-in defaults %+v", shipped, def)
 	}
 
@@ -68,7 +69,8 @@ func TestConfigKafka(t *testing.T) {
 	example := exampleData(t, cm)
 	for _, key := range []string{config.FlavorKey, config.NumPartitionsKey, config.ReplicationFactorKey, config.RetentionKey,
 		config.TopicTemplateKey, config.TopicDeletePolicyKey, config.MaxEventBytesKey, config.CustomEndpointKey,
-		config.AzureTierKey, config.AzureCapacityUnitsKey, config.SaramaKey} {
+		config.AzureTierKey, config.AzureCapacityUnitsKey, config.SaramaKey,
+		config.DeliveryTimeoutKey, config.WindowMaxEventsKey, config.WindowMaxBytesKey} {
 		if _, ok := example[key]; !ok {
 			t.Errorf("_example does not document %s", key)
 		}
