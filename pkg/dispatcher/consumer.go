@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
 
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 )
 
@@ -27,6 +28,7 @@ type consumerKey struct {
 	topic       string
 	fingerprint string
 	inFlight    int
+	window      config.Window
 }
 
 // consumer runs the consumer group of one subscriber.

@@ -17,6 +17,7 @@ import (
 	"knative.dev/eventing/pkg/kncloudevents"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
@@ -165,7 +166,11 @@ func (d *Dispatcher) reconcile() error {
 		// Keep the running groups on their old settings rather than stop delivery.
 		return fmt.Errorf("kafka settings: %w", snap.Err)
 	}
-	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight}
+	kafka := snap.Kafka
+	if kafka == nil {
+		kafka = config.Default()
+	}
+	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight, window: kafka.Window}
 
 	var errs []error
 	subs := map[types.UID]*subscription{}

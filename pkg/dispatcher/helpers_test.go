@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
@@ -40,10 +41,16 @@ const (
 	waitLimit = 60 * time.Second
 )
 
-// staticSource serves fixed Kafka settings.
-type staticSource struct{ settings *client.Settings }
+// staticSource serves fixed Kafka settings, and config-kafka's defaults unless kafka is set.
+type staticSource struct {
+	settings *client.Settings
+	kafka    *config.Kafka
+}
 
-func (s staticSource) Current() client.Snapshot       { return client.Snapshot{Settings: s.settings} }
+func (s staticSource) Current() client.Snapshot {
+	return client.Snapshot{Settings: s.settings, Kafka: s.kafka}
+}
+
 func (s staticSource) OnChange(func(client.Snapshot)) {}
 
 // groupTuning shortens group timeouts so that rebalances take a fraction of a
@@ -74,6 +81,8 @@ type env struct {
 	addrs    []string
 	settings *client.Settings
 	producer sarama.SyncProducer
+	// kafka is the config-kafka of the dispatchers the test starts; nil for the defaults.
+	kafka map[string]string
 }
 
 func newEnv(t *testing.T, partitions int32) *env {
@@ -97,7 +106,7 @@ func (e *env) dispatcher(opts Options) *Dispatcher {
 	if opts.DrainTimeout == 0 {
 		opts.DrainTimeout = time.Second
 	}
-	d, err := New(context.Background(), staticSource{e.settings}, opts)
+	d, err := New(context.Background(), staticSource{e.settings, kafkaConfig(e.kafka)}, opts)
 	if err != nil {
 		e.t.Fatalf("New: %v", err)
 	}
@@ -313,6 +322,16 @@ const helperEnv = "DISPATCHER_TEST_HELPER"
 type helperConfig struct {
 	Brokers []string
 	Channel *v1beta1.KafkaChannel
+	Kafka   map[string]string
+}
+
+// kafkaConfig parses a test's config-kafka.
+func kafkaConfig(data map[string]string) *config.Kafka {
+	k, err := config.NewKafkaFromMap(data)
+	if err != nil {
+		panic(err)
+	}
+	return k
 }
 
 func TestMain(m *testing.M) {
@@ -329,7 +348,8 @@ func runHelper(raw string) {
 	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
 		panic(err)
 	}
-	d, err := New(context.Background(), staticSource{&client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}}, Options{DrainTimeout: time.Second})
+	settings := &client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}
+	d, err := New(context.Background(), staticSource{settings, kafkaConfig(cfg.Kafka)}, Options{DrainTimeout: time.Second})
 	if err != nil {
 		panic(err)
 	}
@@ -342,7 +362,7 @@ func runHelper(raw string) {
 // startHelper starts a dispatcher process for kc; the test kills it, or its cleanup does.
 func (e *env) startHelper(kc *v1beta1.KafkaChannel) *exec.Cmd {
 	e.t.Helper()
-	raw, err := json.Marshal(helperConfig{Brokers: e.addrs, Channel: kc})
+	raw, err := json.Marshal(helperConfig{Brokers: e.addrs, Channel: kc, Kafka: e.kafka})
 	if err != nil {
 		e.t.Fatal(err)
 	}
