@@ -3,6 +3,7 @@ package dispatcher
 import (
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -18,26 +19,27 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
-// holdFirst makes a sink hold the first attempt of the event with the given seq
-// until the returned release is called (at the latest when the test ends).
-func holdFirst(t *testing.T, seq int) (func(cloudevents.Event, int, http.ResponseWriter), func()) {
+// holdingSink is a sink that holds the first attempt of the event with the
+// given seq until release is called (at the latest when the test ends), and
+// accepts everything else.
+func holdingSink(t *testing.T, seq int) (s *sink, release func()) {
 	held := make(chan struct{})
-	release := sync.OnceFunc(func() { close(held) })
-	t.Cleanup(release) // before the sink's Close, which waits for its requests
-	return func(ev cloudevents.Event, attempt int, w http.ResponseWriter) {
+	release = sync.OnceFunc(func() { close(held) })
+	s = newSink(t, func(ev cloudevents.Event, attempt int, w http.ResponseWriter) {
 		if seqOf(ev) == seq && attempt == 1 {
 			<-held
 		}
 		w.WriteHeader(http.StatusAccepted)
-	}, release
+	})
+	t.Cleanup(release) // before the sink's Close, which waits for its requests
+	return s, release
 }
 
 func TestUnorderedWindowPausesBehindAStuckEvent(t *testing.T) {
 	const window = 10
 	e := newEnv(t, 1)
 	e.kafka = map[string]string{config.WindowMaxEventsKey: strconv.Itoa(window)}
-	respond, release := holdFirst(t, 0)
-	s := newSink(t, respond)
+	s, release := holdingSink(t, 0)
 	reader := sdkmetric.NewManualReader()
 	d := e.dispatcher(Options{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
 	if err := d.Reconcile(channel("unordered:4", subscriber("a", s.URL))); err != nil {
@@ -151,4 +153,22 @@ func committedOffsets(t *testing.T, e *env, uid string, partitions int32) map[st
 		}
 	}
 	return out
+}
+
+func TestDefaultTimeoutFreesAPartitionFromASubscriberThatNeverAnswers(t *testing.T) {
+	e := newEnv(t, 1)
+	e.kafka = map[string]string{config.DeliveryTimeoutKey: "PT0.3S"}
+	s, _ := holdingSink(t, 2)
+	sub := subscriber("a", s.URL)
+	sub.Delivery = linearRetry(2) // no timeout: config-kafka's default applies
+	d := e.dispatcher(Options{})
+	if err := d.Reconcile(channel("", sub)); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReady("a")
+	e.produce(1, 0, 6, "")
+	waitFor(t, "the events after the one never answered", func() bool { return slices.Contains(s.ids(), "0-5") })
+	if got, want := byPartition(s.ids())["0"], []int{0, 1, 2, 2, 3, 4, 5}; !slices.Equal(got, want) {
+		t.Errorf("attempts %v, want %v: the unanswered attempt timed out and was retried", got, want)
+	}
 }

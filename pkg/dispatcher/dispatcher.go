@@ -182,7 +182,7 @@ func (d *Dispatcher) reconcile() error {
 			errs = append(errs, err)
 			continue
 		}
-		subs[s.UID] = sub
+		subs[s.UID] = sub.withDefaultTimeout(kafka.DeliveryTimeout)
 	}
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
 	successors, err := d.connectSuccessors(kc, key, snap.Settings, subs)

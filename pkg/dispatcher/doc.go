@@ -35,7 +35,10 @@
 // knative.dev/eventing's kncloudevents dispatcher: the subscriber's delivery
 // spec, field by field falling back to the channel's (retry, backoff, timeout,
 // dead-letter sink with Knative's error extensions), then the reply URI. The
-// trace context of the record's headers is the parent of the delivery.
+// trace context of the record's headers is the parent of the delivery. Every
+// attempt has a timeout: the delivery spec's, else config-kafka's
+// default.delivery.timeout (30 s), so that a subscriber that never answers
+// holds an ordered partition for one retry cycle, not forever.
 //
 // Within a partition, delivery is ordered by default: the next event is sent
 // only when the current one is done, that is delivered, dead-lettered, or
