@@ -34,6 +34,7 @@ type consumerKey struct {
 // consumer runs the consumer group of one subscriber.
 type consumer struct {
 	group   string
+	channel string // namespace/name, for logs
 	key     consumerKey
 	opts    Options
 	logger  *zap.Logger

@@ -230,6 +230,7 @@ func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, 
 	group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
 	c := &consumer{
 		group:   group,
+		channel: kc.Namespace + "/" + kc.Name,
 		key:     key,
 		opts:    d.opts,
 		logger:  d.logger,

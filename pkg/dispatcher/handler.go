@@ -41,6 +41,7 @@ func (h *handler) Cleanup(sarama.ConsumerGroupSession) error {
 func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	p := h.c.newPartition(sess, claim)
 	defer p.stop()
+	go p.watchStalls()
 	for {
 		select {
 		case msg, ok := <-claim.Messages():
@@ -59,7 +60,10 @@ type partition struct {
 	sess  sarama.ConsumerGroupSession
 	claim sarama.ConsumerGroupClaim
 
-	window   *window
+	id     int32
+	window *window
+	// stalled is the offset last reported stalled (see checkStall).
+	stalled  int64
 	slots    chan struct{} // one token per event in flight
 	inFlight sync.WaitGroup
 	ending   atomic.Bool
@@ -74,7 +78,9 @@ func (c *consumer) newPartition(sess sarama.ConsumerGroupSession, claim sarama.C
 	ctx, abort := context.WithCancel(context.WithoutCancel(sess.Context()))
 	return &partition{
 		c: c, sess: sess, claim: claim,
+		id:       claim.Partition(),
 		window:   newWindow(c.key.window),
+		stalled:  -1,
 		slots:    make(chan struct{}, c.key.inFlight),
 		abortCtx: ctx,
 		abort:    abort,
