@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"context"
+	"strconv"
 	"testing"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
@@ -97,5 +98,27 @@ func waitResumes(t *testing.T, w *window, release func()) {
 	cancel()
 	if full.add(ctx, 1, 1) {
 		t.Error("add into a full window returned true after its context ended")
+	}
+}
+
+// BenchmarkWindowBehindAStuckHead finishes, newest first, every event behind a
+// head still in flight, then the head: the cost per event should grow with
+// log(window), not with the window.
+func BenchmarkWindowBehindAStuckHead(b *testing.B) {
+	for _, size := range []int{100, 1000, 10000} {
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				w := newWindow(config.Window{MaxEvents: size, MaxBytes: 1 << 40})
+				for o := range int64(size) {
+					w.tryAdd(o, 1)
+				}
+				b.StartTimer()
+				for o := int64(size) - 1; o >= 0; o-- {
+					w.finish(o)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size), "ns/event")
+		})
 	}
 }
