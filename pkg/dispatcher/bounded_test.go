@@ -157,7 +157,7 @@ func committedOffsets(t *testing.T, e *env, uid string, partitions int32) map[st
 
 func TestDefaultTimeoutFreesAPartitionFromASubscriberThatNeverAnswers(t *testing.T) {
 	e := newEnv(t, 1)
-	e.kafka = map[string]string{config.DeliveryTimeoutKey: "PT0.3S"}
+	e.kafka = map[string]string{config.DeliveryTimeoutKey: "PT1S"}
 	s, _ := holdingSink(t, 2)
 	sub := subscriber("a", s.URL)
 	sub.Delivery = linearRetry(2) // no timeout: config-kafka's default applies

@@ -87,16 +87,17 @@ func (c *consumer) newPartition(sess sarama.ConsumerGroupSession, claim sarama.C
 	}
 }
 
-// start waits for room in the window and a free slot, and starts delivering
+// start waits for a free slot and room in the window, and starts delivering
 // msg; false means the session ended first. Not reading pauses the partition:
 // Sarama stops fetching it once its buffer is full.
 func (p *partition) start(msg *sarama.ConsumerMessage) bool {
-	if !p.window.add(p.sess.Context(), msg.Offset, recordBytes(msg)) {
-		return false
-	}
 	select {
 	case p.slots <- struct{}{}:
 	case <-p.sess.Context().Done():
+		return false
+	}
+	// Added once its delivery can start, so that the window's head age is its delivery's.
+	if !p.window.add(p.sess.Context(), msg.Offset, recordBytes(msg)) {
 		return false
 	}
 	p.c.metrics.recordLag(p.abortCtx, p.c.attrs, msg.Partition, p.claim.HighWaterMarkOffset()-msg.Offset-1)
