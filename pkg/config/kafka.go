@@ -30,6 +30,9 @@ const (
 	MaxEventBytesKey     = "max.event.bytes"
 	CustomEndpointKey    = "custom.topic.endpoint"
 	SaramaKey            = "sarama"
+	DeliveryTimeoutKey   = "default.delivery.timeout"
+	WindowMaxEventsKey   = "unordered.window.max.events"
+	WindowMaxBytesKey    = "unordered.window.max.bytes"
 )
 
 // Flavor selects how topics are managed.
@@ -60,6 +63,19 @@ const (
 	// DefaultMaxEventBytes matches Kafka's default message.max.bytes (1 MiB). The azure
 	// flavor's default is smaller: what fits in an Event Hubs record.
 	DefaultMaxEventBytes int64 = 1 << 20
+	// DefaultDeliveryTimeout bounds one attempt to a subscriber, reply or dead-letter
+	// sink when neither the Subscription nor the channel sets delivery.timeout: long
+	// for an HTTP request, short enough that a subscriber that never answers holds
+	// an ordered partition for timeout x attempts, not forever.
+	DefaultDeliveryTimeout = 30 * time.Second
+	// DefaultWindowMaxEvents matches the largest in-flight limit of the unordered
+	// mode ("unordered:1000"), so that the window never caps the concurrency a
+	// channel asks for, while one stuck event holds back at most this many.
+	DefaultWindowMaxEvents = 1000
+	// DefaultWindowMaxBytes lets the default 16 events in flight be of the default
+	// max.event.bytes (1 MiB) each, and bounds what a partition redelivers after a
+	// crash, and holds in memory, to 16 MiB.
+	DefaultWindowMaxBytes int64 = 16 << 20
 )
 
 // RecordHeadroom is what the CloudEvents Kafka binding adds to an event's body (ce_* headers,
@@ -96,6 +112,22 @@ type Kafka struct {
 	Sarama string
 	// Dispatcher shapes the dispatcher Deployments and their Kafka buffers.
 	Dispatcher Dispatcher
+	// DeliveryTimeout is the per-attempt timeout of deliveries whose Subscription
+	// and channel leave delivery.timeout unset.
+	DeliveryTimeout time.Duration
+	// Window bounds the events of a partition that the dispatcher has read but not
+	// yet marked (see Window).
+	Window Window
+}
+
+// Window bounds the window of a partition in unordered delivery: the events
+// from the oldest one not yet done to the newest one read. When either limit is
+// reached, the dispatcher stops reading the partition until the oldest event is
+// done; everything in the window is what a crash redelivers.
+type Window struct {
+	MaxEvents int
+	// MaxBytes counts the records' keys, values and headers.
+	MaxBytes int64
 }
 
 // Default is config-kafka with every key left out.
@@ -134,6 +166,11 @@ func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
 		Azure:             parseAzure(&p),
 		Sarama:            p.str(SaramaKey, ""),
 		Dispatcher:        parseDispatcher(&p),
+		DeliveryTimeout:   p.duration(DeliveryTimeoutKey, DefaultDeliveryTimeout),
+		Window: Window{
+			MaxEvents: int(p.positive(WindowMaxEventsKey, DefaultWindowMaxEvents, 1_000_000)),
+			MaxBytes:  p.positive(WindowMaxBytesKey, DefaultWindowMaxBytes, 1<<40),
+		},
 	}
 	k.MaxEventBytes = p.positive(MaxEventBytesKey, k.defaultMaxEventBytes(), 1<<62)
 	p.check(validFlavor(k.Flavor), FlavorKey)
@@ -182,9 +219,14 @@ func validSarama(k *Kafka) error {
 
 // ParseRetention reads an ISO-8601 duration such as PT168H; it must be positive.
 func ParseRetention(s string) (time.Duration, error) {
+	return parseDuration(s, "PT168H")
+}
+
+// parseDuration reads a positive ISO-8601 duration; example is named in the error.
+func parseDuration(s, example string) (time.Duration, error) {
 	pd, err := period.Parse(s)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not an ISO-8601 duration such as PT168H: %w", s, err)
+		return 0, fmt.Errorf("%q is not an ISO-8601 duration such as %s: %w", s, example, err)
 	}
 	d, _ := pd.Duration()
 	if d <= 0 {
@@ -275,6 +317,19 @@ func (p *parser) positive(key string, def, max int64) int64 {
 		return def
 	}
 	return n
+}
+
+func (p *parser) duration(key string, def time.Duration) time.Duration {
+	s := p.str(key, "")
+	if s == "" {
+		return def
+	}
+	d, err := parseDuration(s, "PT30S")
+	if err != nil {
+		p.fail(key, err)
+		return def
+	}
+	return d
 }
 
 func (p *parser) check(err error, key string) {

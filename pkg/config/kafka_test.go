@@ -21,7 +21,8 @@ func TestDefaults(t *testing.T) {
 			}
 			want := ChannelDefaults{NumPartitions: 1, ReplicationFactor: 1, RetentionDuration: "PT168H"}
 			if k.Flavor != FlavorKafka || k.Defaults != want || k.TopicDeletePolicy != TopicDelete ||
-				k.MaxEventBytes != 1<<20 || k.CustomEndpoint != "" || k.Sarama != "" || k.Azure != (Azure{Tier: AzureStandard, CapacityUnits: 1}) {
+				k.MaxEventBytes != 1<<20 || k.CustomEndpoint != "" || k.Sarama != "" || k.Azure != (Azure{Tier: AzureStandard, CapacityUnits: 1}) ||
+				k.DeliveryTimeout != 30*time.Second || k.Window != (Window{MaxEvents: 1000, MaxBytes: 16 << 20}) {
 				t.Errorf("defaults = %+v", k)
 			}
 			if topic, err := k.TopicName("ns", "ch"); err != nil || topic != "ns.ch" {
@@ -47,6 +48,9 @@ func TestParseEachKey(t *testing.T) {
 		AzureTierKey:          "dedicated",
 		AzureCapacityUnitsKey: "2",
 		SaramaKey:             "Net:\n  DialTimeout: 5000000000\n",
+		DeliveryTimeoutKey:    "PT2.5S",
+		WindowMaxEventsKey:    "50",
+		WindowMaxBytesKey:     "65536",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +69,9 @@ func TestParseEachKey(t *testing.T) {
 		{AzureTierKey, k.Azure.Tier, AzureDedicated},
 		{AzureCapacityUnitsKey, k.Azure.CapacityUnits, int64(2)},
 		{SaramaKey, k.Sarama, "Net:\n  DialTimeout: 5000000000"},
+		{DeliveryTimeoutKey, k.DeliveryTimeout, 2500 * time.Millisecond},
+		{WindowMaxEventsKey, k.Window.MaxEvents, 50},
+		{WindowMaxBytesKey, k.Window.MaxBytes, int64(65536)},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -98,6 +105,12 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		{map[string]string{SaramaKey: "Net: ["}, SaramaKey},
 		{map[string]string{SaramaKey: "Net:\n  DialTimeout: soon\n"}, SaramaKey},
 		{map[string]string{SaramaKey: "Net:\n  MaxOpenRequests: 0\n"}, SaramaKey},
+		{map[string]string{DeliveryTimeoutKey: "30s"}, DeliveryTimeoutKey},
+		{map[string]string{DeliveryTimeoutKey: "PT0S"}, DeliveryTimeoutKey},
+		{map[string]string{WindowMaxEventsKey: "0"}, WindowMaxEventsKey},
+		{map[string]string{WindowMaxEventsKey: "1000001"}, WindowMaxEventsKey},
+		{map[string]string{WindowMaxBytesKey: "16MiB"}, WindowMaxBytesKey},
+		{map[string]string{WindowMaxBytesKey: "-1"}, WindowMaxBytesKey},
 	}
 	for _, tc := range tests {
 		_, err := NewKafkaFromMap(tc.data)

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
 
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 )
 
@@ -28,11 +29,13 @@ type consumerKey struct {
 	fingerprint string
 	inFlight    int
 	buffers     buffers
+	window      config.Window
 }
 
 // consumer runs the consumer group of one subscriber.
 type consumer struct {
 	group   string
+	channel string // namespace/name, for logs
 	key     consumerKey
 	opts    Options
 	logger  *zap.Logger

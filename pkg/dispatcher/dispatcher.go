@@ -17,6 +17,7 @@ import (
 	"knative.dev/eventing/pkg/kncloudevents"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
@@ -169,8 +170,12 @@ func (d *Dispatcher) reconcile() error {
 		// Keep the running groups on their old settings rather than stop delivery.
 		return fmt.Errorf("kafka settings: %w", snap.Err)
 	}
+	kafka := snap.Kafka
+	if kafka == nil {
+		kafka = config.Default()
+	}
 	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight,
-		buffers: d.buffersFor(kc, snap)}
+		buffers: d.buffersFor(kc, snap), window: kafka.Window}
 
 	var errs []error
 	subs := map[types.UID]*subscription{}
@@ -182,7 +187,7 @@ func (d *Dispatcher) reconcile() error {
 			errs = append(errs, err)
 			continue
 		}
-		subs[s.UID] = sub
+		subs[s.UID] = sub.withDefaultTimeout(kafka.DeliveryTimeout)
 	}
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
 	successors, err := d.connectSuccessors(kc, key, snap.Settings, subs)
@@ -230,6 +235,7 @@ func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, 
 	group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
 	c := &consumer{
 		group:   group,
+		channel: kc.Namespace + "/" + kc.Name,
 		key:     key,
 		opts:    d.opts,
 		logger:  d.logger,

@@ -35,7 +35,10 @@
 // knative.dev/eventing's kncloudevents dispatcher: the subscriber's delivery
 // spec, field by field falling back to the channel's (retry, backoff, timeout,
 // dead-letter sink with Knative's error extensions), then the reply URI. The
-// trace context of the record's headers is the parent of the delivery.
+// trace context of the record's headers is the parent of the delivery. Every
+// attempt has a timeout: the delivery spec's, else config-kafka's
+// default.delivery.timeout (30 s), so that a subscriber that never answers
+// holds an ordered partition for one retry cycle, not forever.
 //
 // Within a partition, delivery is ordered by default: the next event is sent
 // only when the current one is done, that is delivered, dead-lettered, or
@@ -49,6 +52,25 @@
 // contiguous prefix of done events, so that in unordered mode a crash
 // redelivers everything that was still in flight (at least once). Marked
 // offsets are committed every second and when a session ends.
+//
+// The events from the oldest one not done to the newest one read form the
+// partition's window (window.go). Behind an event that keeps retrying, the
+// others complete but stay in the window, so it is bounded: once it holds
+// config-kafka's unordered.window.max.events events or
+// unordered.window.max.bytes bytes (keys, values and headers), the partition
+// is not read (Sarama stops fetching it) until the oldest event is done. A
+// crash redelivers at most the window and what was marked since the last
+// commit.
+//
+// # Stalled partitions
+//
+// Each partition checks every second how long its oldest event has been in
+// delivery. Past its whole retry cycle (every attempt timing out, plus the
+// backoff, for the subscriber, its reply and its dead-letter sink), the
+// partition makes no progress for a reason its delivery spec does not
+// explain: it logs the warning "Partition stalled" with the channel, group,
+// partition and offset, once per event, and counts it in
+// kn.kafkachannel.dispatch.stalled.
 //
 // When a session ends (rebalance or shutdown), no new attempt or retry is
 // started; attempts in flight get Options.DrainTimeout to finish, then they are
@@ -92,7 +114,7 @@
 //
 // Metrics are OpenTelemetry instruments (see metrics.go): dispatch latency and
 // event counts by outcome and response code, retries, dead-lettered events,
-// and consumer lag.
+// stalled events, and consumer lag.
 //
 // The dispatcher command disables knative.dev/pkg sharedmain's default probes
 // and serves its own on PORT (default 8080): GET /healthz (liveness: the

@@ -41,6 +41,7 @@ func (h *handler) Cleanup(sarama.ConsumerGroupSession) error {
 func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	p := h.c.newPartition(sess, claim)
 	defer p.stop()
+	go p.watchStalls()
 	for {
 		select {
 		case msg, ok := <-claim.Messages():
@@ -59,7 +60,10 @@ type partition struct {
 	sess  sarama.ConsumerGroupSession
 	claim sarama.ConsumerGroupClaim
 
-	window   window
+	id     int32
+	window *window
+	// stalled is the offset last reported stalled (see checkStall).
+	stalled  int64
 	slots    chan struct{} // one token per event in flight
 	inFlight sync.WaitGroup
 	ending   atomic.Bool
@@ -74,24 +78,41 @@ func (c *consumer) newPartition(sess sarama.ConsumerGroupSession, claim sarama.C
 	ctx, abort := context.WithCancel(context.WithoutCancel(sess.Context()))
 	return &partition{
 		c: c, sess: sess, claim: claim,
+		id:       claim.Partition(),
+		window:   newWindow(c.key.window),
+		stalled:  -1,
 		slots:    make(chan struct{}, c.key.inFlight),
 		abortCtx: ctx,
 		abort:    abort,
 	}
 }
 
-// start waits for a free slot and starts delivering msg; false means the session ended first.
+// start waits for a free slot and room in the window, and starts delivering
+// msg; false means the session ended first. Not reading pauses the partition:
+// Sarama stops fetching it once its buffer is full.
 func (p *partition) start(msg *sarama.ConsumerMessage) bool {
 	select {
 	case p.slots <- struct{}{}:
 	case <-p.sess.Context().Done():
 		return false
 	}
+	// Added once its delivery can start, so that the window's head age is its delivery's.
+	if !p.window.add(p.sess.Context(), msg.Offset, recordBytes(msg)) {
+		return false
+	}
 	p.c.metrics.recordLag(p.abortCtx, p.c.attrs, msg.Partition, p.claim.HighWaterMarkOffset()-msg.Offset-1)
-	p.window.add(msg.Offset)
 	p.inFlight.Add(1)
 	go p.deliver(msg)
 	return true
+}
+
+// recordBytes is what a record weighs in the window: its key, value and headers.
+func recordBytes(msg *sarama.ConsumerMessage) int64 {
+	n := len(msg.Key) + len(msg.Value)
+	for _, h := range msg.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return int64(n)
 }
 
 func (p *partition) deliver(msg *sarama.ConsumerMessage) {

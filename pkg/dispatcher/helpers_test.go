@@ -41,10 +41,16 @@ const (
 	waitLimit = 60 * time.Second
 )
 
-// staticSource serves fixed Kafka settings.
-type staticSource struct{ settings *client.Settings }
+// staticSource serves fixed Kafka settings, and config-kafka's defaults unless kafka is set.
+type staticSource struct {
+	settings *client.Settings
+	kafka    *config.Kafka
+}
 
-func (s staticSource) Current() client.Snapshot       { return client.Snapshot{Settings: s.settings} }
+func (s staticSource) Current() client.Snapshot {
+	return client.Snapshot{Settings: s.settings, Kafka: s.kafka}
+}
+
 func (s staticSource) OnChange(func(client.Snapshot)) {}
 
 // groupTuning shortens group timeouts so that rebalances take a fraction of a
@@ -75,6 +81,8 @@ type env struct {
 	addrs    []string
 	settings *client.Settings
 	producer sarama.SyncProducer
+	// kafka is the config-kafka of the dispatchers the test starts; nil for the defaults.
+	kafka map[string]string
 }
 
 func newEnv(t *testing.T, partitions int32, opts ...kfake.Opt) *env {
@@ -99,7 +107,7 @@ func (e *env) dispatcher(opts Options) *Dispatcher {
 	if opts.DrainTimeout == 0 {
 		opts.DrainTimeout = time.Second
 	}
-	d, err := New(context.Background(), staticSource{e.settings}, opts)
+	d, err := New(context.Background(), staticSource{e.settings, kafkaConfig(e.kafka)}, opts)
 	if err != nil {
 		e.t.Fatalf("New: %v", err)
 	}
@@ -324,6 +332,16 @@ type helperConfig struct {
 	// MemoryLimit is the container memory limit the helper runs under, as
 	// NewController reads it from resources.MemoryLimitEnv; 0 for none.
 	MemoryLimit int64
+	Kafka       map[string]string
+}
+
+// kafkaConfig parses a test's config-kafka.
+func kafkaConfig(data map[string]string) *config.Kafka {
+	k, err := config.NewKafkaFromMap(data)
+	if err != nil {
+		panic(err)
+	}
+	return k
 }
 
 func TestMain(m *testing.M) {
@@ -341,7 +359,8 @@ func runHelper(raw string) {
 		panic(err)
 	}
 	SetGoMemoryLimit(cfg.MemoryLimit) // as NewController does
-	d, err := New(context.Background(), staticSource{&client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}},
+	settings := &client.Settings{Brokers: cfg.Brokers, Sarama: testSaramaConfig(), Fingerprint: "test"}
+	d, err := New(context.Background(), staticSource{settings, kafkaConfig(cfg.Kafka)},
 		Options{DrainTimeout: time.Second, MemoryLimit: cfg.MemoryLimit})
 	if err != nil {
 		panic(err)
@@ -355,7 +374,7 @@ func runHelper(raw string) {
 // startHelper starts a dispatcher process for kc; the test kills it, or its cleanup does.
 func (e *env) startHelper(kc *v1beta1.KafkaChannel) *exec.Cmd {
 	e.t.Helper()
-	return e.startHelperWith(helperConfig{Channel: kc})
+	return e.startHelperWith(helperConfig{Channel: kc, Kafka: e.kafka})
 }
 
 // startHelperWith is startHelper for a helper with more settings than its channel.

@@ -35,6 +35,7 @@ type metrics struct {
 	retries      metric.Int64Counter
 	deadLettered metric.Int64Counter
 	lag          metric.Int64Gauge
+	stalled      metric.Int64Counter
 }
 
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
@@ -69,6 +70,11 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 		metric.WithUnit("{record}")); err != nil {
 		return nil, err
 	}
+	if ms.stalled, err = m.Int64Counter("kn.kafkachannel.dispatch.stalled",
+		metric.WithDescription("Events that held their partition for longer than their whole retry cycle"),
+		metric.WithUnit("{event}")); err != nil {
+		return nil, err
+	}
 	return &ms, nil
 }
 
@@ -86,8 +92,16 @@ func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, r resu
 	}
 }
 
+// recordStall records that a partition's oldest event outlived its retry cycle.
+func (m *metrics) recordStall(ctx context.Context, base attribute.Set, partition int32) {
+	m.stalled.Add(ctx, 1, withPartition(base, partition))
+}
+
 // recordLag records how far a partition's consumer is behind the high-water mark.
 func (m *metrics) recordLag(ctx context.Context, base attribute.Set, partition int32, lag int64) {
-	attrs := append(base.ToSlice(), attrPartition.Int(int(partition)))
-	m.lag.Record(ctx, lag, metric.WithAttributes(attrs...))
+	m.lag.Record(ctx, lag, withPartition(base, partition))
+}
+
+func withPartition(base attribute.Set, partition int32) metric.MeasurementOption {
+	return metric.WithAttributes(append(base.ToSlice(), attrPartition.Int(int(partition)))...)
 }

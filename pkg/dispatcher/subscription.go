@@ -54,6 +54,16 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 	return s, nil
 }
 
+// withDefaultTimeout bounds each attempt of a subscription whose delivery spec
+// (the subscriber's, else the channel's) sets no timeout, so that a subscriber
+// that never answers holds its partition for a retry cycle, not forever.
+func (s *subscription) withDefaultTimeout(timeout time.Duration) *subscription {
+	if s.retry.RequestTimeout == 0 {
+		s.retry.RequestTimeout = timeout
+	}
+	return s
+}
+
 // mergeDelivery takes each retry setting from the subscriber, else from the channel.
 // The dead-letter sink is resolved separately (deadLetterSink).
 func mergeDelivery(sub, channel *eventingduckv1.DeliverySpec) eventingduckv1.DeliverySpec {

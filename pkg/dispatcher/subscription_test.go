@@ -34,3 +34,28 @@ func TestBackoffWaits(t *testing.T) {
 		})
 	}
 }
+
+func TestDefaultTimeoutOnlyWhereTheDeliverySetsNone(t *testing.T) {
+	five := "PT5S"
+	for name, tc := range map[string]struct {
+		sub, channel *eventingduckv1.DeliverySpec
+		want         time.Duration
+	}{
+		"none set":             {want: 30 * time.Second},
+		"the channel's":        {channel: &eventingduckv1.DeliverySpec{Timeout: &five}, want: 5 * time.Second},
+		"the subscriber's":     {sub: &eventingduckv1.DeliverySpec{Timeout: &five}, want: 5 * time.Second},
+		"retry but no timeout": {sub: linearRetry(3), want: 30 * time.Second},
+	} {
+		kc := channel("")
+		kc.Spec.Delivery = tc.channel
+		spec := subscriber("a", "http://127.0.0.1:1")
+		spec.Delivery = tc.sub
+		s, err := newSubscription(kc, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.withDefaultTimeout(30 * time.Second).retry.RequestTimeout; got != tc.want {
+			t.Errorf("%s: per-attempt timeout %v, want %v", name, got, tc.want)
+		}
+	}
+}

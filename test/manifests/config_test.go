@@ -62,7 +62,8 @@ func TestConfigKafka(t *testing.T) {
 	// The shipped values spell out the built-in fallbacks, so deleting a key changes nothing.
 	def := config.Default()
 	if shipped.Defaults != def.Defaults || shipped.Flavor != def.Flavor || shipped.TopicDeletePolicy != def.TopicDeletePolicy || shipped.MaxEventBytes != def.MaxEventBytes ||
-		!equality.Semantic.DeepEqual(shipped.Dispatcher, def.Dispatcher) {
+		!equality.Semantic.DeepEqual(shipped.Dispatcher, def.Dispatcher) ||
+		shipped.DeliveryTimeout != def.DeliveryTimeout || shipped.Window != def.Window {
 		t.Errorf("shipped config-kafka %+v differs from the built-in defaults %+v", shipped, def)
 	}
 
@@ -72,7 +73,7 @@ func TestConfigKafka(t *testing.T) {
 		config.TopicTemplateKey, config.TopicDeletePolicyKey, config.MaxEventBytesKey, config.CustomEndpointKey,
 		config.AzureTierKey, config.AzureCapacityUnitsKey, config.SaramaKey,
 		config.DispatcherRequestsCPUKey, config.DispatcherRequestsMemoryKey, config.DispatcherLimitsCPUKey, config.DispatcherLimitsMemoryKey,
-		config.DispatcherBufferPercentKey} {
+		config.DispatcherBufferPercentKey, config.DeliveryTimeoutKey, config.WindowMaxEventsKey, config.WindowMaxBytesKey} {
 		if _, ok := example[key]; !ok {
 			t.Errorf("_example does not document %s", key)
 		}
