@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	"knative.dev/eventing/pkg/eventingtls"
 	"knative.dev/eventing/pkg/kncloudevents"
 
@@ -49,6 +50,8 @@ type Options struct {
 	MeterProvider metric.MeterProvider
 	// Logger defaults to a no-op logger.
 	Logger *zap.Logger
+	// Recorder records Kubernetes events on the channel; none when nil.
+	Recorder record.EventRecorder
 }
 
 // SubscriberStatus is what this replica knows of one subscriber's consumer group.
@@ -182,6 +185,9 @@ func (d *Dispatcher) reconcile() error {
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
 	successors, err := d.connectSuccessors(kc, key, snap.Settings, subs)
 	d.replace(successors)
+	for _, c := range d.consumers {
+		c.expectPartitions(kc.Spec.NumPartitions)
+	}
 	return errors.Join(append(errs, err)...)
 }
 
@@ -225,6 +231,7 @@ func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, 
 	group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
 	c := &consumer{
 		group:   group,
+		channel: kc,
 		key:     key,
 		opts:    d.opts,
 		logger:  d.logger,
