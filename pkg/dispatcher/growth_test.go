@@ -2,7 +2,9 @@ package dispatcher
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -229,5 +231,72 @@ func (b *logBuffer) find(msg string) map[string]any {
 			return entry
 		}
 	}
+	return nil
+}
+
+// The members of a new group initialise their partitions one after the other:
+// a partition another member committed at the tail is no sign that the
+// subscriber was initialised before, so this member's partition starts at the
+// tail too, not at its oldest offset.
+func TestPartlyInitialisedNewGroupStartsAtTheTail(t *testing.T) {
+	const partitions = 2
+	e := newEnv(t, partitions)
+	e.produce(partitions, 0, 10, "before")
+	commitOffset(t, e.addrs, resources.ConsumerGroup(testNamespace, testChannel, "a"), 0, 10, tailMetadata)
+
+	s := newSink(t, nil)
+	d := e.dispatcher(Options{})
+	if err := d.Reconcile(channel("", subscriber("a", s.URL))); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReady("a")
+	after := e.produce(partitions, 10, 20, "after")
+	waitFor(t, "the events sent once the subscriber was ready", func() bool { return s.hasAll(after) })
+	for _, ev := range s.events() {
+		if ev.Extensions()["tag"] != "after" {
+			t.Errorf("got %s, sent before the subscriber was ready", ev.ID())
+		}
+	}
+}
+
+// commitOffset commits offset for partition p in group, as a member of it
+// would (kfake creates a group only when a member joins it).
+func commitOffset(t *testing.T, addrs []string, group string, p int32, offset int64, metadata string) {
+	t.Helper()
+	cg, err := sarama.NewConsumerGroup(addrs, group, testSaramaConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	h := &commitHandler{commit: func(sess sarama.ConsumerGroupSession) {
+		sess.MarkOffset(testTopic, p, offset, metadata)
+		sess.Commit()
+		cancel()
+	}}
+	if err := cg.Consume(ctx, []string{testTopic}, h); err != nil && ctx.Err() == nil {
+		t.Fatal(err)
+	}
+	withClusterAdmin(t, addrs, func(admin sarama.ClusterAdmin) error {
+		resp, err := admin.ListConsumerGroupOffsets(group, map[string][]int32{testTopic: {p}})
+		if b := resp.GetBlock(testTopic, p); err == nil && (b == nil || b.Offset != offset || b.Metadata != metadata) {
+			err = fmt.Errorf("committed %+v, want offset %d with metadata %q", b, offset, metadata)
+		}
+		return err
+	})
+}
+
+// commitHandler commits in Setup and consumes nothing.
+type commitHandler struct {
+	commit func(sarama.ConsumerGroupSession)
+}
+
+func (h *commitHandler) Setup(sess sarama.ConsumerGroupSession) error {
+	h.commit(sess)
+	return nil
+}
+func (*commitHandler) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (*commitHandler) ConsumeClaim(sarama.ConsumerGroupSession, sarama.ConsumerGroupClaim) error {
 	return nil
 }
