@@ -154,10 +154,7 @@ func TestOffsetsGoneResumeAtOldest(t *testing.T) {
 	e := newEnv(t, partitions)
 	s := newSink(t, nil)
 	kc := channel("", subscriber("a", s.URL))
-	d := e.dispatcher(Options{})
-	if err := d.Reconcile(kc); err != nil {
-		t.Fatal(err)
-	}
+	d := e.reconciled(Options{}, kc)
 	e.waitReady("a")
 	first := e.produce(partitions, 0, 10, "")
 	waitFor(t, "the first events", func() bool { return s.hasAll(first) })
@@ -171,10 +168,7 @@ func TestOffsetsGoneResumeAtOldest(t *testing.T) {
 	})
 	logs := &logBuffer{}
 	recorder := record.NewFakeRecorder(10)
-	d = e.dispatcher(Options{Logger: logs.logger(), Recorder: recorder})
-	if err := d.Reconcile(kc); err != nil {
-		t.Fatal(err)
-	}
+	e.reconciled(Options{Logger: logs.logger(), Recorder: recorder}, kc)
 	waitFor(t, "the events produced while the dispatcher was down", func() bool { return s.hasAll(whileDown) })
 
 	warning := logs.find(offsetsResetMessage)
@@ -245,10 +239,7 @@ func TestPartlyInitialisedNewGroupStartsAtTheTail(t *testing.T) {
 	commitOffset(t, e.addrs, resources.ConsumerGroup(testNamespace, testChannel, "a"), 0, 10, tailMetadata)
 
 	s := newSink(t, nil)
-	d := e.dispatcher(Options{})
-	if err := d.Reconcile(channel("", subscriber("a", s.URL))); err != nil {
-		t.Fatal(err)
-	}
+	e.reconciled(Options{}, channel("", subscriber("a", s.URL)))
 	e.waitReady("a")
 	after := e.produce(partitions, 10, 20, "after")
 	waitFor(t, "the events sent once the subscriber was ready", func() bool { return s.hasAll(after) })
@@ -257,6 +248,16 @@ func TestPartlyInitialisedNewGroupStartsAtTheTail(t *testing.T) {
 			t.Errorf("got %s, sent before the subscriber was ready", ev.ID())
 		}
 	}
+}
+
+// reconciled starts a Dispatcher on kc.
+func (e *env) reconciled(opts Options, kc *v1beta1.KafkaChannel) *Dispatcher {
+	e.t.Helper()
+	d := e.dispatcher(opts)
+	if err := d.Reconcile(kc); err != nil {
+		e.t.Fatal(err)
+	}
+	return d
 }
 
 // commitOffset commits offset for partition p in group, as a member of it
