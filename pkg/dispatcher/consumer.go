@@ -79,6 +79,10 @@ func (c *consumer) connect(settings *client.Settings) error {
 		return fmt.Errorf("creating consumer group %s: %w", c.group, err)
 	}
 	c.client, c.cg = cl, cg
+	// Only a topic larger than the group first saw makes it rejoin (expectPartitions).
+	if partitions, err := cl.Partitions(c.key.topic); err == nil {
+		c.partitions = int32(len(partitions))
+	}
 	return nil
 }
 

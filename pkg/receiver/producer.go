@@ -47,6 +47,8 @@ type Producer struct {
 	timeout time.Duration
 
 	changed chan struct{}
+	// growing holds the topics FollowGrowth waits for.
+	growing sync.Map
 	// maxEventBytes is config-kafka's max.event.bytes, read on every request.
 	maxEventBytes atomic.Int64
 
@@ -165,7 +167,12 @@ func (p *Producer) FollowGrowth(obj any) {
 	if partitions, err := gen.client.Partitions(topic); err == nil && len(partitions) >= n {
 		return
 	}
+	// Status updates come often while the topic grows: one wait per topic at a time.
+	if _, waiting := p.growing.LoadOrStore(topic, true); waiting {
+		return
+	}
 	go func() {
+		defer p.growing.Delete(topic)
 		err := client.WaitForPartitions(context.Background(), gen.client, topic, n)
 		if err != nil && !errors.Is(err, sarama.ErrClosedClient) {
 			p.logger.Warn("The topic did not show the channel's new partitions in time; the producer takes them up at its periodic metadata refresh",
