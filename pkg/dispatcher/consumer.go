@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
 	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
+	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 )
@@ -21,6 +24,9 @@ const commitInterval = time.Second
 
 // consumeRetryDelay spaces the attempts to rejoin a group after Consume failed.
 const consumeRetryDelay = time.Second
+
+// rejoinPollInterval spaces the checks that a group rejoined over a grown topic.
+const rejoinPollInterval = 100 * time.Millisecond
 
 // consumerKey is what a consumer group was started from; a change restarts
 // the group (under the same name, so its committed position is kept).
@@ -35,7 +41,6 @@ type consumerKey struct {
 // consumer runs the consumer group of one subscriber.
 type consumer struct {
 	group   string
-	channel string // namespace/name, for logs
 	key     consumerKey
 	opts    Options
 	logger  *zap.Logger
@@ -43,12 +48,20 @@ type consumer struct {
 	metrics *metrics
 	attrs   attribute.Set
 
+	// channel is the KafkaChannel the group was started for, which its Kubernetes events are about.
+	channel *v1beta1.KafkaChannel
+
 	sub         atomic.Pointer[subscription]
 	joined      atomic.Bool
 	initialized atomic.Bool
+	// session lets the group end its current session early (see expectPartitions).
+	session atomic.Pointer[sessionEnd]
+	// partitions is the most partitions the channel's spec asked for; guarded by the Dispatcher's mutex.
+	partitions int32
 
 	client sarama.Client
 	cg     sarama.ConsumerGroup
+	ctx    context.Context // the group's, done once it stops
 	cancel context.CancelFunc
 	done   chan struct{}
 	// logged is closed once the group's error channel is drained and closed.
@@ -69,15 +82,19 @@ func (c *consumer) connect(settings *client.Settings) error {
 		return fmt.Errorf("creating consumer group %s: %w", c.group, err)
 	}
 	c.client, c.cg = cl, cg
+	// Only a topic larger than the group first saw makes it rejoin (expectPartitions).
+	if partitions, err := cl.Partitions(c.key.topic); err == nil {
+		c.partitions = int32(len(partitions))
+	}
 	return nil
 }
 
 // start joins the group and consumes in the background until stop.
 func (c *consumer) start(ctx context.Context) {
 	c.done, c.logged = make(chan struct{}), make(chan struct{})
-	ctx, c.cancel = context.WithCancel(ctx)
+	c.ctx, c.cancel = context.WithCancel(ctx)
 	go c.logErrors()
-	go c.run(ctx)
+	go c.run(c.ctx)
 }
 
 // run is Sarama's consumer-group loop: Consume returns at every rebalance.
@@ -120,6 +137,56 @@ func (c *consumer) stop() {
 }
 
 func (c *consumer) subscription() *subscription { return c.sub.Load() }
+
+// sessionEnd ends one session of the group early, so that the group rejoins.
+type sessionEnd struct {
+	// partitions is how many the topic had, as this member saw it, when the session began.
+	partitions int
+	done       chan struct{}
+	once       sync.Once
+}
+
+func (s *sessionEnd) end() { s.once.Do(func() { close(s.done) }) }
+
+// beginSession records, when a session begins, how many partitions it was
+// given out from: Consume refreshed the metadata just before.
+func (c *consumer) beginSession() {
+	partitions, _ := c.client.Partitions(c.key.topic)
+	c.session.Store(&sessionEnd{partitions: len(partitions), done: make(chan struct{})})
+}
+
+// expectPartitions makes the group take up the partitions of a topic grown to
+// n, which the channel's spec asks for. The controller grows the topic after
+// the spec changed, so this waits, in the background and bounded, until the
+// group's metadata shows n partitions, then ends the sessions that began with
+// fewer: the group rebalances over all of them rather than at Sarama's
+// periodic metadata check (Metadata.RefreshFrequency), which stays the
+// fallback.
+func (c *consumer) expectPartitions(n int32) {
+	if n <= c.partitions {
+		return
+	}
+	c.partitions = n
+	go c.rejoinWhenGrown(int(n))
+}
+
+func (c *consumer) rejoinWhenGrown(n int) {
+	err := client.WaitForPartitions(c.ctx, c.client, c.key.topic, n)
+	if err == nil {
+		// Ending a session makes every member rejoin, even one that claimed no partition.
+		err = wait.PollUntilContextTimeout(c.ctx, rejoinPollInterval, client.GrowthTimeout, true, func(context.Context) (bool, error) {
+			s := c.session.Load()
+			if s != nil && s.partitions < n {
+				s.end()
+			}
+			return s != nil && s.partitions >= n, nil
+		})
+	}
+	if err != nil && c.ctx.Err() == nil {
+		c.logger.Warn("The consumer group did not take up the topic's new partitions in time; Sarama's periodic metadata check will",
+			zap.String("group", c.group), zap.String("topic", c.key.topic), zap.Int("partitions", n), zap.Error(err))
+	}
+}
 
 // consumerConfig adapts the shared Sarama config to this package's contract,
 // with the group's buffers sized to the dispatcher's memory (see doc.go).

@@ -7,17 +7,24 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap"
+	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/client-go/tools/record"
 	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/eventingtls"
 	"knative.dev/eventing/pkg/kncloudevents"
+	kubeclient "knative.dev/pkg/client/injection/kube/client"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	configmapinformer "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/configmap"
 	"knative.dev/pkg/logging"
 	"knative.dev/pkg/system"
 
+	versionedscheme "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/scheme"
 	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
@@ -66,7 +73,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	)
 	memoryLimit := memoryLimitFromEnv()
 	SetGoMemoryLimit(memoryLimit)
-	d, err := New(ctx, watcher, Options{Sender: sender, Logger: logger.Desugar(), MemoryLimit: memoryLimit})
+	d, err := New(ctx, watcher, Options{Sender: sender, Logger: logger.Desugar(), MemoryLimit: memoryLimit,
+		Recorder: eventRecorder(ctx)})
 	if err != nil {
 		logger.Fatalw("Creating the dispatcher", zap.Error(err))
 	}
@@ -92,6 +100,24 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		}
 	}()
 	return impl
+}
+
+// eventRecorder records Kubernetes events on the channel: the one sharedmain's
+// context carries, else one of its own, as the controller's generated
+// reconciler makes.
+func eventRecorder(ctx context.Context) record.EventRecorder {
+	if r := controller.GetEventRecorder(ctx); r != nil {
+		return r
+	}
+	// Events name their object's kind, which the scheme must know.
+	utilruntime.Must(versionedscheme.AddToScheme(scheme.Scheme))
+	broadcaster := record.NewBroadcaster()
+	watch := broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kubeclient.Get(ctx).CoreV1().Events("")})
+	go func() {
+		<-ctx.Done()
+		watch.Stop()
+	}()
+	return broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: Component})
 }
 
 // reconciler hands the dispatcher's one KafkaChannel to the Dispatcher.

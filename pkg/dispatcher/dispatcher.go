@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	"knative.dev/eventing/pkg/eventingtls"
 	"knative.dev/eventing/pkg/kncloudevents"
 
@@ -54,6 +55,8 @@ type Options struct {
 	// config-kafka's dispatcher.buffer.percent sizes the Kafka buffers (see
 	// "Memory" in doc.go); 0 leaves Sarama's buffer settings as they are.
 	MemoryLimit int64
+	// Recorder records Kubernetes events on the channel; none when nil.
+	Recorder record.EventRecorder
 }
 
 // SubscriberStatus is what this replica knows of one subscriber's consumer group.
@@ -192,6 +195,9 @@ func (d *Dispatcher) reconcile() error {
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
 	successors, err := d.connectSuccessors(kc, key, snap.Settings, subs)
 	d.replace(successors)
+	for _, c := range d.consumers {
+		c.expectPartitions(kc.Spec.NumPartitions)
+	}
 	return errors.Join(append(errs, err)...)
 }
 
@@ -235,7 +241,7 @@ func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, 
 	group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
 	c := &consumer{
 		group:   group,
-		channel: kc.Namespace + "/" + kc.Name,
+		channel: kc,
 		key:     key,
 		opts:    d.opts,
 		logger:  d.logger,

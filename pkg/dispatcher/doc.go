@@ -29,6 +29,18 @@
 // none written before its group was created. Status() reports the same per
 // subscriber (group joined, offsets initialised) for logs and probes.
 //
+// Only a subscriber never initialised starts at the tail. Initialised means
+// the controller reported it ready (status.subscribers, which the controller
+// never takes back for the same UID), or its group committed progress on some
+// partition of the topic (offsets committed for the tail carry a marker, so
+// that members of a new group initialising one after the other do not count).
+// For an initialised subscriber, a partition without a committed offset starts
+// at its oldest offset: one the topic grew, or one whose offset vanished
+// (expired by offsets.retention.minutes while the dispatcher was down, or
+// deleted). The dispatcher says so: a warning log naming the channel,
+// subscriber, group and partitions, and an OffsetsResetToOldest warning event
+// on the KafkaChannel (Options.Recorder).
+//
 // # Delivery
 //
 // Events are decoded from the CloudEvents Kafka binding and sent with
@@ -52,6 +64,14 @@
 // contiguous prefix of done events, so that in unordered mode a crash
 // redelivers everything that was still in flight (at least once). Marked
 // offsets are committed every second and when a session ends.
+//
+// When the channel's spec.numPartitions grows, each group waits (bounded by
+// client.GrowthTimeout, in the background) until its metadata shows the new
+// partitions, which the controller creates after the spec changed, then ends
+// the sessions that began with fewer, so that the group rebalances over all
+// of them at once. Sarama's periodic check (Metadata.RefreshFrequency, 10
+// minutes by default) stays the fallback. The new partitions start at their
+// oldest offset, as above.
 //
 // The events from the oldest one not done to the newest one read form the
 // partition's window (window.go). Behind an event that keeps retrying, the

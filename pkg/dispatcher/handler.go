@@ -10,6 +10,7 @@ import (
 
 	"github.com/IBM/sarama"
 	"go.uber.org/zap"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // handler is the sarama.ConsumerGroupHandler of one subscriber's consumer group.
@@ -22,6 +23,7 @@ var _ sarama.ConsumerGroupHandler = (*handler)(nil)
 // Setup commits the starting offset of every claimed partition that has none
 // yet, before any claim is consumed: see the readiness contract in doc.go.
 func (h *handler) Setup(sess sarama.ConsumerGroupSession) error {
+	h.c.beginSession()
 	if err := h.c.initializeOffsets(sess); err != nil {
 		// Returning the error ends the session; Consume is called again.
 		return fmt.Errorf("initialising the offsets of group %s: %w", h.c.group, err)
@@ -42,6 +44,8 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 	p := h.c.newPartition(sess, claim)
 	defer p.stop()
 	go p.watchStalls()
+	// Returning ends the whole session: that is how the group rejoins early (see expectPartitions).
+	end := h.c.session.Load().done
 	for {
 		select {
 		case msg, ok := <-claim.Messages():
@@ -49,6 +53,8 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 				return nil
 			}
 		case <-sess.Context().Done():
+			return nil
+		case <-end:
 			return nil
 		}
 	}
@@ -155,37 +161,113 @@ func (p *partition) stop() {
 	p.abort()
 }
 
-// initializeOffsets commits, for each claimed partition without a committed
-// offset, the partition's newest offset.
+// tailMetadata marks the offsets committed for a subscriber that starts at the
+// tail. They are no sign that the subscriber was initialised before: the
+// members of a new group commit theirs one after the other.
+const tailMetadata = "knative-kafka:tail"
+
+// What the dispatcher logs, and records as a Kubernetes event on the channel,
+// when an initialised subscriber resumes partitions at their oldest offset.
+const (
+	offsetsResetMessage = "Partitions without a committed offset for an initialised subscriber: delivering them from their oldest offset"
+	offsetsResetReason  = "OffsetsResetToOldest"
+)
+
+// initializeOffsets commits a starting offset for each claimed partition that
+// has none, before anything is consumed: see doc.go.
 func (c *consumer) initializeOffsets(sess sarama.ConsumerGroupSession) error {
 	claims := sess.Claims()
 	committed, err := c.committedOffsets(claims)
 	if err != nil {
 		return err
 	}
-	marked := 0
+	missing := map[string][]int32{}
 	for topic, partitions := range claims {
 		for _, p := range partitions {
-			if b := committed.GetBlock(topic, p); b != nil && b.Offset >= 0 {
-				continue
+			if b := committed.GetBlock(topic, p); b == nil || b.Offset < 0 {
+				missing[topic] = append(missing[topic], p)
 			}
-			newest, err := c.client.GetOffset(topic, p, sarama.OffsetNewest)
-			if err != nil {
-				return fmt.Errorf("newest offset of %s/%d: %w", topic, p, err)
-			}
-			sess.MarkOffset(topic, p, newest, "")
-			marked++
 		}
 	}
-	if marked > 0 {
-		sess.Commit()
-		if err := c.verifyCommitted(claims); err != nil {
+	if len(missing) > 0 {
+		if err := c.commitStart(sess, missing); err != nil {
 			return err
 		}
-		c.logger.Info("Initialised the offsets of a new consumer group", zap.String("group", c.group), zap.Int("partitions", marked))
 	}
 	c.initialized.Store(true)
 	return nil
+}
+
+// commitStart commits the newest offset of each partition for a subscriber
+// never initialised, which starts at the tail; for one initialised before,
+// the oldest, so that it misses nothing of a partition the topic grew or
+// whose offset vanished (expired while the dispatcher was down, or deleted).
+func (c *consumer) commitStart(sess sarama.ConsumerGroupSession, missing map[string][]int32) error {
+	resume, err := c.wasInitialized()
+	if err != nil {
+		return err
+	}
+	start, metadata := sarama.OffsetNewest, tailMetadata
+	if resume {
+		start, metadata = sarama.OffsetOldest, ""
+	}
+	for topic, partitions := range missing {
+		for _, p := range partitions {
+			offset, err := c.client.GetOffset(topic, p, start)
+			if err != nil {
+				return fmt.Errorf("starting offset of %s/%d: %w", topic, p, err)
+			}
+			sess.MarkOffset(topic, p, offset, metadata)
+		}
+	}
+	sess.Commit()
+	if err := c.verifyCommitted(missing); err != nil {
+		return err
+	}
+	if resume {
+		c.reportResumedAtOldest(missing)
+	} else {
+		c.logger.Info("Initialised the offsets of a new consumer group", zap.String("group", c.group), zap.Any("partitions", missing))
+	}
+	return nil
+}
+
+// wasInitialized tells whether the subscriber's offsets were initialised
+// before: the controller reported it ready (it never takes that back), or its
+// group made progress on some partition of the topic.
+func (c *consumer) wasInitialized() (bool, error) {
+	if c.subscription().initialized {
+		return true, nil
+	}
+	partitions, err := c.client.Partitions(c.key.topic)
+	if err != nil {
+		return false, err
+	}
+	committed, err := c.committedOffsets(map[string][]int32{c.key.topic: partitions})
+	if err != nil {
+		return false, err
+	}
+	for _, p := range partitions {
+		if b := committed.GetBlock(c.key.topic, p); b != nil && b.Offset >= 0 && b.Metadata != tailMetadata {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// reportResumedAtOldest tells the operator, in the log and on the channel,
+// that events older than the subscriber's position may be delivered again.
+func (c *consumer) reportResumedAtOldest(missing map[string][]int32) {
+	kc, uid := c.channel, c.subscription().uid
+	for topic, partitions := range missing {
+		c.logger.Warn(offsetsResetMessage, zap.String("channel", kc.Namespace+"/"+kc.Name), zap.String("subscriber", string(uid)),
+			zap.String("group", c.group), zap.String("topic", topic), zap.Int32s("partitions", partitions))
+		if c.opts.Recorder != nil {
+			c.opts.Recorder.Eventf(kc, corev1.EventTypeWarning, offsetsResetReason,
+				"Subscriber %s (consumer group %s) has no committed offset on partitions %v of topic %s (the topic grew, or the offsets expired or were deleted): delivering them from their oldest offset",
+				uid, c.group, partitions, topic)
+		}
+	}
 }
 
 // verifyCommitted reads the offsets back: Commit reports its errors only on the

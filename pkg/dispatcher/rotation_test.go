@@ -109,6 +109,9 @@ type rotationEnv struct {
 	watcher    *client.Watcher
 	kafka      *config.Kafka
 	channelURL string
+	// channels is the receiver's informer cache; producer is its producer.
+	channels   cache.Indexer
+	producer   *receiver.Producer
 	dispatcher *Dispatcher
 	sink       *sink
 	// producerBuilds counts the receiver's SyncProducers.
@@ -200,7 +203,8 @@ func (r *rotationEnv) startReceiver(kc *v1beta1.KafkaChannel) {
 	go func() { defer close(done); producer.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 
-	h, err := receiver.NewHandler(receiver.Options{Channels: channelLister(t, kc), Producer: producer, Logger: logger})
+	r.channels, r.producer = channelIndexer(t, kc), producer
+	h, err := receiver.NewHandler(receiver.Options{Channels: listers.NewKafkaChannelLister(r.channels), Producer: producer, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,12 +214,12 @@ func (r *rotationEnv) startReceiver(kc *v1beta1.KafkaChannel) {
 	waitFor(t, "the receiver's producer", func() bool { return producer.Ready() == nil })
 }
 
-func channelLister(t *testing.T, kc *v1beta1.KafkaChannel) listers.KafkaChannelLister {
+func channelIndexer(t *testing.T, kc *v1beta1.KafkaChannel) cache.Indexer {
 	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	if err := indexer.Add(kc); err != nil {
 		t.Fatal(err)
 	}
-	return listers.NewKafkaChannelLister(indexer)
+	return indexer
 }
 
 func (r *rotationEnv) startDispatcher(kc *v1beta1.KafkaChannel, secret map[string][]byte) {
@@ -393,9 +397,14 @@ type traffic struct {
 }
 
 func (r *rotationEnv) startTraffic() *traffic {
+	return r.startTrafficWith(partitionKeys(rotationPartitions))
+}
+
+// startTrafficWith starts one sender per key; sender i numbers its events "i-<seq>".
+func (r *rotationEnv) startTrafficWith(keys []string) *traffic {
 	tr := &traffic{client: &http.Client{Timeout: waitLimit}}
-	for p, key := range partitionKeys(rotationPartitions) {
-		tr.wg.Go(func() { tr.send(r.channelURL, p, key) })
+	for i, key := range keys {
+		tr.wg.Go(func() { tr.send(r.channelURL, i, key) })
 	}
 	r.t.Cleanup(tr.finish)
 	return tr

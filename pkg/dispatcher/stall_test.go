@@ -30,7 +30,7 @@ func TestStalledPartitionIsReported(t *testing.T) {
 	// Three attempts of 1 s, and backoffs of 0.5 s and 1 s between them.
 	const cycle = 4500 * time.Millisecond
 
-	c := &consumer{group: "kafka.ns.ch.a", channel: "ns/ch", logger: zap.New(core), metrics: m, attrs: attribute.NewSet()}
+	c := &consumer{group: "kafka.ns.ch.a", channel: channel(""), logger: zap.New(core), metrics: m, attrs: attribute.NewSet()}
 	c.sub.Store(sub)
 	p := &partition{c: c, id: 3, window: newWindow(roomy), stalled: -1, abortCtx: context.Background()}
 	mustAdd(t, p.window, 1, 7, 8)

@@ -25,6 +25,9 @@ type subscription struct {
 	retry *kncloudevents.RetryConfig
 	// serviceAccount is the OIDC identity of the Subscription, when it has one.
 	serviceAccount *types.NamespacedName
+	// initialized: the controller reported the subscriber ready, so its
+	// offsets were initialised once (see doc.go, Offsets).
+	initialized bool
 }
 
 // newSubscription builds a subscriber's subscription; the channel's delivery
@@ -40,10 +43,11 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 	}
 	rc.Backoff = linearFromFirstRetry(delivery, rc.Backoff)
 	s := &subscription{
-		uid:        sub.UID,
-		subscriber: duckv1.Addressable{URL: sub.SubscriberURI, CACerts: sub.SubscriberCACerts, Audience: sub.SubscriberAudience},
-		deadLetter: deadLetterSink(kc, sub.Delivery),
-		retry:      &rc,
+		uid:         sub.UID,
+		subscriber:  duckv1.Addressable{URL: sub.SubscriberURI, CACerts: sub.SubscriberCACerts, Audience: sub.SubscriberAudience},
+		deadLetter:  deadLetterSink(kc, sub.Delivery),
+		retry:       &rc,
+		initialized: kc.Status.SubscriberReady(sub.UID),
 	}
 	if sub.ReplyURI != nil {
 		s.reply = &duckv1.Addressable{URL: sub.ReplyURI, CACerts: sub.ReplyCACerts, Audience: sub.ReplyAudience}

@@ -66,11 +66,14 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 	if err != nil {
 		logger.Fatalw("Cannot create the receiver", zap.Error(err))
 	}
-	informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{DeleteFunc: func(obj interface{}) {
-		if acc, err := kmeta.DeletionHandlingAccessor(obj); err == nil {
-			handler.Forget(channel.ChannelReference{Namespace: acc.GetNamespace(), Name: acc.GetName()})
-		}
-	}})
+	informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		UpdateFunc: func(_, obj interface{}) { producer.FollowGrowth(obj) },
+		DeleteFunc: func(obj interface{}) {
+			if acc, err := kmeta.DeletionHandlingAccessor(obj); err == nil {
+				handler.Forget(channel.ChannelReference{Namespace: acc.GetNamespace(), Name: acc.GetName()})
+			}
+		},
+	})
 	// Until the cache synced, known channels would look unknown (404).
 	synced := informer.Informer().HasSynced
 	server := &Server{Handler: handler, Logger: logger.Desugar(), Ready: func() error {

@@ -8,6 +8,11 @@
 // SyncProducer. It answers 202 only once Kafka acknowledged the record, so a
 // sender that sees anything else knows the event is not stored and retries.
 //
+// Records go to the partitions of the producer's cached metadata. When a
+// channel's spec.numPartitions grows, the receiver refreshes the topic's
+// metadata until the topic has them (Producer.FollowGrowth), rather than
+// waiting for Sarama's periodic refresh.
+//
 // Status codes:
 //
 //	202 the event is in Kafka (acked by all in-sync replicas)

@@ -11,6 +11,7 @@ import (
 	"github.com/IBM/sarama"
 	"go.uber.org/zap"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 )
@@ -46,6 +47,8 @@ type Producer struct {
 	timeout time.Duration
 
 	changed chan struct{}
+	// growing holds the topics FollowGrowth waits for.
+	growing sync.Map
 	// maxEventBytes is config-kafka's max.event.bytes, read on every request.
 	maxEventBytes atomic.Int64
 
@@ -56,6 +59,8 @@ type Producer struct {
 
 // generation is one SyncProducer and the requests that still use it.
 type generation struct {
+	// client is the producer's, whose metadata says which partitions records go to.
+	client         sarama.Client
 	producer       sarama.SyncProducer
 	fingerprint    string
 	maxRecordBytes int
@@ -121,15 +126,59 @@ func (p *Producer) sync() error {
 	if cur := p.generation(); cur != nil && cur.fingerprint == fingerprint {
 		return nil
 	}
-	sp, err := sarama.NewSyncProducer(snap.Settings.Brokers, ProducerConfig(snap.Settings.Sarama, maxEvent))
+	cl, sp, err := newSyncProducer(snap.Settings.Brokers, ProducerConfig(snap.Settings.Sarama, maxEvent))
 	if err != nil {
 		err = fmt.Errorf("connecting to Kafka at %v: %w", snap.Settings.Brokers, err)
 		p.setErr(err)
 		return err
 	}
-	p.swap(&generation{producer: sp, fingerprint: fingerprint, maxRecordBytes: maxRecord})
+	p.swap(&generation{client: cl, producer: sp, fingerprint: fingerprint, maxRecordBytes: maxRecord})
 	p.logger.Info("Kafka producer ready", zap.Strings("brokers", snap.Settings.Brokers))
 	return nil
+}
+
+// newSyncProducer builds a SyncProducer on a client of its own, which
+// FollowGrowth refreshes; closing the producer leaves the client to close.
+func newSyncProducer(brokers []string, cfg *sarama.Config) (sarama.Client, sarama.SyncProducer, error) {
+	cl, err := sarama.NewClient(brokers, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sp, err := sarama.NewSyncProducerFromClient(cl)
+	if err != nil {
+		_ = cl.Close()
+		return nil, nil, err
+	}
+	return cl, sp, nil
+}
+
+// FollowGrowth makes records go to the new partitions of a channel whose
+// spec.numPartitions grew as soon as the topic has them: Sarama spreads
+// records over the partitions of its cached metadata, which it refreshes only
+// every Metadata.RefreshFrequency (10 minutes by default). It is the handler
+// of the KafkaChannel informer's updates.
+func (p *Producer) FollowGrowth(obj any) {
+	kc, ok := obj.(*v1beta1.KafkaChannel)
+	gen := p.generation()
+	if !ok || gen == nil || kc.Status.TopicName == "" {
+		return
+	}
+	topic, n := kc.Status.TopicName, int(kc.Spec.NumPartitions)
+	if partitions, err := gen.client.Partitions(topic); err == nil && len(partitions) >= n {
+		return
+	}
+	// Status updates come often while the topic grows: one wait per topic at a time.
+	if _, waiting := p.growing.LoadOrStore(topic, true); waiting {
+		return
+	}
+	go func() {
+		defer p.growing.Delete(topic)
+		err := client.WaitForPartitions(context.Background(), gen.client, topic, n)
+		if err != nil && !errors.Is(err, sarama.ErrClosedClient) {
+			p.logger.Warn("The topic did not show the channel's new partitions in time; the producer takes them up at its periodic metadata refresh",
+				zap.String("topic", topic), zap.Int("partitions", n), zap.Error(err))
+		}
+	}()
 }
 
 // ProducerConfig adjusts a copy of the shared Sarama configuration for the
@@ -264,4 +313,5 @@ func (p *Producer) retire(gen *generation) {
 	if err := gen.producer.Close(); err != nil {
 		p.logger.Warn("Closing a replaced Kafka producer", zap.Error(err))
 	}
+	_ = gen.client.Close()
 }

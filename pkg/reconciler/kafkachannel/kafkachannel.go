@@ -238,11 +238,18 @@ func (r *Reconciler) reconcileChannelService(ctx context.Context, kc *v1beta1.Ka
 
 // reconcileSubscribers reports a subscriber ready only once its consumer group has
 // committed offsets on every partition: from then on no event sent can be missed.
+// A subscriber once ready stays ready: the dispatcher reads that as "initialised"
+// and starts a partition that lacks an offset later (the topic grew, an offset
+// expired) at its oldest offset, so that no event is missed either.
 func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.SubscriberProber) error {
 	statuses := make([]eventingduckv1.SubscriberStatus, 0, len(kc.Spec.Subscribers))
 	pending := false
 	for _, sub := range kc.Spec.Subscribers {
 		st := eventingduckv1.SubscriberStatus{UID: sub.UID, ObservedGeneration: sub.Generation, Ready: corev1.ConditionTrue}
+		if kc.Status.SubscriberReady(sub.UID) {
+			statuses = append(statuses, st)
+			continue
+		}
 		group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.UID))
 		ready, err := adm.OffsetsInitialized(ctx, group, kc.Status.TopicName)
 		switch {

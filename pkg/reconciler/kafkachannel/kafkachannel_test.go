@@ -249,6 +249,22 @@ func TestReconcile(t *testing.T) {
 				WithSubscriberStatus(subUID, 3, corev1.ConditionUnknown, "waiting for the dispatcher to initialise consumer group "+group))...),
 		}},
 	}, {
+		// A partition added by growth, or an expired offset, has no committed
+		// offset yet; the dispatcher starts it at its oldest offset for this
+		// subscriber, which must stay ready (the dispatcher reads that as
+		// "initialised") while following its Subscription's generation.
+		Name: "ready subscriber stays ready while a partition has no offset",
+		Key:  kcKey,
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 4, "sub.ns.svc.cluster.local"),
+				WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, ""))...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 4, "sub.ns.svc.cluster.local"),
+				WithSubscriberStatus(subUID, 4, corev1.ConditionTrue, ""))...),
+		}},
+	}, {
 		Name: "dead letter sink URI resolved into status",
 		Key:  kcKey,
 		Objects: []runtime.Object{

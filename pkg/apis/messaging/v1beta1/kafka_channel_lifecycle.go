@@ -4,6 +4,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
@@ -150,6 +151,19 @@ func propagateDeployment(s *KafkaChannelStatus, t apis.ConditionType, what strin
 		return
 	}
 	m.MarkUnknown(t, what+"Starting", "%s Deployment has not reported availability yet", what)
+}
+
+// SubscriberReady tells whether the controller reported the subscriber ready,
+// that is its consumer group's offsets initialised (it never reports it
+// not-ready again): the dispatcher starts such a subscriber's partitions that
+// lack an offset at their oldest offset rather than at the tail.
+func (s *KafkaChannelStatus) SubscriberReady(uid types.UID) bool {
+	for _, st := range s.Subscribers {
+		if st.UID == uid {
+			return st.Ready == corev1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // MarkDeadLetterSinkResolved records the resolved dead-letter sink.
