@@ -33,9 +33,11 @@
 //
 // Events are decoded from the CloudEvents Kafka binding and sent with
 // knative.dev/eventing's kncloudevents dispatcher: the subscriber's delivery
-// spec, field by field falling back to the channel's (retry, backoff, timeout,
-// dead-letter sink with Knative's error extensions), then the reply URI. The
-// trace context of the record's headers is the parent of the delivery.
+// spec (retry, backoff, timeout, dead-letter sink with Knative's error
+// extensions), then the reply URI. As for Knative's InMemoryChannel, a
+// subscriber's delivery spec replaces the channel's whole, and the channel's
+// applies only to subscribers that have none. The trace context of the
+// record's headers is the parent of the delivery.
 //
 // Within a partition, delivery is ordered by default: the next event is sent
 // only when the current one is done, that is delivered, dead-lettered, or
