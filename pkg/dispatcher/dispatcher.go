@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -69,14 +71,28 @@ type Dispatcher struct {
 	metrics *metrics
 	logger  *zap.Logger
 
-	mu        sync.Mutex
-	channel   *v1beta1.KafkaChannel // the last one reconciled
-	consumers map[types.UID]*consumer
-	err       error // of the last reconcile
-	closed    bool
+	// reconciling serializes reconciles and guards what they change. A
+	// reconcile connects to Kafka and waits for deliveries to drain, so this
+	// lock is held across network I/O; mu never is, so that the probes answer
+	// at once whatever Kafka does.
+	reconciling sync.Mutex
+	channel     *v1beta1.KafkaChannel // the last one reconciled
+	consumers   map[types.UID]*consumer
 	// retry applies the channel again after a failed reconcile, retryDelay later.
 	retry      *time.Timer
 	retryDelay time.Duration
+
+	closed atomic.Bool
+
+	mu    sync.Mutex
+	probe probeState
+}
+
+// probeState is what the last reconcile left, as the probes report it.
+type probeState struct {
+	reconciled bool
+	err        error
+	consumers  map[types.UID]*consumer
 }
 
 // New makes a Dispatcher; its consumer groups live until Close or the end of ctx's
@@ -113,21 +129,20 @@ func New(ctx context.Context, source SettingsSource, opts Options) (*Dispatcher,
 // Reconcile makes the running consumer groups match the channel's subscribers.
 // A nil or deleted channel stops them all.
 func (d *Dispatcher) Reconcile(kc *v1beta1.KafkaChannel) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	if kc != nil {
 		kc = kc.DeepCopy()
 	}
+	d.reconciling.Lock()
+	defer d.reconciling.Unlock()
 	d.channel = kc
-	d.apply()
-	return d.err
+	return d.apply()
 }
 
 // resync applies changed Kafka settings to the last channel reconciled.
 func (d *Dispatcher) resync() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.channel != nil && !d.closed {
+	d.reconciling.Lock()
+	defer d.reconciling.Unlock()
+	if d.channel != nil && !d.closed.Load() {
 		d.apply()
 	}
 }
@@ -135,24 +150,34 @@ func (d *Dispatcher) resync() {
 // apply reconciles, and retries with backoff while that fails: settings that
 // could not be applied (Kafka unreachable, a user not created yet) would
 // otherwise wait for the next change of the Secret or of the channel.
-func (d *Dispatcher) apply() {
+func (d *Dispatcher) apply() error {
 	if d.retry != nil {
 		d.retry.Stop()
 	}
-	d.err = d.reconcile()
-	if d.err == nil || d.closed {
+	err := d.reconcile()
+	d.publish(err)
+	if err == nil || d.closed.Load() {
 		d.retryDelay = 0
-		return
+		return err
 	}
 	d.retryDelay = min(max(2*d.retryDelay, minApplyRetry), maxApplyRetry)
 	d.logger.Warn("Could not apply the channel's subscribers or Kafka settings; retrying",
-		zap.Error(d.err), zap.Duration("backoff", d.retryDelay))
+		zap.Error(err), zap.Duration("backoff", d.retryDelay))
 	d.retry = time.AfterFunc(d.retryDelay, d.resync)
+	return err
+}
+
+// publish makes the outcome of a reconcile what the probes report.
+func (d *Dispatcher) publish(err error) {
+	st := probeState{reconciled: d.channel != nil, err: err, consumers: maps.Clone(d.consumers)}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.probe = st
 }
 
 func (d *Dispatcher) reconcile() error {
 	kc := d.channel
-	if d.closed {
+	if d.closed.Load() {
 		return errors.New("dispatcher closed")
 	}
 	if kc == nil || kc.DeletionTimestamp != nil || kc.Status.TopicName == "" {
@@ -265,35 +290,43 @@ func (d *Dispatcher) stop(cs []*consumer) {
 }
 
 // Close stops every consumer group, committing what was delivered.
+// It waits for a reconcile in progress; readiness fails at once.
 func (d *Dispatcher) Close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.closed = true
+	d.closed.Store(true)
+	d.reconciling.Lock()
+	defer d.reconciling.Unlock()
 	if d.retry != nil {
 		d.retry.Stop()
 	}
 	d.stop(d.remove(func(types.UID) bool { return true }))
+	d.publish(errors.New("dispatcher closed"))
 }
 
-// Ready tells whether the channel was reconciled without error.
+// Ready tells whether the channel was reconciled without error. It never
+// waits for a reconcile in progress: it reports the last one.
 func (d *Dispatcher) Ready() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	switch {
-	case d.closed:
+	if d.closed.Load() {
 		return errors.New("dispatcher closed")
-	case d.channel == nil:
+	}
+	st := d.probeState()
+	if !st.reconciled {
 		return errors.New("channel not reconciled yet")
 	}
-	return d.err
+	return st.err
 }
 
-// Status reports each running subscriber's consumer group, by UID.
-func (d *Dispatcher) Status() []SubscriberStatus {
+func (d *Dispatcher) probeState() probeState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]SubscriberStatus, 0, len(d.consumers))
-	for uid, c := range d.consumers {
+	return d.probe
+}
+
+// Status reports each running subscriber's consumer group, by UID, as of the
+// last reconcile.
+func (d *Dispatcher) Status() []SubscriberStatus {
+	consumers := d.probeState().consumers
+	out := make([]SubscriberStatus, 0, len(consumers))
+	for uid, c := range consumers {
 		out = append(out, SubscriberStatus{UID: uid, Group: c.group, Joined: c.joined.Load(), OffsetsInitialized: c.initialized.Load()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })

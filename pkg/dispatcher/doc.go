@@ -67,7 +67,9 @@
 // The dispatcher command disables knative.dev/pkg sharedmain's default probes
 // and serves its own on PORT (default 8080): GET /healthz (liveness: the
 // process serves) and GET /readyz (readiness: the channel was reconciled with
-// usable Kafka settings; failing once SIGTERM arrived). The readiness body
+// usable Kafka settings; failing once SIGTERM arrived). The probes never wait
+// for Kafka: reconciles, which connect groups and drain deliveries, are
+// serialized under their own lock, and the probes read what the last one left. The readiness body
 // lists, per subscriber, whether this replica's group joined and initialised
 // its offsets. Every replica consumes (no leader election); on SIGTERM the
 // groups are closed, committing what was delivered, before the process exits.

@@ -249,9 +249,7 @@ func (r *rotationEnv) waitRebuilt() {
 	want := r.watcher.Current().Settings.Fingerprint
 	waitFor(r.t, "a new producer", func() bool { return r.producerBuilds.Load() > r.builds })
 	waitFor(r.t, "the group rebuilt on the new settings", func() bool {
-		r.dispatcher.mu.Lock()
-		defer r.dispatcher.mu.Unlock()
-		c := r.dispatcher.consumers["a"]
+		c := r.dispatcher.probeState().consumers["a"]
 		return c != nil && c.key.fingerprint == want && c.joined.Load()
 	})
 	if err := r.dispatcher.Ready(); err != nil {
@@ -260,9 +258,7 @@ func (r *rotationEnv) waitRebuilt() {
 }
 
 func (r *rotationEnv) groupClient(uid types.UID) sarama.Client {
-	r.dispatcher.mu.Lock()
-	defer r.dispatcher.mu.Unlock()
-	return r.dispatcher.consumers[uid].client
+	return r.dispatcher.probeState().consumers[uid].client
 }
 
 func (r *rotationEnv) connect(user, password string) sarama.Client {

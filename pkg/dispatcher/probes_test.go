@@ -1,0 +1,136 @@
+package dispatcher
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+)
+
+// probeBound is how fast /readyz must answer whatever Kafka does: well within
+// a kubelet probe's default 1 s timeout. A correctness bound, not a benchmark.
+const probeBound = time.Second
+
+// switchSource serves Kafka settings that a test changes, as client.Watcher
+// does when the Secret or config-kafka changes.
+type switchSource struct {
+	mu       sync.Mutex
+	snap     client.Snapshot
+	onChange []func(client.Snapshot)
+}
+
+func (s *switchSource) Current() client.Snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.snap
+}
+
+func (s *switchSource) OnChange(f func(client.Snapshot)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onChange = append(s.onChange, f)
+}
+
+func (s *switchSource) set(settings *client.Settings) {
+	s.mu.Lock()
+	s.snap = client.Snapshot{Settings: settings}
+	fs := s.onChange
+	s.mu.Unlock()
+	for _, f := range fs {
+		f(s.snap)
+	}
+}
+
+// blackHole is a Kafka address that accepts connections and never answers, as
+// a broker behind a broken network path does; accepted counts its connections.
+func blackHole(t *testing.T) (addr string, accepted func() int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return len(conns) }
+}
+
+// getReadyz probes like a kubelet, giving up after twice the bound so that a
+// blocked probe fails the test instead of hanging it.
+func getReadyz(t *testing.T, url string) (status int, took time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*probeBound)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+ReadinessPath, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	took = time.Since(start)
+	if err != nil {
+		t.Fatalf("GET %s after %v: %v", ReadinessPath, took, err)
+	}
+	defer resp.Body.Close()
+	return resp.StatusCode, took
+}
+
+// While a change of the Kafka settings connects to a Kafka that never answers,
+// the probes answer at once from what the dispatcher last knew, and the group
+// on the old settings goes on delivering.
+func TestReadinessAnswersWhileKafkaHangs(t *testing.T) {
+	e := newEnv(t, 1)
+	s := newSink(t, nil)
+	src := &switchSource{snap: client.Snapshot{Settings: e.settings}}
+	d, err := New(context.Background(), src, Options{DrainTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	probes := httptest.NewServer(ProbeHandler(context.Background(), d))
+	t.Cleanup(probes.Close)
+	if err := d.Reconcile(channel("", subscriber("a", s.URL))); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReady("a")
+
+	addr, accepted := blackHole(t)
+	hung := testSaramaConfig()
+	hung.Net.ReadTimeout = 10 * time.Second // how long the rotation hangs
+	hung.Metadata.Retry.Max = 0
+	src.set(&client.Settings{Brokers: []string{addr}, Sarama: hung, Fingerprint: "hung"})
+	waitFor(t, "the rotation to connect to the hung Kafka", func() bool { return accepted() > 0 })
+
+	status, took := getReadyz(t, probes.URL)
+	if took > probeBound {
+		t.Errorf("GET %s took %v while the rotation connects, want under %v", ReadinessPath, took, probeBound)
+	}
+	if status != http.StatusOK {
+		t.Errorf("GET %s = %d while the old group delivers, want 200", ReadinessPath, status)
+	}
+	ids := e.produce(1, 0, 5, "")
+	waitFor(t, "delivery on the old settings", func() bool { return s.hasAll(ids) })
+}
