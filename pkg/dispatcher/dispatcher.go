@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -61,6 +62,9 @@ type SubscriberStatus struct {
 	Joined bool `json:"joined"`
 	// OffsetsInitialized: every partition this replica was given has a committed offset.
 	OffsetsInitialized bool `json:"offsetsInitialized"`
+	// Error says why the subscriber's current settings do not run: refused,
+	// or its group could not connect (a group already running goes on).
+	Error string `json:"error,omitempty"`
 }
 
 // Dispatcher runs the consumer groups of one KafkaChannel's subscribers.
@@ -91,8 +95,19 @@ type Dispatcher struct {
 // probeState is what the last reconcile left, as the probes report it.
 type probeState struct {
 	reconciled bool
-	err        error
-	consumers  map[types.UID]*consumer
+	outcome
+	consumers map[types.UID]*consumer
+}
+
+// outcome is what a reconcile could not do.
+type outcome struct {
+	// err is the channel's: no group can run (unusable Kafka settings).
+	err error
+	// subscribers are the subscribers refused, or whose group could not
+	// connect: reported on their own, they never stop the others.
+	subscribers map[types.UID]error
+	// retry is what a later attempt may fix (Kafka away, a user not created yet).
+	retry error
 }
 
 // New makes a Dispatcher; its consumer groups live until Close or the end of ctx's
@@ -154,69 +169,81 @@ func (d *Dispatcher) apply() error {
 	if d.retry != nil {
 		d.retry.Stop()
 	}
-	err := d.reconcile()
-	d.publish(err)
-	if err == nil || d.closed.Load() {
+	out := d.reconcile()
+	d.publish(out)
+	for uid, err := range out.subscribers {
+		d.logger.Warn("Subscriber not applied", zap.String("uid", string(uid)), zap.Error(err))
+	}
+	if out.retry == nil || d.closed.Load() {
 		d.retryDelay = 0
-		return err
+		return out.retry
 	}
 	d.retryDelay = min(max(2*d.retryDelay, minApplyRetry), maxApplyRetry)
 	d.logger.Warn("Could not apply the channel's subscribers or Kafka settings; retrying",
-		zap.Error(err), zap.Duration("backoff", d.retryDelay))
+		zap.Error(out.retry), zap.Duration("backoff", d.retryDelay))
 	d.retry = time.AfterFunc(d.retryDelay, d.resync)
-	return err
+	return out.retry
 }
 
 // publish makes the outcome of a reconcile what the probes report.
-func (d *Dispatcher) publish(err error) {
-	st := probeState{reconciled: d.channel != nil, err: err, consumers: maps.Clone(d.consumers)}
+func (d *Dispatcher) publish(out outcome) {
+	st := probeState{reconciled: d.channel != nil, outcome: out, consumers: maps.Clone(d.consumers)}
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.probe = st
 }
 
-func (d *Dispatcher) reconcile() error {
+func (d *Dispatcher) reconcile() outcome {
 	kc := d.channel
 	if d.closed.Load() {
-		return errors.New("dispatcher closed")
+		return outcome{err: errors.New("dispatcher closed")}
 	}
 	if kc == nil || kc.DeletionTimestamp != nil || kc.Status.TopicName == "" {
 		// Nothing to consume (yet, or any more).
 		d.stop(d.remove(func(types.UID) bool { return true }))
-		return nil
+		return outcome{}
 	}
 	snap := d.source.Current()
 	if snap.Err != nil {
 		// Keep the running groups on their old settings rather than stop delivery.
-		return fmt.Errorf("kafka settings: %w", snap.Err)
+		err := fmt.Errorf("kafka settings: %w", snap.Err)
+		return outcome{err: err, retry: err}
 	}
 	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight}
 
-	var errs []error
+	// A refused subscriber waits for a change of the channel: no retry. A
+	// running group whose subscriber is now refused goes on, as with a bad Secret.
+	out := outcome{subscribers: map[types.UID]error{}}
 	subs := map[types.UID]*subscription{}
 	listed := map[types.UID]bool{}
 	for _, s := range kc.Spec.Subscribers {
 		listed[s.UID] = true
 		sub, err := newSubscription(kc, s)
 		if err != nil {
-			errs = append(errs, err)
+			out.subscribers[s.UID] = err
 			continue
 		}
 		subs[s.UID] = sub
 	}
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
-	successors, err := d.connectSuccessors(kc, key, snap.Settings, subs)
+	successors, failed := d.connectSuccessors(kc, key, snap.Settings, subs)
 	d.replace(successors)
-	return errors.Join(append(errs, err)...)
+	var retry []error
+	for uid, err := range failed {
+		out.subscribers[uid] = err
+		retry = append(retry, err)
+	}
+	out.retry = errors.Join(retry...)
+	return out
 }
 
 // connectSuccessors updates the running groups in place where their key still
 // holds, and connects a new group for each subscriber that has none or needs a
 // restart. A subscriber whose new group cannot connect keeps its running one,
-// on the old settings, so that a bad Secret never stops delivery.
-func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, subs map[types.UID]*subscription) (map[types.UID]*consumer, error) {
-	var errs []error
-	successors := map[types.UID]*consumer{}
+// on the old settings, so that a bad Secret never stops delivery; it is
+// returned with its error.
+func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, subs map[types.UID]*subscription) (successors map[types.UID]*consumer, failed map[types.UID]error) {
+	successors, failed = map[types.UID]*consumer{}, map[types.UID]error{}
 	for uid, sub := range subs {
 		if c := d.consumers[uid]; c != nil {
 			c.sub.Store(sub) // a new URI or delivery spec needs no new group
@@ -226,12 +253,12 @@ func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey
 		}
 		next, err := d.connectConsumer(kc, key, settings, sub)
 		if err != nil {
-			errs = append(errs, err)
+			failed[uid] = err
 			continue
 		}
 		successors[uid] = next
 	}
-	return successors, errors.Join(errs...)
+	return successors, failed
 }
 
 // replace starts each successor in place of its subscriber's running group. A
@@ -299,10 +326,12 @@ func (d *Dispatcher) Close() {
 		d.retry.Stop()
 	}
 	d.stop(d.remove(func(types.UID) bool { return true }))
-	d.publish(errors.New("dispatcher closed"))
+	d.publish(outcome{err: errors.New("dispatcher closed")})
 }
 
-// Ready tells whether the channel was reconciled without error. It never
+// Ready tells whether the channel was reconciled with usable Kafka settings;
+// a subscriber that is refused or cannot connect is reported by Status
+// instead, so that it never makes the others' replica unready. Ready never
 // waits for a reconcile in progress: it reports the last one.
 func (d *Dispatcher) Ready() error {
 	if d.closed.Load() {
@@ -321,14 +350,20 @@ func (d *Dispatcher) probeState() probeState {
 	return d.probe
 }
 
-// Status reports each running subscriber's consumer group, by UID, as of the
-// last reconcile.
+// Status reports, by UID, each running subscriber's consumer group and each
+// subscriber the last reconcile could not apply.
 func (d *Dispatcher) Status() []SubscriberStatus {
-	consumers := d.probeState().consumers
-	out := make([]SubscriberStatus, 0, len(consumers))
-	for uid, c := range consumers {
-		out = append(out, SubscriberStatus{UID: uid, Group: c.group, Joined: c.joined.Load(), OffsetsInitialized: c.initialized.Load()})
+	st := d.probeState()
+	byUID := make(map[types.UID]SubscriberStatus, len(st.consumers))
+	for uid, c := range st.consumers {
+		byUID[uid] = SubscriberStatus{UID: uid, Group: c.group, Joined: c.joined.Load(), OffsetsInitialized: c.initialized.Load()}
 	}
+	for uid, err := range st.subscribers {
+		s := byUID[uid]
+		s.UID, s.Error = uid, err.Error()
+		byUID[uid] = s
+	}
+	out := slices.Collect(maps.Values(byUID))
 	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
 	return out
 }

@@ -13,8 +13,17 @@
 // the new group's client connects (and authenticates) first, then the old
 // group stops, committing what it delivered, then the new one joins. Settings
 // that cannot connect (a wrong password, a user not created yet, Kafka away)
-// leave the old group delivering; the dispatcher reports the error in its
-// readiness and retries with backoff until the settings work.
+// leave the old group delivering; the dispatcher reports the error on the
+// subscriber's Status entry and retries with backoff until the settings work.
+//
+// # One subscriber never stops another
+//
+// A subscriber that v1beta1.CheckSubscriber refuses (no subscriberUri, a
+// delivery spec that does not parse; the webhook and the controller apply the
+// same rule) is not started, and one whose group cannot connect is retried on
+// its own: both are reported on their Status entry, the other subscribers
+// deliver, and the replica stays ready. Readiness fails only for what stops
+// every group: Kafka settings that cannot be built.
 //
 // # Readiness contract with the controller
 //
@@ -71,6 +80,6 @@
 // for Kafka: reconciles, which connect groups and drain deliveries, are
 // serialized under their own lock, and the probes read what the last one left. The readiness body
 // lists, per subscriber, whether this replica's group joined and initialised
-// its offsets. Every replica consumes (no leader election); on SIGTERM the
+// its offsets, or why the subscriber does not run. Every replica consumes (no leader election); on SIGTERM the
 // groups are closed, committing what was delivered, before the process exits.
 package dispatcher

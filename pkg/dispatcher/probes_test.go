@@ -9,6 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
+
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 )
 
@@ -133,4 +138,39 @@ func TestReadinessAnswersWhileKafkaHangs(t *testing.T) {
 	}
 	ids := e.produce(1, 0, 5, "")
 	waitFor(t, "delivery on the old settings", func() bool { return s.hasAll(ids) })
+}
+
+// A subscriber the dispatcher refuses (no subscriberUri, a delivery spec it
+// cannot parse) is reported on its own; the others deliver and the replica
+// stays ready.
+func TestBadSubscriberIsolated(t *testing.T) {
+	e := newEnv(t, 1)
+	s := newSink(t, nil)
+	noURI := subscriber("b", s.URL)
+	noURI.SubscriberURI, noURI.ReplyURI = nil, apis.HTTP("reply")
+	badDelivery := subscriber("c", s.URL)
+	badDelivery.Delivery = &eventingduckv1.DeliverySpec{BackoffPolicy: ptr.To(eventingduckv1.BackoffPolicyLinear), BackoffDelay: ptr.To("soon")}
+	d := e.dispatcher(Options{})
+	probes := httptest.NewServer(ProbeHandler(context.Background(), d))
+	t.Cleanup(probes.Close)
+
+	_ = d.Reconcile(channel("", subscriber("a", s.URL), noURI, badDelivery))
+	e.waitReady("a")
+	ids := e.produce(1, 0, 5, "")
+	waitFor(t, "delivery to the good subscriber", func() bool { return s.hasAll(ids) })
+	if status, _ := getReadyz(t, probes.URL); status != http.StatusOK {
+		t.Errorf("GET %s = %d with one good subscriber, want 200", ReadinessPath, status)
+	}
+	got := map[types.UID]SubscriberStatus{}
+	for _, st := range d.Status() {
+		got[st.UID] = st
+	}
+	if st := got["a"]; st.Error != "" || !st.OffsetsInitialized {
+		t.Errorf("good subscriber reported %+v, want initialised and no error", st)
+	}
+	for _, uid := range []types.UID{"b", "c"} {
+		if st, ok := got[uid]; !ok || st.Error == "" || st.Joined {
+			t.Errorf("refused subscriber %s reported %+v (listed %v), want its error and no group", uid, st, ok)
+		}
+	}
 }

@@ -75,7 +75,13 @@ func TestRotationSecretBeforeItsUserExists(t *testing.T) {
 	r.waitDelivered(batch)
 
 	r.apply(r.secret(userB, passwordB), r.kafka)
-	waitFor(t, "the dispatcher to report the Secret it cannot apply", func() bool { return r.dispatcher.Ready() != nil })
+	waitFor(t, "the dispatcher to report the Secret it cannot apply", func() bool {
+		st := r.dispatcher.Status()
+		return len(st) == 1 && st[0].Error != "" && st[0].Joined
+	})
+	if err := r.dispatcher.Ready(); err != nil {
+		t.Errorf("a group that cannot connect made the replica unready: %v", err)
+	}
 	r.waitDelivered(len(r.sink.ids()) + batch)
 
 	r.createCredential(userB, passwordB)

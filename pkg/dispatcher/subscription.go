@@ -30,8 +30,8 @@ type subscription struct {
 // newSubscription builds a subscriber's subscription with its delivery spec,
 // else the channel's (see deliveryOf).
 func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec) (*subscription, error) {
-	if sub.SubscriberURI == nil {
-		return nil, fmt.Errorf("subscriber %s has no subscriberUri", sub.UID)
+	if err := v1beta1.CheckSubscriber(sub); err != nil {
+		return nil, fmt.Errorf("subscriber %s refused: %w", sub.UID, err)
 	}
 	delivery, deadLetter := deliveryOf(kc, sub)
 	rc, err := kncloudevents.RetryConfigFromDeliverySpec(delivery)

@@ -243,6 +243,12 @@ func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.Kafka
 	pending := false
 	for _, sub := range kc.Spec.Subscribers {
 		st := eventingduckv1.SubscriberStatus{UID: sub.UID, ObservedGeneration: sub.Generation, Ready: corev1.ConditionTrue}
+		if err := v1beta1.CheckSubscriber(sub); err != nil {
+			// The dispatcher does not start it; nothing to wait for until the spec changes.
+			st.Ready, st.Message = corev1.ConditionFalse, fmt.Sprintf("refused by the dispatcher: %v", err)
+			statuses = append(statuses, st)
+			continue
+		}
 		group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.UID))
 		ready, err := adm.OffsetsInitialized(ctx, group, kc.Status.TopicName)
 		switch {

@@ -14,7 +14,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgotesting "k8s.io/client-go/testing"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/apis/feature"
+	"knative.dev/pkg/apis"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	logtesting "knative.dev/pkg/logging/testing"
@@ -180,6 +182,13 @@ func readyStatus(extra ...KafkaChannelOption) []KafkaChannelOption {
 	}, extra...)
 }
 
+const replyOnlyUID = types.UID("sub-reply-only")
+
+// withReplyOnlySubscriber adds a subscriber without subscriberUri, which the dispatcher refuses.
+func withReplyOnlySubscriber(kc *v1beta1.KafkaChannel) {
+	kc.Spec.Subscribers = append(kc.Spec.Subscribers, eventingduckv1.SubscriberSpec{UID: replyOnlyUID, Generation: 1, ReplyURI: apis.HTTP("reply.ns.svc.cluster.local")})
+}
+
 func TestReconcile(t *testing.T) {
 	newDispatcher := dispatcher("")
 	newDispatcher.Status = appsv1.DeploymentStatus{}
@@ -241,6 +250,22 @@ func TestReconcile(t *testing.T) {
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"),
 				WithSubscriberStatus(subUID, 3, corev1.ConditionUnknown, "waiting for the dispatcher to initialise consumer group "+group))...),
+		}},
+	}, {
+		// The controller applies the dispatcher's rule (v1beta1.CheckSubscriber):
+		// a refused subscriber is False on its own, without asking Kafka about it
+		// or waiting for it, and the others are reported as usual.
+		Name: "subscriber the dispatcher refuses: False on its own entry, the other ready",
+		Key:  kcKey,
+		Ctx:  withKafka(&rowKafka{admin: readyAdmin}),
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"), withReplyOnlySubscriber)...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"), withReplyOnlySubscriber,
+				WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, ""),
+				WithSubscriberStatus(replyOnlyUID, 1, corev1.ConditionFalse, "refused by the dispatcher: missing field(s): subscriberUri"))...),
 		}},
 	}, {
 		Name: "dead letter sink URI resolved into status",
