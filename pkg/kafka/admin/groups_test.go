@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 func TestDeleteConsumerGroup(t *testing.T) {
@@ -71,10 +71,7 @@ func TestConsumerGroupsOfOneChannel(t *testing.T) {
 	for _, g := range []string{"kafka.ns.b.uid-1", "kafka.ns.b.uid-2", "kafka.ns.b.c.uid-3", "kafka.ns.bb.uid-4", "kafka.other.b.uid-5"} {
 		commit(t, b.Addrs, g, "subs", 0)
 	}
-	got, err := a.ConsumerGroups(ctx, func(g string) bool {
-		rest, ok := strings.CutPrefix(g, "kafka.ns.b.")
-		return ok && !strings.Contains(rest, ".")
-	})
+	got, err := a.ConsumerGroups(ctx, func(g string) bool { return resources.IsConsumerGroupOf("ns", "b", g) })
 	if err != nil {
 		t.Fatal(err)
 	}

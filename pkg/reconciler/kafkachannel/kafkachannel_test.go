@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -61,6 +63,12 @@ type fakeAdmin struct {
 	deleted     []string
 	ensureErr   error
 	initialized map[string]bool
+	// groups are the consumer groups Kafka lists; deleteGroupErr fails their deletion.
+	groups         []string
+	deleteGroupErr error
+	// groupCalls records every consumer-group call, deletedGroups the groups deleted.
+	groupCalls    int
+	deletedGroups []string
 }
 
 func (f *fakeAdmin) EnsureTopic(_ context.Context, topic string, spec admin.TopicSpec) error {
@@ -82,6 +90,30 @@ func (f *fakeAdmin) DeleteTopic(_ context.Context, topic string) error {
 
 func (f *fakeAdmin) OffsetsInitialized(_ context.Context, group, _ string) (bool, error) {
 	return f.initialized[group], nil
+}
+
+func (f *fakeAdmin) ConsumerGroups(_ context.Context, match func(string) bool) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groupCalls++
+	var out []string
+	for _, g := range f.groups {
+		if match(g) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeAdmin) DeleteConsumerGroup(_ context.Context, group string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groupCalls++
+	if f.deleteGroupErr != nil {
+		return fmt.Errorf("deleting consumer group %q: %w", group, f.deleteGroupErr)
+	}
+	f.deletedGroups = append(f.deletedGroups, group)
+	return nil
 }
 
 func (f *fakeAdmin) Close() error { return nil }
@@ -422,7 +454,63 @@ func TestReconcileOIDC(t *testing.T) {
 	table.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
 }
 
+// A removed subscriber's group is deleted once, when it leaves the spec; a
+// reconcile where nothing changed asks Kafka nothing about groups.
+func TestRemovedSubscriberGroup(t *testing.T) {
+	hasMembers := fmt.Sprintf("removed from spec.subscribers; its consumer group is deleted once its members stopped: deleting consumer group %q: %v", group, admin.ErrGroupHasMembers)
+	for _, tc := range []struct {
+		name        string
+		spec        []KafkaChannelOption // beyond a ready channel with sub-1 on its status
+		deleteErr   error
+		wantErr     bool
+		wantStatus  []KafkaChannelOption
+		wantCalls   int
+		wantDeleted []string
+	}{{
+		name:       "subscriber still listed: no group call",
+		spec:       []KafkaChannelOption{WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local")},
+		wantStatus: []KafkaChannelOption{WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"), WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, "")},
+	}, {
+		name:        "subscriber removed: its group deleted, its entry dropped",
+		wantCalls:   1,
+		wantDeleted: []string{group},
+	}, {
+		name:       "subscriber removed while its group has members: kept not ready, tried again",
+		deleteErr:  admin.ErrGroupHasMembers,
+		wantErr:    true,
+		wantStatus: []KafkaChannelOption{WithSubscriberStatus(subUID, 3, corev1.ConditionFalse, hasMembers)},
+		wantCalls:  1,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fa := &fakeAdmin{initialized: map[string]bool{group: true}, deleteGroupErr: tc.deleteErr}
+			kc := NewKafkaChannel(kcName, testNS, append(append(readyStatus(), tc.spec...), WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, ""))...)
+			row := TableRow{
+				Key:     kcKey,
+				Ctx:     withKafka(&rowKafka{admin: fa}),
+				Objects: []runtime.Object{kc, dispatcher(corev1.ConditionTrue), receiver(), channelService()},
+				WantErr: tc.wantErr,
+			}
+			if want := NewKafkaChannel(kcName, testNS, append(readyStatus(), tc.wantStatus...)...); !equality.Semantic.DeepEqual(want.Status, kc.Status) {
+				row.WantStatusUpdates = []clientgotesting.UpdateActionImpl{{Object: want}}
+			}
+			TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+			if fa.groupCalls != tc.wantCalls || fmt.Sprint(fa.deletedGroups) != fmt.Sprint(tc.wantDeleted) {
+				t.Errorf("%d group calls, deleted %v; want %d, %v", fa.groupCalls, fa.deletedGroups, tc.wantCalls, tc.wantDeleted)
+			}
+		})
+	}
+}
+
+// A deleted channel's consumer groups go with it, those of subscribers that
+// left earlier included, whatever the topic policy; another channel's stay,
+// "orders.x" (a channel name with a dot) and "orders2" included.
 func TestFinalizeTopicPolicies(t *testing.T) {
+	ours := []string{group, resources.ConsumerGroup(testNS, kcName, "left-before")}
+	others := []string{
+		resources.ConsumerGroup(testNS, kcName+".x", "sub-2"),
+		resources.ConsumerGroup(testNS, kcName+"2", "sub-3"),
+		resources.ConsumerGroup("other", kcName, "sub-4"),
+	}
 	for _, tc := range []struct {
 		policy      string
 		wantDeleted []string
@@ -431,7 +519,7 @@ func TestFinalizeTopicPolicies(t *testing.T) {
 		{policy: "retain", wantDeleted: nil},
 	} {
 		t.Run(tc.policy, func(t *testing.T) {
-			fa := &fakeAdmin{}
+			fa := &fakeAdmin{groups: append(slices.Clone(ours), others...)}
 			k := &rowKafka{admin: fa, kafka: mustKafka(t, map[string]string{config.TopicDeletePolicyKey: tc.policy})}
 			row := TableRow{
 				Key:                     kcKey,
@@ -449,6 +537,9 @@ func TestFinalizeTopicPolicies(t *testing.T) {
 			TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
 			if fmt.Sprint(fa.deleted) != fmt.Sprint(tc.wantDeleted) {
 				t.Errorf("deleted topics %v, want %v", fa.deleted, tc.wantDeleted)
+			}
+			if !slices.Equal(fa.deletedGroups, ours) {
+				t.Errorf("deleted consumer groups %v, want %v", fa.deletedGroups, ours)
 			}
 		})
 	}
