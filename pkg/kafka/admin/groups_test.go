@@ -16,12 +16,8 @@ import (
 )
 
 func TestDeleteConsumerGroup(t *testing.T) {
-	b := kafkatest.Start(t)
-	a := newAdmin(t, b.Addrs)
+	b, a := withTopic(t, "subs", 1)
 	ctx := context.Background()
-	if err := a.EnsureTopic(ctx, "subs", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
 	commit(t, b.Addrs, "left", "subs", 0)
 
 	if err := a.DeleteConsumerGroup(ctx, "left"); err != nil {
@@ -41,12 +37,8 @@ func TestDeleteConsumerGroup(t *testing.T) {
 // A group whose members still run (the dispatcher has not stopped yet) is
 // not deleted: the caller is told to try again later.
 func TestDeleteConsumerGroupWithMembers(t *testing.T) {
-	b := kafkatest.Start(t)
-	a := newAdmin(t, b.Addrs)
+	b, a := withTopic(t, "subs", 1)
 	ctx := context.Background()
-	if err := a.EnsureTopic(ctx, "subs", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
 	leave := join(t, b.Addrs, "busy", "subs")
 
 	err := a.DeleteConsumerGroup(ctx, "busy")
@@ -62,12 +54,8 @@ func TestDeleteConsumerGroupWithMembers(t *testing.T) {
 // Channel names may contain dots, subscriber UIDs do not: the groups listed
 // for channel "b" are its own, never those of channel "b.c".
 func TestConsumerGroupsOfOneChannel(t *testing.T) {
-	b := kafkatest.Start(t)
-	a := newAdmin(t, b.Addrs)
+	b, a := withTopic(t, "subs", 1)
 	ctx := context.Background()
-	if err := a.EnsureTopic(ctx, "subs", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
 	for _, g := range []string{"kafka.ns.b.uid-1", "kafka.ns.b.uid-2", "kafka.ns.b.c.uid-3", "kafka.ns.bb.uid-4", "kafka.other.b.uid-5"} {
 		commit(t, b.Addrs, g, "subs", 0)
 	}
@@ -79,6 +67,17 @@ func TestConsumerGroupsOfOneChannel(t *testing.T) {
 	if want := []string{"kafka.ns.b.uid-1", "kafka.ns.b.uid-2"}; !slices.Equal(got, want) {
 		t.Errorf("groups of channel b: %v, want %v", got, want)
 	}
+}
+
+// withTopic starts a broker with a topic of that many partitions, for groups to commit offsets on.
+func withTopic(t *testing.T, topic string, partitions int32) (*kafkatest.Broker, *admin.Kafka) {
+	t.Helper()
+	b := kafkatest.Start(t)
+	a := newAdmin(t, b.Addrs)
+	if err := a.EnsureTopic(context.Background(), topic, admin.TopicSpec{NumPartitions: partitions, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	return b, a
 }
 
 func groupsMatching(t *testing.T, a *admin.Kafka, group string) []string {
