@@ -15,6 +15,9 @@
 // that cannot connect (a wrong password, a user not created yet, Kafka away)
 // leave the old group delivering; the dispatcher reports the error on the
 // subscriber's Status entry and retries with backoff until the settings work.
+// A subscriber that leaves spec.subscribers has its group stopped (its
+// members leave, committing what they delivered); the controller then deletes
+// the group from Kafka, which it can only do once every replica's member left.
 //
 // # One subscriber never stops another
 //
