@@ -280,29 +280,39 @@ func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.Kafka
 // deleteLeftGroups deletes the consumer groups of the subscribers that left
 // spec.subscribers since the last reconcile (they are on the status it started
 // from), so that no offsets or lag outlive them; Kafka is asked nothing when
-// no subscriber left. A group whose members have not stopped yet (the
-// dispatcher is catching up) stays on status.subscribers, not ready, and is
-// tried again later.
+// no subscriber left. A subscriber whose group could not be deleted stays on
+// status.subscribers, not ready, saying why: soon tried again while the
+// dispatcher's members are stopping, with the work queue's backoff when Kafka
+// fails otherwise.
 func (r *Reconciler) deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.GroupAdmin, previous []eventingduckv1.SubscriberStatus) error {
 	listed := make(map[types.UID]bool, len(kc.Spec.Subscribers))
 	for _, sub := range kc.Spec.Subscribers {
 		listed[sub.UID] = true
 	}
-	pending := false
+	var failed []error
+	stopping := false
 	for _, st := range previous {
 		if listed[st.UID] {
 			continue
 		}
 		group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(st.UID))
-		if err := adm.DeleteConsumerGroup(ctx, group); err != nil {
-			st.Ready, st.Message = corev1.ConditionFalse, fmt.Sprintf("removed from spec.subscribers; its consumer group is deleted once its members stopped: %v", err)
-			kc.Status.Subscribers = append(kc.Status.Subscribers, st)
-			pending = true
+		err := adm.DeleteConsumerGroup(ctx, group)
+		switch {
+		case err == nil:
+			logging.FromContext(ctx).Infof("deleted consumer group %s of removed subscriber %s", group, st.UID)
 			continue
+		case errors.Is(err, admin.ErrGroupHasMembers):
+			stopping = true
+		default:
+			failed = append(failed, err)
 		}
-		logging.FromContext(ctx).Infof("deleted consumer group %s of removed subscriber %s", group, st.UID)
+		st.Ready, st.Message = corev1.ConditionFalse, fmt.Sprintf("removed from spec.subscribers; its consumer group is deleted once its members stopped: %v", err)
+		kc.Status.Subscribers = append(kc.Status.Subscribers, st)
 	}
-	if pending {
+	if len(failed) > 0 {
+		return errors.Join(failed...)
+	}
+	if stopping {
 		return controller.NewRequeueAfter(SubscriberProbeInterval)
 	}
 	return nil

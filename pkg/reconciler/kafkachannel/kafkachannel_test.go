@@ -457,12 +457,16 @@ func TestReconcileOIDC(t *testing.T) {
 // A removed subscriber's group is deleted once, when it leaves the spec; a
 // reconcile where nothing changed asks Kafka nothing about groups.
 func TestRemovedSubscriberGroup(t *testing.T) {
-	hasMembers := fmt.Sprintf("removed from spec.subscribers; its consumer group is deleted once its members stopped: deleting consumer group %q: %v", group, admin.ErrGroupHasMembers)
+	notDeleted := func(err error) string {
+		return fmt.Sprintf("removed from spec.subscribers; its consumer group is deleted once its members stopped: deleting consumer group %q: %v", group, err)
+	}
+	kafkaDown := errors.New("kafka: client has run out of available brokers")
 	for _, tc := range []struct {
 		name        string
 		spec        []KafkaChannelOption // beyond a ready channel with sub-1 on its status
 		deleteErr   error
 		wantErr     bool
+		wantEvents  []string
 		wantStatus  []KafkaChannelOption
 		wantCalls   int
 		wantDeleted []string
@@ -478,17 +482,26 @@ func TestRemovedSubscriberGroup(t *testing.T) {
 		name:       "subscriber removed while its group has members: kept not ready, tried again",
 		deleteErr:  admin.ErrGroupHasMembers,
 		wantErr:    true,
-		wantStatus: []KafkaChannelOption{WithSubscriberStatus(subUID, 3, corev1.ConditionFalse, hasMembers)},
+		wantStatus: []KafkaChannelOption{WithSubscriberStatus(subUID, 3, corev1.ConditionFalse, notDeleted(admin.ErrGroupHasMembers))},
+		wantCalls:  1,
+	}, {
+		// Not a matter of seconds: the work queue's backoff, and an event for the operator.
+		name:       "subscriber removed while Kafka fails: kept not ready, the error returned",
+		deleteErr:  kafkaDown,
+		wantErr:    true,
+		wantEvents: []string{Eventf(corev1.EventTypeWarning, "InternalError", "%s", fmt.Errorf("deleting consumer group %q: %w", group, kafkaDown))},
+		wantStatus: []KafkaChannelOption{WithSubscriberStatus(subUID, 3, corev1.ConditionFalse, notDeleted(kafkaDown))},
 		wantCalls:  1,
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			fa := &fakeAdmin{initialized: map[string]bool{group: true}, deleteGroupErr: tc.deleteErr}
 			kc := NewKafkaChannel(kcName, testNS, append(append(readyStatus(), tc.spec...), WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, ""))...)
 			row := TableRow{
-				Key:     kcKey,
-				Ctx:     withKafka(&rowKafka{admin: fa}),
-				Objects: []runtime.Object{kc, dispatcher(corev1.ConditionTrue), receiver(), channelService()},
-				WantErr: tc.wantErr,
+				Key:        kcKey,
+				Ctx:        withKafka(&rowKafka{admin: fa}),
+				Objects:    []runtime.Object{kc, dispatcher(corev1.ConditionTrue), receiver(), channelService()},
+				WantErr:    tc.wantErr,
+				WantEvents: tc.wantEvents,
 			}
 			if want := NewKafkaChannel(kcName, testNS, append(readyStatus(), tc.wantStatus...)...); !equality.Semantic.DeepEqual(want.Status, kc.Status) {
 				row.WantStatusUpdates = []clientgotesting.UpdateActionImpl{{Object: want}}
