@@ -92,7 +92,7 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 	}
 	previous := kc.Status.Subscribers
 	err = r.reconcileSubscribers(ctx, kc, adm)
-	if leftErr := r.deleteLeftGroups(ctx, kc, adm, previous); err == nil {
+	if leftErr := deleteLeftGroups(ctx, kc, adm, previous); err == nil {
 		err = leftErr
 	}
 	return err
@@ -284,7 +284,7 @@ func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.Kafka
 // status.subscribers, not ready, saying why: soon tried again while the
 // dispatcher's members are stopping, with the work queue's backoff when Kafka
 // fails otherwise.
-func (r *Reconciler) deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.GroupAdmin, previous []eventingduckv1.SubscriberStatus) error {
+func deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.GroupAdmin, previous []eventingduckv1.SubscriberStatus) error {
 	listed := make(map[types.UID]bool, len(kc.Spec.Subscribers))
 	for _, sub := range kc.Spec.Subscribers {
 		listed[sub.UID] = true
