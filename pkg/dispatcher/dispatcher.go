@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -67,6 +70,9 @@ type SubscriberStatus struct {
 	Joined bool `json:"joined"`
 	// OffsetsInitialized: every partition this replica was given has a committed offset.
 	OffsetsInitialized bool `json:"offsetsInitialized"`
+	// Error says why the subscriber's current settings do not run: refused,
+	// or its group could not connect (a group already running goes on).
+	Error string `json:"error,omitempty"`
 }
 
 // Dispatcher runs the consumer groups of one KafkaChannel's subscribers.
@@ -77,14 +83,39 @@ type Dispatcher struct {
 	metrics *metrics
 	logger  *zap.Logger
 
-	mu        sync.Mutex
-	channel   *v1beta1.KafkaChannel // the last one reconciled
-	consumers map[types.UID]*consumer
-	err       error // of the last reconcile
-	closed    bool
+	// reconciling serializes reconciles and guards what they change. A
+	// reconcile connects to Kafka and waits for deliveries to drain, so this
+	// lock is held across network I/O; mu never is, so that the probes answer
+	// at once whatever Kafka does.
+	reconciling sync.Mutex
+	channel     *v1beta1.KafkaChannel // the last one reconciled
+	consumers   map[types.UID]*consumer
 	// retry applies the channel again after a failed reconcile, retryDelay later.
 	retry      *time.Timer
 	retryDelay time.Duration
+
+	closed atomic.Bool
+
+	mu    sync.Mutex
+	probe probeState
+}
+
+// probeState is what the last reconcile left, as the probes report it.
+type probeState struct {
+	reconciled bool
+	outcome
+	consumers map[types.UID]*consumer
+}
+
+// outcome is what a reconcile could not do.
+type outcome struct {
+	// err is the channel's: no group can run (unusable Kafka settings).
+	err error
+	// subscribers are the subscribers refused, or whose group could not
+	// connect: reported on their own, they never stop the others.
+	subscribers map[types.UID]error
+	// retry is what a later attempt may fix (Kafka away, a user not created yet).
+	retry error
 }
 
 // New makes a Dispatcher; its consumer groups live until Close or the end of ctx's
@@ -121,21 +152,20 @@ func New(ctx context.Context, source SettingsSource, opts Options) (*Dispatcher,
 // Reconcile makes the running consumer groups match the channel's subscribers.
 // A nil or deleted channel stops them all.
 func (d *Dispatcher) Reconcile(kc *v1beta1.KafkaChannel) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
 	if kc != nil {
 		kc = kc.DeepCopy()
 	}
+	d.reconciling.Lock()
+	defer d.reconciling.Unlock()
 	d.channel = kc
-	d.apply()
-	return d.err
+	return d.apply()
 }
 
 // resync applies changed Kafka settings to the last channel reconciled.
 func (d *Dispatcher) resync() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.channel != nil && !d.closed {
+	d.reconciling.Lock()
+	defer d.reconciling.Unlock()
+	if d.channel != nil && !d.closed.Load() {
 		d.apply()
 	}
 }
@@ -143,35 +173,49 @@ func (d *Dispatcher) resync() {
 // apply reconciles, and retries with backoff while that fails: settings that
 // could not be applied (Kafka unreachable, a user not created yet) would
 // otherwise wait for the next change of the Secret or of the channel.
-func (d *Dispatcher) apply() {
+func (d *Dispatcher) apply() error {
 	if d.retry != nil {
 		d.retry.Stop()
 	}
-	d.err = d.reconcile()
-	if d.err == nil || d.closed {
+	out := d.reconcile()
+	d.publish(out)
+	for uid, err := range out.subscribers {
+		d.logger.Warn("Subscriber not applied", zap.String("uid", string(uid)), zap.Error(err))
+	}
+	if out.retry == nil || d.closed.Load() {
 		d.retryDelay = 0
-		return
+		return out.retry
 	}
 	d.retryDelay = min(max(2*d.retryDelay, minApplyRetry), maxApplyRetry)
 	d.logger.Warn("Could not apply the channel's subscribers or Kafka settings; retrying",
-		zap.Error(d.err), zap.Duration("backoff", d.retryDelay))
+		zap.Error(out.retry), zap.Duration("backoff", d.retryDelay))
 	d.retry = time.AfterFunc(d.retryDelay, d.resync)
+	return out.retry
 }
 
-func (d *Dispatcher) reconcile() error {
+// publish makes the outcome of a reconcile what the probes report.
+func (d *Dispatcher) publish(out outcome) {
+	st := probeState{reconciled: d.channel != nil, outcome: out, consumers: maps.Clone(d.consumers)}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.probe = st
+}
+
+func (d *Dispatcher) reconcile() outcome {
 	kc := d.channel
-	if d.closed {
-		return errors.New("dispatcher closed")
+	if d.closed.Load() {
+		return outcome{err: errors.New("dispatcher closed")}
 	}
 	if kc == nil || kc.DeletionTimestamp != nil || kc.Status.TopicName == "" {
 		// Nothing to consume (yet, or any more).
 		d.stop(d.remove(func(types.UID) bool { return true }))
-		return nil
+		return outcome{}
 	}
 	snap := d.source.Current()
 	if snap.Err != nil {
 		// Keep the running groups on their old settings rather than stop delivery.
-		return fmt.Errorf("kafka settings: %w", snap.Err)
+		err := fmt.Errorf("kafka settings: %w", snap.Err)
+		return outcome{err: err, retry: err}
 	}
 	kafka := snap.Kafka
 	if kafka == nil {
@@ -180,34 +224,42 @@ func (d *Dispatcher) reconcile() error {
 	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight,
 		buffers: d.buffersFor(kc, snap), window: kafka.Window}
 
-	var errs []error
+	// A refused subscriber waits for a change of the channel: no retry. A
+	// running group whose subscriber is now refused goes on, as with a bad Secret.
+	out := outcome{subscribers: map[types.UID]error{}}
 	subs := map[types.UID]*subscription{}
 	listed := map[types.UID]bool{}
 	for _, s := range kc.Spec.Subscribers {
 		listed[s.UID] = true
 		sub, err := newSubscription(kc, s)
 		if err != nil {
-			errs = append(errs, err)
+			out.subscribers[s.UID] = err
 			continue
 		}
 		subs[s.UID] = sub.withDefaultTimeout(kafka.DeliveryTimeout)
 	}
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
-	successors, err := d.connectSuccessors(kc, key, snap.Settings, subs)
+	successors, failed := d.connectSuccessors(kc, key, snap.Settings, subs)
 	d.replace(successors)
 	for _, c := range d.consumers {
 		c.expectPartitions(kc.Spec.NumPartitions)
 	}
-	return errors.Join(append(errs, err)...)
+	var retry []error
+	for uid, err := range failed {
+		out.subscribers[uid] = err
+		retry = append(retry, err)
+	}
+	out.retry = errors.Join(retry...)
+	return out
 }
 
 // connectSuccessors updates the running groups in place where their key still
 // holds, and connects a new group for each subscriber that has none or needs a
 // restart. A subscriber whose new group cannot connect keeps its running one,
-// on the old settings, so that a bad Secret never stops delivery.
-func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, subs map[types.UID]*subscription) (map[types.UID]*consumer, error) {
-	var errs []error
-	successors := map[types.UID]*consumer{}
+// on the old settings, so that a bad Secret never stops delivery; it is
+// returned with its error.
+func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, subs map[types.UID]*subscription) (successors map[types.UID]*consumer, failed map[types.UID]error) {
+	successors, failed = map[types.UID]*consumer{}, map[types.UID]error{}
 	for uid, sub := range subs {
 		if c := d.consumers[uid]; c != nil {
 			c.sub.Store(sub) // a new URI or delivery spec needs no new group
@@ -217,12 +269,12 @@ func (d *Dispatcher) connectSuccessors(kc *v1beta1.KafkaChannel, key consumerKey
 		}
 		next, err := d.connectConsumer(kc, key, settings, sub)
 		if err != nil {
-			errs = append(errs, err)
+			failed[uid] = err
 			continue
 		}
 		successors[uid] = next
 	}
-	return successors, errors.Join(errs...)
+	return successors, failed
 }
 
 // replace starts each successor in place of its subscriber's running group. A
@@ -282,37 +334,53 @@ func (d *Dispatcher) stop(cs []*consumer) {
 }
 
 // Close stops every consumer group, committing what was delivered.
+// It waits for a reconcile in progress; readiness fails at once.
 func (d *Dispatcher) Close() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.closed = true
+	d.closed.Store(true)
+	d.reconciling.Lock()
+	defer d.reconciling.Unlock()
 	if d.retry != nil {
 		d.retry.Stop()
 	}
 	d.stop(d.remove(func(types.UID) bool { return true }))
+	d.publish(outcome{err: errors.New("dispatcher closed")})
 }
 
-// Ready tells whether the channel was reconciled without error.
+// Ready tells whether the channel was reconciled with usable Kafka settings;
+// a subscriber that is refused or cannot connect is reported by Status
+// instead, so that it never makes the others' replica unready. Ready never
+// waits for a reconcile in progress: it reports the last one.
 func (d *Dispatcher) Ready() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	switch {
-	case d.closed:
+	if d.closed.Load() {
 		return errors.New("dispatcher closed")
-	case d.channel == nil:
+	}
+	st := d.probeState()
+	if !st.reconciled {
 		return errors.New("channel not reconciled yet")
 	}
-	return d.err
+	return st.err
 }
 
-// Status reports each running subscriber's consumer group, by UID.
-func (d *Dispatcher) Status() []SubscriberStatus {
+func (d *Dispatcher) probeState() probeState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	out := make([]SubscriberStatus, 0, len(d.consumers))
-	for uid, c := range d.consumers {
-		out = append(out, SubscriberStatus{UID: uid, Group: c.group, Joined: c.joined.Load(), OffsetsInitialized: c.initialized.Load()})
+	return d.probe
+}
+
+// Status reports, by UID, each running subscriber's consumer group and each
+// subscriber the last reconcile could not apply.
+func (d *Dispatcher) Status() []SubscriberStatus {
+	st := d.probeState()
+	byUID := make(map[types.UID]SubscriberStatus, len(st.consumers))
+	for uid, c := range st.consumers {
+		byUID[uid] = SubscriberStatus{UID: uid, Group: c.group, Joined: c.joined.Load(), OffsetsInitialized: c.initialized.Load()}
 	}
+	for uid, err := range st.subscribers {
+		s := byUID[uid]
+		s.UID, s.Error = uid, err.Error()
+		byUID[uid] = s
+	}
+	out := slices.Collect(maps.Values(byUID))
 	sort.Slice(out, func(i, j int) bool { return out[i].UID < out[j].UID })
 	return out
 }

@@ -13,8 +13,20 @@
 // the new group's client connects (and authenticates) first, then the old
 // group stops, committing what it delivered, then the new one joins. Settings
 // that cannot connect (a wrong password, a user not created yet, Kafka away)
-// leave the old group delivering; the dispatcher reports the error in its
-// readiness and retries with backoff until the settings work.
+// leave the old group delivering; the dispatcher reports the error on the
+// subscriber's Status entry and retries with backoff until the settings work.
+// A subscriber that leaves spec.subscribers has its group stopped (its
+// members leave, committing what they delivered); the controller then deletes
+// the group from Kafka, which it can only do once every replica's member left.
+//
+// # One subscriber never stops another
+//
+// A subscriber that v1beta1.CheckSubscriber refuses (no subscriberUri, a
+// delivery spec that does not parse; the webhook and the controller apply the
+// same rule) is not started, and one whose group cannot connect is retried on
+// its own: both are reported on their Status entry, the other subscribers
+// deliver, and the replica stays ready. Readiness fails only for what stops
+// every group: Kafka settings that cannot be built.
 //
 // # Readiness contract with the controller
 //
@@ -45,12 +57,14 @@
 //
 // Events are decoded from the CloudEvents Kafka binding and sent with
 // knative.dev/eventing's kncloudevents dispatcher: the subscriber's delivery
-// spec, field by field falling back to the channel's (retry, backoff, timeout,
-// dead-letter sink with Knative's error extensions), then the reply URI. The
-// trace context of the record's headers is the parent of the delivery. Every
-// attempt has a timeout: the delivery spec's, else config-kafka's
-// default.delivery.timeout (30 s), so that a subscriber that never answers
-// holds an ordered partition for one retry cycle, not forever.
+// spec (retry, backoff, timeout, dead-letter sink with Knative's error
+// extensions), then the reply URI. As for Knative's InMemoryChannel, a
+// subscriber's delivery spec replaces the channel's whole, and the channel's
+// applies only to subscribers that have none. The trace context of the
+// record's headers is the parent of the delivery. Every attempt has a
+// timeout: the delivery spec's, else config-kafka's default.delivery.timeout
+// (30 s), so that a subscriber that never answers holds an ordered partition
+// for one retry cycle, not forever.
 //
 // Within a partition, delivery is ordered by default: the next event is sent
 // only when the current one is done, that is delivered, dead-lettered, or
@@ -139,8 +153,10 @@
 // The dispatcher command disables knative.dev/pkg sharedmain's default probes
 // and serves its own on PORT (default 8080): GET /healthz (liveness: the
 // process serves) and GET /readyz (readiness: the channel was reconciled with
-// usable Kafka settings; failing once SIGTERM arrived). The readiness body
+// usable Kafka settings; failing once SIGTERM arrived). The probes never wait
+// for Kafka: reconciles, which connect groups and drain deliveries, are
+// serialized under their own lock, and the probes read what the last one left. The readiness body
 // lists, per subscriber, whether this replica's group joined and initialised
-// its offsets. Every replica consumes (no leader election); on SIGTERM the
+// its offsets, or why the subscriber does not run. Every replica consumes (no leader election); on SIGTERM the
 // groups are closed, committing what was delivered, before the process exits.
 package dispatcher

@@ -75,7 +75,13 @@ func TestRotationSecretBeforeItsUserExists(t *testing.T) {
 	r.waitDelivered(batch)
 
 	r.apply(r.secret(userB, passwordB), r.kafka)
-	waitFor(t, "the dispatcher to report the Secret it cannot apply", func() bool { return r.dispatcher.Ready() != nil })
+	waitFor(t, "the dispatcher to report the Secret it cannot apply", func() bool {
+		st := r.dispatcher.Status()
+		return len(st) == 1 && st[0].Error != "" && st[0].Joined
+	})
+	if err := r.dispatcher.Ready(); err != nil {
+		t.Errorf("a group that cannot connect made the replica unready: %v", err)
+	}
 	r.waitDelivered(len(r.sink.ids()) + batch)
 
 	r.createCredential(userB, passwordB)
@@ -253,9 +259,7 @@ func (r *rotationEnv) waitRebuilt() {
 	want := r.watcher.Current().Settings.Fingerprint
 	waitFor(r.t, "a new producer", func() bool { return r.producerBuilds.Load() > r.builds })
 	waitFor(r.t, "the group rebuilt on the new settings", func() bool {
-		r.dispatcher.mu.Lock()
-		defer r.dispatcher.mu.Unlock()
-		c := r.dispatcher.consumers["a"]
+		c := r.dispatcher.probeState().consumers["a"]
 		return c != nil && c.key.fingerprint == want && c.joined.Load()
 	})
 	if err := r.dispatcher.Ready(); err != nil {
@@ -264,9 +268,7 @@ func (r *rotationEnv) waitRebuilt() {
 }
 
 func (r *rotationEnv) groupClient(uid types.UID) sarama.Client {
-	r.dispatcher.mu.Lock()
-	defer r.dispatcher.mu.Unlock()
-	return r.dispatcher.consumers[uid].client
+	return r.dispatcher.probeState().consumers[uid].client
 }
 
 func (r *rotationEnv) connect(user, password string) sarama.Client {

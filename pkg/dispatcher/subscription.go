@@ -30,13 +30,13 @@ type subscription struct {
 	initialized bool
 }
 
-// newSubscription builds a subscriber's subscription; the channel's delivery
-// spec and resolved dead-letter sink fill in what the subscriber leaves unset.
+// newSubscription builds a subscriber's subscription with its delivery spec,
+// else the channel's (see deliveryOf).
 func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec) (*subscription, error) {
-	if sub.SubscriberURI == nil {
-		return nil, fmt.Errorf("subscriber %s has no subscriberUri", sub.UID)
+	if err := v1beta1.CheckSubscriber(sub); err != nil {
+		return nil, fmt.Errorf("subscriber %s refused: %w", sub.UID, err)
 	}
-	delivery := mergeDelivery(sub.Delivery, kc.Spec.Delivery)
+	delivery, deadLetter := deliveryOf(kc, sub)
 	rc, err := kncloudevents.RetryConfigFromDeliverySpec(delivery)
 	if err != nil {
 		return nil, fmt.Errorf("subscriber %s: %w", sub.UID, err)
@@ -45,7 +45,7 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 	s := &subscription{
 		uid:         sub.UID,
 		subscriber:  duckv1.Addressable{URL: sub.SubscriberURI, CACerts: sub.SubscriberCACerts, Audience: sub.SubscriberAudience},
-		deadLetter:  deadLetterSink(kc, sub.Delivery),
+		deadLetter:  deadLetter,
 		retry:       &rc,
 		initialized: kc.Status.SubscriberReady(sub.UID),
 	}
@@ -68,40 +68,29 @@ func (s *subscription) withDefaultTimeout(timeout time.Duration) *subscription {
 	return s
 }
 
-// mergeDelivery takes each retry setting from the subscriber, else from the channel.
-// The dead-letter sink is resolved separately (deadLetterSink).
-func mergeDelivery(sub, channel *eventingduckv1.DeliverySpec) eventingduckv1.DeliverySpec {
-	var out eventingduckv1.DeliverySpec
-	for _, d := range []*eventingduckv1.DeliverySpec{channel, sub} { // later wins
-		if d == nil {
-			continue
+// deliveryOf is the subscriber's delivery spec whole, dead-letter sink
+// included, when it has one; else the channel's. Knative's Subscription
+// reconciler already writes the channel's spec into a subscriber whose
+// Subscription has none, and the InMemoryChannel then delivers with the
+// subscriber's spec alone: a Subscription's delivery fully overrides the
+// channel's, field by field merging would retry where the user asked not to.
+func deliveryOf(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec) (eventingduckv1.DeliverySpec, *duckv1.Addressable) {
+	if d := sub.Delivery; d != nil {
+		// The Subscription reconciler resolved the sink into a URI.
+		if d.DeadLetterSink != nil && d.DeadLetterSink.URI != nil {
+			return *d, &duckv1.Addressable{URL: d.DeadLetterSink.URI, CACerts: d.DeadLetterSink.CACerts, Audience: d.DeadLetterSink.Audience}
 		}
-		if d.Retry != nil {
-			out.Retry = d.Retry
-		}
-		if d.BackoffPolicy != nil {
-			out.BackoffPolicy = d.BackoffPolicy
-		}
-		if d.BackoffDelay != nil {
-			out.BackoffDelay = d.BackoffDelay
-		}
-		if d.Timeout != nil {
-			out.Timeout = d.Timeout
-		}
-		if d.RetryAfterMax != nil {
-			out.RetryAfterMax = d.RetryAfterMax
-		}
+		return *d, nil
 	}
-	return out
+	if kc.Spec.Delivery == nil {
+		return eventingduckv1.DeliverySpec{}, nil
+	}
+	return *kc.Spec.Delivery, channelDeadLetterSink(kc)
 }
 
-// deadLetterSink is the subscriber's sink (its Subscription resolved it into a
-// URI), else the channel's as the controller resolved it into the status, else
-// the channel spec's own URI.
-func deadLetterSink(kc *v1beta1.KafkaChannel, sub *eventingduckv1.DeliverySpec) *duckv1.Addressable {
-	if sub != nil && sub.DeadLetterSink != nil && sub.DeadLetterSink.URI != nil {
-		return &duckv1.Addressable{URL: sub.DeadLetterSink.URI, CACerts: sub.DeadLetterSink.CACerts, Audience: sub.DeadLetterSink.Audience}
-	}
+// channelDeadLetterSink is the channel's sink as the controller resolved it
+// into the status, else the spec's own absolute URI.
+func channelDeadLetterSink(kc *v1beta1.KafkaChannel) *duckv1.Addressable {
 	if st := kc.Status.DeliveryStatus; st.DeadLetterSinkURI != nil {
 		return &duckv1.Addressable{URL: st.DeadLetterSinkURI, CACerts: st.DeadLetterSinkCACerts, Audience: st.DeadLetterSinkAudience}
 	}

@@ -7,6 +7,7 @@ import (
 	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
 
 // The waits before retries 1, 2 and 3 of each backoff policy.
@@ -57,5 +58,72 @@ func TestDefaultTimeoutOnlyWhereTheDeliverySetsNone(t *testing.T) {
 		if got := s.withDefaultTimeout(30 * time.Second).retry.RequestTimeout; got != tc.want {
 			t.Errorf("%s: per-attempt timeout %v, want %v", name, got, tc.want)
 		}
+	}
+}
+
+// A subscriber's delivery spec, when set, replaces the channel's whole; the
+// channel's applies only to subscribers without one. This is what eventing
+// v0.50 does for the InMemoryChannel: its Subscription reconciler writes the
+// channel's delivery into spec.subscribers[].delivery only when the
+// Subscription has none (docs/spec/channel.md: the Subscription's delivery
+// "fully overrides" the channel's), and pkg/channel/fanout
+// (SubscriberSpecToFanoutConfig) then delivers with that SubscriberSpec's
+// delivery alone, dead-letter sink included.
+func TestDeliverySpecPrecedence(t *testing.T) {
+	linear, exponential := eventingduckv1.BackoffPolicyLinear, eventingduckv1.BackoffPolicyExponential
+	channelDLS, subDLS := apis.HTTP("channel-dls"), apis.HTTP("sub-dls")
+	channelDelivery := &eventingduckv1.DeliverySpec{
+		Retry: ptr.To[int32](5), BackoffPolicy: &exponential, BackoffDelay: ptr.To("PT2S"), Timeout: ptr.To("PT7S"),
+		DeadLetterSink: &duckv1.Destination{URI: channelDLS},
+	}
+	tests := []struct {
+		name        string
+		sub         *eventingduckv1.DeliverySpec
+		wantRetries int
+		wantBackoff time.Duration // before the first retry; 0 when no backoff is configured
+		wantTimeout time.Duration
+		wantDLS     *apis.URL
+	}{{
+		name:        "no subscriber delivery: the channel's",
+		wantRetries: 5, wantBackoff: 2 * time.Second, wantTimeout: 7 * time.Second, wantDLS: channelDLS,
+	}, {
+		name:        "subscriber retries only: nothing of the channel's",
+		sub:         &eventingduckv1.DeliverySpec{Retry: ptr.To[int32](1)},
+		wantRetries: 1,
+	}, {
+		name:        "subscriber with its own sink and backoff",
+		sub:         &eventingduckv1.DeliverySpec{Retry: ptr.To[int32](2), BackoffPolicy: &linear, BackoffDelay: ptr.To("PT1S"), DeadLetterSink: &duckv1.Destination{URI: subDLS}},
+		wantRetries: 2, wantBackoff: time.Second, wantDLS: subDLS,
+	}, {
+		name: "empty subscriber delivery: no retries, no sink",
+		sub:  &eventingduckv1.DeliverySpec{},
+	}}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			kc := channel("")
+			kc.Spec.Delivery = channelDelivery
+			kc.Status.DeadLetterSinkURI = channelDLS
+			s, err := newSubscription(kc, eventingduckv1.SubscriberSpec{UID: "a", SubscriberURI: apis.HTTP("sink"), Delivery: tc.sub})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.retry.RetryMax != tc.wantRetries || s.retry.RequestTimeout != tc.wantTimeout {
+				t.Errorf("retries %d, timeout %v; want %d, %v", s.retry.RetryMax, s.retry.RequestTimeout, tc.wantRetries, tc.wantTimeout)
+			}
+			var backoff time.Duration
+			if s.retry.Backoff != nil {
+				backoff = s.retry.Backoff(0, nil)
+			}
+			if backoff != tc.wantBackoff {
+				t.Errorf("wait before the first retry %v, want %v", backoff, tc.wantBackoff)
+			}
+			var dls *apis.URL
+			if s.deadLetter != nil {
+				dls = s.deadLetter.URL
+			}
+			if dls.String() != tc.wantDLS.String() {
+				t.Errorf("dead-letter sink %v, want %v", dls, tc.wantDLS)
+			}
+		})
 	}
 }

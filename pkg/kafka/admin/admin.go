@@ -1,5 +1,6 @@
-// Package admin manages the Kafka topics that back KafkaChannels and reads the
-// consumer-group offsets that tell when a subscriber is ready.
+// Package admin manages the Kafka topics that back KafkaChannels, reads the
+// consumer-group offsets that tell when a subscriber is ready, and deletes the
+// consumer groups of subscribers that left.
 package admin
 
 import (
@@ -37,6 +38,20 @@ type SubscriberProber interface {
 	OffsetsInitialized(ctx context.Context, group, topic string) (bool, error)
 }
 
+// ErrGroupHasMembers is returned for a consumer group that cannot be deleted
+// yet because members still run in it: try again once they stopped.
+var ErrGroupHasMembers = errors.New("consumer group still has members")
+
+// GroupAdmin deletes the consumer groups of subscribers that left, so that
+// neither their offsets nor their lag outlive them.
+type GroupAdmin interface {
+	// ConsumerGroups lists the consumer groups whose names match.
+	ConsumerGroups(ctx context.Context, match func(group string) bool) ([]string, error)
+	// DeleteConsumerGroup deletes a group; a missing group is not an error, a
+	// group with members is ErrGroupHasMembers.
+	DeleteConsumerGroup(ctx context.Context, group string) error
+}
+
 // Kafka is the TopicAdmin and SubscriberProber of the "kafka" flavor, on Sarama's ClusterAdmin.
 type Kafka struct {
 	admin sarama.ClusterAdmin
@@ -45,6 +60,7 @@ type Kafka struct {
 var (
 	_ TopicAdmin       = (*Kafka)(nil)
 	_ SubscriberProber = (*Kafka)(nil)
+	_ GroupAdmin       = (*Kafka)(nil)
 )
 
 // NewKafka connects a ClusterAdmin to the brokers.
@@ -146,6 +162,33 @@ func (k *Kafka) OffsetsInitialized(_ context.Context, group, topic string) (bool
 		}
 	}
 	return true, nil
+}
+
+// ConsumerGroups implements GroupAdmin.
+func (k *Kafka) ConsumerGroups(_ context.Context, match func(string) bool) ([]string, error) {
+	all, err := k.admin.ListConsumerGroups()
+	if err != nil {
+		return nil, fmt.Errorf("listing consumer groups: %w", err)
+	}
+	var out []string
+	for g := range all {
+		if match(g) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// DeleteConsumerGroup implements GroupAdmin.
+func (k *Kafka) DeleteConsumerGroup(_ context.Context, group string) error {
+	err := k.admin.DeleteConsumerGroup(group)
+	switch {
+	case err == nil, errors.Is(err, sarama.ErrGroupIDNotFound):
+		return nil
+	case errors.Is(err, sarama.ErrNonEmptyGroup):
+		return fmt.Errorf("deleting consumer group %q: %w", group, ErrGroupHasMembers)
+	}
+	return fmt.Errorf("deleting consumer group %q: %w", group, err)
 }
 
 // Close implements TopicAdmin.

@@ -122,12 +122,8 @@ func TestUnreachableBrokerIsAClearError(t *testing.T) {
 }
 
 func TestOffsetsInitialized(t *testing.T) {
-	b := kafkatest.Start(t)
-	a := newAdmin(t, b.Addrs)
+	b, a := withTopic(t, "subs", 2)
 	ctx := context.Background()
-	if err := a.EnsureTopic(ctx, "subs", admin.TopicSpec{NumPartitions: 2, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
-		t.Fatal(err)
-	}
 	if ok, err := a.OffsetsInitialized(ctx, "g1", "subs"); err != nil || ok {
 		t.Fatalf("fresh group: ready=%v err=%v, want not ready", ok, err)
 	}

@@ -24,7 +24,7 @@ const eventHubReplicationFactor = 1
 //
 // It is the kafka flavor's admin, using the part of the Kafka admin API that Event Hubs
 // serves: CreateTopics (partitions and retention.ms), CreatePartitions (premium and dedicated
-// only), DeleteTopics, Metadata, and consumer-group offsets. It does not use DescribeConfigs,
+// only), DeleteTopics, Metadata, and consumer groups (offsets, listing, deletion). It does not use DescribeConfigs,
 // which the endpoint has not always served, nor max.message.bytes, which is the tier's, not a
 // topic's.
 // Before creating or growing an event hub it checks the tier's quotas (config.AzureLimits),

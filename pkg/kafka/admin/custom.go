@@ -68,7 +68,8 @@ type CustomTopic struct {
 // Consumer groups are Kafka's own business in every flavor, so
 // OffsetsInitialized reads the group offsets and the partition count from the
 // Kafka brokers (the sidecar's GET reports the same partition count; Describe
-// reads it, for tools and tests).
+// reads it, for tools and tests), and the groups of subscribers that left are
+// deleted there too: the sidecar has no part in it.
 type Custom struct {
 	endpoint string
 	http     *http.Client
@@ -156,6 +157,16 @@ func (c *Custom) Describe(ctx context.Context, topic string) (t CustomTopic, fou
 // brokers whatever manages the topics.
 func (c *Custom) OffsetsInitialized(ctx context.Context, group, topic string) (bool, error) {
 	return c.kafka.OffsetsInitialized(ctx, group, topic)
+}
+
+// ConsumerGroups implements GroupAdmin on Kafka.
+func (c *Custom) ConsumerGroups(ctx context.Context, match func(string) bool) ([]string, error) {
+	return c.kafka.ConsumerGroups(ctx, match)
+}
+
+// DeleteConsumerGroup implements GroupAdmin on Kafka.
+func (c *Custom) DeleteConsumerGroup(ctx context.Context, group string) error {
+	return c.kafka.DeleteConsumerGroup(ctx, group)
 }
 
 // Close implements TopicAdmin; it closes the Kafka connection. Idle HTTP

@@ -12,6 +12,7 @@ import (
 type Admin interface {
 	TopicAdmin
 	SubscriberProber
+	GroupAdmin
 }
 
 // New connects the admin of the flavor config-kafka selects.

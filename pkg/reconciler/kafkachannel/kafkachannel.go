@@ -1,5 +1,7 @@
 // Package kafkachannel reconciles KafkaChannels: config → topic → dispatcher
-// Deployment → channel Service → address → subscriber readiness.
+// Deployment → channel Service → address → subscriber readiness, and deletes
+// the consumer groups of subscribers that left (and, on deletion, all of the
+// channel's).
 package kafkachannel
 
 import (
@@ -13,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	appsv1listers "k8s.io/client-go/listers/apps/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
@@ -87,7 +90,12 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 	if err := r.reconcileAuth(ctx, kc); err != nil {
 		return err
 	}
-	return r.reconcileSubscribers(ctx, kc, adm)
+	previous := kc.Status.Subscribers
+	err = r.reconcileSubscribers(ctx, kc, adm)
+	if leftErr := deleteLeftGroups(ctx, kc, adm, previous); err == nil {
+		err = leftErr
+	}
+	return err
 }
 
 // connect validates the Kafka configuration and returns an Admin for it.
@@ -246,6 +254,12 @@ func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.Kafka
 	pending := false
 	for _, sub := range kc.Spec.Subscribers {
 		st := eventingduckv1.SubscriberStatus{UID: sub.UID, ObservedGeneration: sub.Generation, Ready: corev1.ConditionTrue}
+		if err := v1beta1.CheckSubscriber(sub); err != nil {
+			// The dispatcher does not start it; nothing to wait for until the spec changes.
+			st.Ready, st.Message = corev1.ConditionFalse, fmt.Sprintf("refused by the dispatcher: %v", err)
+			statuses = append(statuses, st)
+			continue
+		}
 		if kc.Status.SubscriberReady(sub.UID) {
 			statuses = append(statuses, st)
 			continue
@@ -270,8 +284,50 @@ func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.Kafka
 	return nil
 }
 
+// deleteLeftGroups deletes the consumer groups of the subscribers that left
+// spec.subscribers since the last reconcile (they are on the status it started
+// from), so that no offsets or lag outlive them; Kafka is asked nothing when
+// no subscriber left. A subscriber whose group could not be deleted stays on
+// status.subscribers, not ready, saying why: soon tried again while the
+// dispatcher's members are stopping, with the work queue's backoff when Kafka
+// fails otherwise.
+func deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.GroupAdmin, previous []eventingduckv1.SubscriberStatus) error {
+	listed := make(map[types.UID]bool, len(kc.Spec.Subscribers))
+	for _, sub := range kc.Spec.Subscribers {
+		listed[sub.UID] = true
+	}
+	var failed []error
+	stopping := false
+	for _, st := range previous {
+		if listed[st.UID] {
+			continue
+		}
+		group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(st.UID))
+		err := adm.DeleteConsumerGroup(ctx, group)
+		switch {
+		case err == nil:
+			logging.FromContext(ctx).Infof("deleted consumer group %s of removed subscriber %s", group, st.UID)
+			continue
+		case errors.Is(err, admin.ErrGroupHasMembers):
+			stopping = true
+		default:
+			failed = append(failed, err)
+		}
+		st.Ready, st.Message = corev1.ConditionFalse, fmt.Sprintf("removed from spec.subscribers; its consumer group is deleted once its members stopped: %v", err)
+		kc.Status.Subscribers = append(kc.Status.Subscribers, st)
+	}
+	if len(failed) > 0 {
+		return errors.Join(failed...)
+	}
+	if stopping {
+		return controller.NewRequeueAfter(SubscriberProbeInterval)
+	}
+	return nil
+}
+
 // FinalizeKind removes the dispatcher (it is in another namespace, so no owner
-// reference cleans it up) and, unless config-kafka says retain, the topic.
+// reference cleans it up), the channel's consumer groups and, unless
+// config-kafka says retain, the topic.
 func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
 	name := resources.DispatcherName(kc.Namespace, kc.Name)
 	err := r.KubeClient.AppsV1().Deployments(r.SystemNamespace).Delete(ctx, name, metav1.DeleteOptions{})
@@ -285,17 +341,36 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel)
 	if err := configError(snap); err != nil {
 		return fmt.Errorf("deleting topic %s: %w", kc.Status.TopicName, err)
 	}
-	if snap.Kafka.TopicDeletePolicy == config.TopicRetain {
-		logging.FromContext(ctx).Infof("keeping topic %s (topic.delete.policy: retain)", kc.Status.TopicName)
-		return nil
-	}
 	adm, err := r.Admins.Get(snap.Settings, snap.Kafka)
 	if err != nil {
 		return err
+	}
+	if err := deleteChannelGroups(ctx, kc, adm); err != nil {
+		return err
+	}
+	if snap.Kafka.TopicDeletePolicy == config.TopicRetain {
+		logging.FromContext(ctx).Infof("keeping topic %s (topic.delete.policy: retain)", kc.Status.TopicName)
+		return nil
 	}
 	if err := adm.DeleteTopic(ctx, kc.Status.TopicName); err != nil {
 		r.Admins.Invalidate()
 		return err
 	}
 	return nil
+}
+
+// deleteChannelGroups deletes every consumer group of a deleted channel, those
+// of subscribers whose deletion did not finish included. The dispatcher was
+// deleted first: a group whose members have not stopped yet fails the
+// finalizer, which is tried again with backoff.
+func deleteChannelGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.GroupAdmin) error {
+	groups, err := adm.ConsumerGroups(ctx, func(g string) bool { return resources.IsConsumerGroupOf(kc.Namespace, kc.Name, g) })
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, g := range groups {
+		errs = append(errs, adm.DeleteConsumerGroup(ctx, g))
+	}
+	return errors.Join(errs...)
 }

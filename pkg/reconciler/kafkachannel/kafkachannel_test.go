@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgotesting "k8s.io/client-go/testing"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/apis/feature"
+	"knative.dev/pkg/apis"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	logtesting "knative.dev/pkg/logging/testing"
@@ -59,6 +63,12 @@ type fakeAdmin struct {
 	deleted     []string
 	ensureErr   error
 	initialized map[string]bool
+	// groups are the consumer groups Kafka lists; deleteGroupErr fails their deletion.
+	groups         []string
+	deleteGroupErr error
+	// groupCalls records every consumer-group call, deletedGroups the groups deleted.
+	groupCalls    int
+	deletedGroups []string
 }
 
 func (f *fakeAdmin) EnsureTopic(_ context.Context, topic string, spec admin.TopicSpec) error {
@@ -80,6 +90,30 @@ func (f *fakeAdmin) DeleteTopic(_ context.Context, topic string) error {
 
 func (f *fakeAdmin) OffsetsInitialized(_ context.Context, group, _ string) (bool, error) {
 	return f.initialized[group], nil
+}
+
+func (f *fakeAdmin) ConsumerGroups(_ context.Context, match func(string) bool) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groupCalls++
+	var out []string
+	for _, g := range f.groups {
+		if match(g) {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeAdmin) DeleteConsumerGroup(_ context.Context, group string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.groupCalls++
+	if f.deleteGroupErr != nil {
+		return fmt.Errorf("deleting consumer group %q: %w", group, f.deleteGroupErr)
+	}
+	f.deletedGroups = append(f.deletedGroups, group)
+	return nil
 }
 
 func (f *fakeAdmin) Close() error { return nil }
@@ -185,6 +219,13 @@ func readyStatus(extra ...KafkaChannelOption) []KafkaChannelOption {
 	}, extra...)
 }
 
+const replyOnlyUID = types.UID("sub-reply-only")
+
+// withReplyOnlySubscriber adds a subscriber without subscriberUri, which the dispatcher refuses.
+func withReplyOnlySubscriber(kc *v1beta1.KafkaChannel) {
+	kc.Spec.Subscribers = append(kc.Spec.Subscribers, eventingduckv1.SubscriberSpec{UID: replyOnlyUID, Generation: 1, ReplyURI: apis.HTTP("reply.ns.svc.cluster.local")})
+}
+
 func TestReconcile(t *testing.T) {
 	newDispatcher := dispatcher("")
 	newDispatcher.Status = appsv1.DeploymentStatus{}
@@ -263,6 +304,22 @@ func TestReconcile(t *testing.T) {
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 4, "sub.ns.svc.cluster.local"),
 				WithSubscriberStatus(subUID, 4, corev1.ConditionTrue, ""))...),
+		}},
+	}, {
+		// The controller applies the dispatcher's rule (v1beta1.CheckSubscriber):
+		// a refused subscriber is False on its own, without asking Kafka about it
+		// or waiting for it, and the others are reported as usual.
+		Name: "subscriber the dispatcher refuses: False on its own entry, the other ready",
+		Key:  kcKey,
+		Ctx:  withKafka(&rowKafka{admin: readyAdmin}),
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"), withReplyOnlySubscriber)...),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"), withReplyOnlySubscriber,
+				WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, ""),
+				WithSubscriberStatus(replyOnlyUID, 1, corev1.ConditionFalse, "refused by the dispatcher: missing field(s): subscriberUri"))...),
 		}},
 	}, {
 		Name: "dead letter sink URI resolved into status",
@@ -428,7 +485,76 @@ func TestReconcileOIDC(t *testing.T) {
 	table.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
 }
 
+// A removed subscriber's group is deleted once, when it leaves the spec; a
+// reconcile where nothing changed asks Kafka nothing about groups.
+func TestRemovedSubscriberGroup(t *testing.T) {
+	notDeleted := func(err error) string {
+		return fmt.Sprintf("removed from spec.subscribers; its consumer group is deleted once its members stopped: deleting consumer group %q: %v", group, err)
+	}
+	kafkaDown := errors.New("kafka: client has run out of available brokers")
+	for _, tc := range []struct {
+		name        string
+		spec        []KafkaChannelOption // beyond a ready channel with sub-1 on its status
+		deleteErr   error
+		wantErr     bool
+		wantEvents  []string
+		wantStatus  []KafkaChannelOption
+		wantCalls   int
+		wantDeleted []string
+	}{{
+		name:       "subscriber still listed: no group call",
+		spec:       []KafkaChannelOption{WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local")},
+		wantStatus: []KafkaChannelOption{WithSubscriber(subUID, 3, "sub.ns.svc.cluster.local"), WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, "")},
+	}, {
+		name:        "subscriber removed: its group deleted, its entry dropped",
+		wantCalls:   1,
+		wantDeleted: []string{group},
+	}, {
+		name:       "subscriber removed while its group has members: kept not ready, tried again",
+		deleteErr:  admin.ErrGroupHasMembers,
+		wantErr:    true,
+		wantStatus: []KafkaChannelOption{WithSubscriberStatus(subUID, 3, corev1.ConditionFalse, notDeleted(admin.ErrGroupHasMembers))},
+		wantCalls:  1,
+	}, {
+		// Not a matter of seconds: the work queue's backoff, and an event for the operator.
+		name:       "subscriber removed while Kafka fails: kept not ready, the error returned",
+		deleteErr:  kafkaDown,
+		wantErr:    true,
+		wantEvents: []string{Eventf(corev1.EventTypeWarning, "InternalError", "%s", fmt.Errorf("deleting consumer group %q: %w", group, kafkaDown))},
+		wantStatus: []KafkaChannelOption{WithSubscriberStatus(subUID, 3, corev1.ConditionFalse, notDeleted(kafkaDown))},
+		wantCalls:  1,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			fa := &fakeAdmin{initialized: map[string]bool{group: true}, deleteGroupErr: tc.deleteErr}
+			kc := NewKafkaChannel(kcName, testNS, append(append(readyStatus(), tc.spec...), WithSubscriberStatus(subUID, 3, corev1.ConditionTrue, ""))...)
+			row := TableRow{
+				Key:        kcKey,
+				Ctx:        withKafka(&rowKafka{admin: fa}),
+				Objects:    []runtime.Object{kc, dispatcher(corev1.ConditionTrue), receiver(), channelService()},
+				WantErr:    tc.wantErr,
+				WantEvents: tc.wantEvents,
+			}
+			if want := NewKafkaChannel(kcName, testNS, append(readyStatus(), tc.wantStatus...)...); !equality.Semantic.DeepEqual(want.Status, kc.Status) {
+				row.WantStatusUpdates = []clientgotesting.UpdateActionImpl{{Object: want}}
+			}
+			TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+			if fa.groupCalls != tc.wantCalls || fmt.Sprint(fa.deletedGroups) != fmt.Sprint(tc.wantDeleted) {
+				t.Errorf("%d group calls, deleted %v; want %d, %v", fa.groupCalls, fa.deletedGroups, tc.wantCalls, tc.wantDeleted)
+			}
+		})
+	}
+}
+
+// A deleted channel's consumer groups go with it, those of subscribers that
+// left earlier included, whatever the topic policy; another channel's stay,
+// "orders.x" (a channel name with a dot) and "orders2" included.
 func TestFinalizeTopicPolicies(t *testing.T) {
+	ours := []string{group, resources.ConsumerGroup(testNS, kcName, "left-before")}
+	others := []string{
+		resources.ConsumerGroup(testNS, kcName+".x", "sub-2"),
+		resources.ConsumerGroup(testNS, kcName+"2", "sub-3"),
+		resources.ConsumerGroup("other", kcName, "sub-4"),
+	}
 	for _, tc := range []struct {
 		policy      string
 		wantDeleted []string
@@ -437,7 +563,7 @@ func TestFinalizeTopicPolicies(t *testing.T) {
 		{policy: "retain", wantDeleted: nil},
 	} {
 		t.Run(tc.policy, func(t *testing.T) {
-			fa := &fakeAdmin{}
+			fa := &fakeAdmin{groups: append(slices.Clone(ours), others...)}
 			k := &rowKafka{admin: fa, kafka: mustKafka(t, map[string]string{config.TopicDeletePolicyKey: tc.policy})}
 			row := TableRow{
 				Key:                     kcKey,
@@ -455,6 +581,9 @@ func TestFinalizeTopicPolicies(t *testing.T) {
 			TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
 			if fmt.Sprint(fa.deleted) != fmt.Sprint(tc.wantDeleted) {
 				t.Errorf("deleted topics %v, want %v", fa.deleted, tc.wantDeleted)
+			}
+			if !slices.Equal(fa.deletedGroups, ours) {
+				t.Errorf("deleted consumer groups %v, want %v", fa.deletedGroups, ours)
 			}
 		})
 	}

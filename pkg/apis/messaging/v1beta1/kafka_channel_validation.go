@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/pkg/apis"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
@@ -38,22 +40,46 @@ func (s *KafkaChannelSpec) Validate(ctx context.Context) *apis.FieldError {
 		errs = errs.Also(validateEventHub(k.Azure, s.NumPartitions, retention, s.RetentionDuration))
 	}
 	for i, sub := range s.Subscribers {
-		if sub.SubscriberURI == nil && sub.ReplyURI == nil {
-			fe := apis.ErrMissingField("subscriberUri", "replyUri")
-			fe.Details = "expected at least one of, got none"
-			errs = errs.Also(fe.ViaFieldIndex("subscribers", i))
-		}
-		if sub.UID == "" {
-			errs = errs.Also(apis.ErrMissingField("uid").ViaFieldIndex("subscribers", i))
-		}
-		if sub.Delivery != nil {
-			errs = errs.Also(sub.Delivery.Validate(ctx).ViaField("delivery").ViaFieldIndex("subscribers", i))
-		}
+		errs = errs.Also(ValidateSubscriber(ctx, sub).ViaFieldIndex("subscribers", i))
 	}
 	if s.Delivery != nil {
 		errs = errs.Also(s.Delivery.Validate(ctx).ViaField("delivery"))
 	}
 	return errs
+}
+
+// ValidateSubscriber is what an entry of spec.subscribers must be for the
+// dispatcher to deliver to it. The webhook applies it under the cluster's
+// eventing feature flags; the dispatcher, which does not start a refused
+// subscriber, and the controller, which reports one on its status, apply it
+// through CheckSubscriber, so that the three agree.
+func ValidateSubscriber(ctx context.Context, sub eventingduckv1.SubscriberSpec) *apis.FieldError {
+	var errs *apis.FieldError
+	if sub.UID == "" {
+		errs = errs.Also(apis.ErrMissingField("uid"))
+	}
+	// Eventing's Subscription requires a subscriber, so its reconciler never
+	// writes a reply-only entry; one would leave the dispatcher nowhere to
+	// send the events.
+	if sub.SubscriberURI == nil {
+		errs = errs.Also(apis.ErrMissingField("subscriberUri"))
+	}
+	return errs.Also(sub.Delivery.Validate(ctx).ViaField("delivery"))
+}
+
+// dataPlaneFeatures enables the optional delivery fields the dispatcher
+// implements: the webhook already applied the cluster's feature flags.
+var dataPlaneFeatures = feature.ToContext(context.Background(), feature.Flags{
+	feature.DeliveryTimeout:    feature.Enabled,
+	feature.DeliveryRetryAfter: feature.Enabled,
+})
+
+// CheckSubscriber is ValidateSubscriber as the data plane applies it.
+func CheckSubscriber(sub eventingduckv1.SubscriberSpec) error {
+	if fe := ValidateSubscriber(dataPlaneFeatures, sub); fe != nil {
+		return fe
+	}
+	return nil
 }
 
 // validateEventHub refuses, under the azure flavor, a channel whose event hub

@@ -75,13 +75,17 @@ func TestValidate(t *testing.T) {
 	}, {
 		name:      "subscriber without any URI",
 		mutate:    func(c *KafkaChannel) { c.Spec.Subscribers[0].SubscriberURI = nil },
-		wantPaths: []string{"spec.subscribers[0].replyUri", "spec.subscribers[0].subscriberUri"},
+		wantPaths: []string{"spec.subscribers[0].subscriberUri"},
 	}, {
+		// Eventing v0.50's Subscription requires spec.subscriber, so its
+		// reconciler never writes a reply-only subscriber, and the dispatcher
+		// has nowhere to send one's events: refused, as the dispatcher does.
 		name: "subscriber with only a reply URI",
 		mutate: func(c *KafkaChannel) {
 			c.Spec.Subscribers[0].SubscriberURI = nil
 			c.Spec.Subscribers[0].ReplyURI = apis.HTTP("reply.ns.svc.cluster.local")
 		},
+		wantPaths: []string{"spec.subscribers[0].subscriberUri"},
 	}, {
 		name: "subscriber delivery with a bad backoff policy",
 		mutate: func(c *KafkaChannel) {

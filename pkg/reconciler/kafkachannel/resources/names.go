@@ -4,6 +4,7 @@ package resources
 
 import (
 	"fmt"
+	"strings"
 
 	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/channel"
@@ -60,4 +61,12 @@ func DispatcherName(channelNamespace, channelName string) string {
 // ConsumerGroup is the consumer group of one subscriber of a channel.
 func ConsumerGroup(channelNamespace, channelName, subscriberUID string) string {
 	return fmt.Sprintf("kafka.%s.%s.%s", channelNamespace, channelName, subscriberUID)
+}
+
+// IsConsumerGroupOf tells whether group is the consumer group of one of the
+// channel's subscribers. Channel names may contain dots and subscriber UIDs
+// do not, so channel "b" never claims the groups of channel "b.c".
+func IsConsumerGroupOf(channelNamespace, channelName, group string) bool {
+	uid, ok := strings.CutPrefix(group, ConsumerGroup(channelNamespace, channelName, ""))
+	return ok && uid != "" && !strings.Contains(uid, ".")
 }
