@@ -214,6 +214,13 @@ func validSarama(k *Kafka) error {
 	if err := k.ApplySarama(cfg); err != nil {
 		return err
 	}
+	// Sarama skips, with only an error on the consumer's channel, a record it
+	// cannot fetch whole within Consumer.Fetch.Max: an accepted event would be
+	// lost to every subscriber.
+	if fetchMax := int64(cfg.Consumer.Fetch.Max); fetchMax > 0 && fetchMax < k.MaxRecordBytes() {
+		return fmt.Errorf("Consumer.Fetch.Max %d is below the largest record an accepted event makes (%d: %s plus %d bytes of headers); "+
+			"the dispatcher would skip such records: leave it 0 (no limit) or raise it", fetchMax, k.MaxRecordBytes(), MaxEventBytesKey, RecordHeadroom)
+	}
 	return cfg.Validate()
 }
 

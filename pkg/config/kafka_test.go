@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,9 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		{map[string]string{SaramaKey: "Net: ["}, SaramaKey},
 		{map[string]string{SaramaKey: "Net:\n  DialTimeout: soon\n"}, SaramaKey},
 		{map[string]string{SaramaKey: "Net:\n  MaxOpenRequests: 0\n"}, SaramaKey},
+		// Sarama skips a record larger than Consumer.Fetch.Max: an event would be lost.
+		{map[string]string{SaramaKey: "Consumer:\n  Fetch:\n    Max: 1048576\n"}, SaramaKey},
+		{map[string]string{MaxEventBytesKey: "4194304", SaramaKey: "Consumer:\n  Fetch:\n    Max: 4194304\n"}, SaramaKey},
 		{map[string]string{DeliveryTimeoutKey: "30s"}, DeliveryTimeoutKey},
 		{map[string]string{DeliveryTimeoutKey: "PT0S"}, DeliveryTimeoutKey},
 		{map[string]string{WindowMaxEventsKey: "0"}, WindowMaxEventsKey},
@@ -117,6 +121,13 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%v: error %v, want one naming %q", tc.data, err, tc.key)
 		}
+	}
+}
+
+func TestFetchMaxThatHoldsEveryRecord(t *testing.T) {
+	data := map[string]string{SaramaKey: fmt.Sprintf("Consumer:\n  Fetch:\n    Max: %d\n", DefaultMaxEventBytes+RecordHeadroom)}
+	if _, err := NewKafkaFromMap(data); err != nil {
+		t.Errorf("a Consumer.Fetch.Max that holds the largest record was refused: %v", err)
 	}
 }
 
