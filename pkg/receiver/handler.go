@@ -185,13 +185,13 @@ func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev 
 	ctx, span := h.startSend(ctx, topic, &ev)
 	msg, err := newRecord(ctx, topic, &ev)
 	if err != nil {
-		endSend(span, nil, 0, 0, err)
+		endSend(span, 0, 0, err)
 		logger.Warn("Cannot encode the event as a Kafka record", zap.Error(err))
 		return state.fail(http.StatusBadRequest, err)
 	}
 	start := time.Now()
 	partition, offset, err := h.producer.Send(msg)
-	endSend(span, msg, partition, offset, err)
+	endSend(span, partition, offset, err)
 	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
 	if err != nil {
 		logger.Warn("Kafka did not store the event", zap.String("topic", topic), zap.Error(err))
