@@ -180,25 +180,8 @@ func TestGracefulShutdown(t *testing.T) {
 	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
 	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
 
-	held, release := make(chan struct{}), make(chan struct{})
-	var holding atomic.Bool
-	broker.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		if holding.CompareAndSwap(false, true) {
-			close(held)
-			broker.Cluster.SleepControl(func() { <-release })
-		}
-		return nil, nil, false // then the broker handles the request as usual
-	})
-
-	status := make(chan int, 1)
-	go func() {
-		resp, err := do(t, http.DefaultClient, binaryEvent(t, r.channelURL(), "in-flight", nil, "{}"))
-		if err != nil {
-			status <- 0
-			return
-		}
-		status <- resp.StatusCode
-	}()
+	held, release := holdFirstProduce(broker)
+	status := sendAsync(t, binaryEvent(t, r.channelURL(), "in-flight", nil, "{}"))
 	<-held
 	stopped := make(chan error, 1)
 	go func() { stopped <- r.stop() }()
@@ -209,7 +192,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		return err != nil
 	})
-	close(release)
+	release()
 	if got := <-status; got != http.StatusAccepted {
 		t.Errorf("in-flight request: status = %d, want 202", got)
 	}
@@ -217,4 +200,56 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("shutdown: %v", err)
 	}
 	recordByID(t, kafkatest.Records(t, broker.Addrs, testTopic), "in-flight")
+}
+
+// holdFirstProduce makes the broker hold the first produce request it gets
+// until release is called; held is closed once that request reached it.
+func holdFirstProduce(broker *kafkatest.Broker) (held <-chan struct{}, release func()) {
+	reached, released := make(chan struct{}), make(chan struct{})
+	var holding atomic.Bool
+	broker.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if holding.CompareAndSwap(false, true) {
+			close(reached)
+			broker.Cluster.SleepControl(func() { <-released })
+		}
+		return nil, nil, false // then the broker handles the request as usual
+	})
+	return reached, sync.OnceFunc(func() { close(released) })
+}
+
+// sendAsync sends req and delivers its status code, 0 for a transport error.
+func sendAsync(t *testing.T, req *http.Request) <-chan int {
+	status := make(chan int, 1)
+	go func() {
+		resp, err := do(t, http.DefaultClient, req)
+		if err != nil {
+			status <- 0
+			return
+		}
+		status <- resp.StatusCode
+	}()
+	return status
+}
+
+// TestAcceptedOnlyAfterAck: the receiver answers a request only once Kafka
+// acknowledged its record. While the broker holds the produce request, the
+// sender has no answer; once the broker answers, it gets its 202.
+func TestAcceptedOnlyAfterAck(t *testing.T) {
+	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+	held, release := holdFirstProduce(broker)
+	t.Cleanup(release)
+
+	status := sendAsync(t, binaryEvent(t, r.channelURL(), "held", nil, "{}"))
+	<-held // the record reached the broker, which has not acknowledged it
+	select {
+	case got := <-status:
+		t.Fatalf("answered %d before Kafka acknowledged the record", got)
+	default:
+	}
+	release()
+	if got := <-status; got != http.StatusAccepted {
+		t.Fatalf("status = %d after the ack, want 202", got)
+	}
+	recordByID(t, kafkatest.Records(t, broker.Addrs, testTopic), "held")
 }
