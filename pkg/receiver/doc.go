@@ -13,6 +13,12 @@
 // metadata until the topic has them (Producer.FollowGrowth), rather than
 // waiting for Sarama's periodic refresh.
 //
+// When a record fails for another reason than its size, Sarama has given up
+// after its own retries: Kafka is out of reach. The producer then answers
+// every waiting and new request with 503 at once, and tries every 250 ms to
+// connect a new producer, which takes requests again as soon as Kafka answers
+// (rather than after Sarama's fixed 10 s per-partition circuit breaker).
+//
 // Status codes:
 //
 //	202 the event is in Kafka (acked by all in-sync replicas)

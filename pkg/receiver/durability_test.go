@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -252,4 +253,51 @@ func TestAcceptedOnlyAfterAck(t *testing.T) {
 		t.Fatalf("status = %d after the ack, want 202", got)
 	}
 	recordByID(t, kafkatest.Records(t, broker.Addrs, testTopic), "held")
+}
+
+// TestOutageFastAndBack: once the producer saw that Kafka is unreachable it
+// answers 503 with Retry-After within a second, rather than holding senders;
+// and it accepts again within about 2 s of the broker's return, rather than
+// after Sarama's fixed 10 s per-partition circuit breaker.
+func TestOutageFastAndBack(t *testing.T) {
+	const fast, back = time.Second, 3 * time.Second
+	port := freePort(t)
+	start := func() *kafkatest.Broker {
+		return kafkatest.Start(t, kfake.Ports(port), kfake.SeedTopics(partitions, testTopic))
+	}
+	broker := start()
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+	send := func(id string) (int, string, time.Duration) {
+		began := time.Now()
+		// One key, one partition: Sarama's breakers are per partition.
+		resp := mustDo(t, binaryEvent(t, r.channelURL(), id, map[string]string{"Ce-Partitionkey": "k"}, "{}"))
+		return resp.StatusCode, resp.Header.Get("Retry-After"), time.Since(began)
+	}
+	if code, _, _ := send("before"); code != http.StatusAccepted {
+		t.Fatalf("before the outage: status = %d, want 202", code)
+	}
+
+	broker.Cluster.Close()
+	code, _, took := send("first-down")
+	t.Logf("first request after the broker stopped: %d in %v", code, took)
+	for i := range 10 {
+		code, retryAfter, took := send(fmt.Sprint("down-", i))
+		t.Logf("broker down: %d in %v", code, took)
+		if code != http.StatusServiceUnavailable || retryAfter == "" || took > fast {
+			t.Errorf("broker down: status %d, Retry-After %q, in %v; want 503 with Retry-After within %v", code, retryAfter, took, fast)
+		}
+	}
+
+	start()
+	returned := time.Now()
+	i := 0
+	eventually(t, "a 202 after the broker returned", func() bool {
+		i++
+		code, _, _ := send(fmt.Sprint("after-", i))
+		return code == http.StatusAccepted
+	})
+	t.Logf("first 202 %v after the broker returned", time.Since(returned))
+	if took := time.Since(returned); took > back {
+		t.Errorf("first 202 %v after the broker returned, want within %v", took, back)
+	}
 }
