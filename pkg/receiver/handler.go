@@ -26,6 +26,12 @@ import (
 // to find a broker again after an outage.
 const DefaultRetryAfter = 5 * time.Second
 
+// DefaultMaxInFlight caps the requests a receiver serves at once. A request
+// holds its body about three times over (eventing's copy, the event, the
+// record): 200 events of the default 1 MiB max.event.bytes fit the
+// Deployment's 1000Mi memory limit.
+const DefaultMaxInFlight = 200
+
 // Options configure a Handler.
 type Options struct {
 	// Channels lists the KafkaChannels, usually from the informer cache.
@@ -39,6 +45,9 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 	// RetryAfter is sent with every 503; DefaultRetryAfter when zero.
 	RetryAfter time.Duration
+	// MaxInFlight caps the requests served at once; beyond it a request gets
+	// 503 at once, before its body is read. DefaultMaxInFlight when zero.
+	MaxInFlight int
 	// WithFeatures puts eventing's config-features into a request's context
 	// (feature.Store.ToContext); nil leaves every feature at its default, so
 	// OIDC off. Verifier checks the tokens once authentication-oidc is on, and
@@ -61,8 +70,10 @@ type Handler struct {
 	known          perChannel
 	byHost, byPath *channel.EventReceiver
 	retryAfter     string
-	traced         http.Handler
-	tracer         trace.Tracer
+	// slots holds one token per request being served.
+	slots  chan struct{}
+	traced http.Handler
+	tracer trace.Tracer
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -78,6 +89,9 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = DefaultRetryAfter
 	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
 	m, err := newMetrics(o.MeterProvider)
 	if err != nil {
 		return nil, fmt.Errorf("creating metrics: %w", err)
@@ -88,6 +102,7 @@ func NewHandler(o Options) (*Handler, error) {
 		logger:     o.Logger,
 		metrics:    m,
 		retryAfter: strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
+		slots:      make(chan struct{}, o.MaxInFlight),
 		tracer:     o.TracerProvider.Tracer("github.com/knative-kafka/knative-kafka/pkg/receiver"),
 	}
 	common := []channel.EventReceiverOptions{channel.MeterProvider(o.MeterProvider), channel.TraceProvider(o.TracerProvider)}
@@ -130,6 +145,14 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	sw := &statusWriter{ResponseWriter: w, state: state, retryAfter: h.retryAfter}
 	defer func() { h.metrics.recordEvent(r.Context(), state.channel, sw.statusOrOK()) }()
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	default:
+		// Overloaded: reading the body or producing would only add to it.
+		http.Error(sw, fmt.Sprintf("the receiver is serving its maximum of %d requests; retry later", cap(h.slots)), http.StatusServiceUnavailable)
+		return
+	}
 
 	if r.Method == http.MethodPost && state.channel != nil {
 		limit := h.producer.MaxEventBytes()
