@@ -143,7 +143,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if ref, err := h.channels.fromRequest(r); err == nil {
 		state.channel = &ref
 	}
-	sw := &statusWriter{ResponseWriter: w, state: state, retryAfter: h.retryAfter}
+	sw := &statusWriter{ResponseWriter: w, req: r, state: state, retryAfter: h.retryAfter}
 	defer func() { h.metrics.recordEvent(r.Context(), state.channel, sw.statusOrOK()) }()
 	select {
 	case h.slots <- struct{}{}:
@@ -157,6 +157,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost && state.channel != nil {
 		limit := h.producer.MaxEventBytes()
 		if r.ContentLength > limit {
+			state.tooLarge(limit)
 			sw.WriteHeader(http.StatusRequestEntityTooLarge)
 			return
 		}

@@ -3,6 +3,7 @@ package receiver
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -185,7 +186,7 @@ func (r *receiverUnderTest) channelURL() string {
 	return r.url + "/" + testNS + "/" + testChannel
 }
 
-// do sends req and returns the response with its body read.
+// do sends req and returns the response, its body read into memory.
 func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, error) {
 	t.Helper()
 	resp, err := c.Do(req)
@@ -195,6 +196,7 @@ func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, error)
 	defer resp.Body.Close()
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(resp.Body)
+	resp.Body = io.NopCloser(&buf)
 	return resp, nil
 }
 
