@@ -22,8 +22,9 @@ import (
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 )
 
-// DefaultRetryAfter is the Retry-After of a 503: about how long Sarama takes
-// to find a broker again after an outage.
+// DefaultRetryAfter is the Retry-After of a 503: long enough for a short
+// Kafka outage or overload to pass; the receiver itself takes events again
+// within about a second of Kafka's return.
 const DefaultRetryAfter = 5 * time.Second
 
 // DefaultMaxInFlight caps the requests a receiver serves at once. A request
