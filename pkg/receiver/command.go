@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 
 	"go.uber.org/zap"
@@ -30,6 +31,10 @@ import (
 const (
 	PortEnv     = "PORT"
 	DefaultPort = "8080"
+	// MaxInFlightEnv names the environment variable that caps the requests a
+	// replica serves at once (Options.MaxInFlight); set it with the
+	// container's memory limit.
+	MaxInFlightEnv = "MAX_IN_FLIGHT_REQUESTS"
 )
 
 // Command runs the receiver inside knative.dev/pkg sharedmain.
@@ -59,9 +64,13 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 	// Trust bundles matter only for an OIDC issuer other than the API server.
 	trustBundles := configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())
 	verifier := auth.NewVerifier(ctx, eventpolicyinformer.Get(ctx).Lister(), trustBundles, cmw)
+	maxInFlight, err := maxInFlight()
+	if err != nil {
+		logger.Fatalw("Invalid "+MaxInFlightEnv, zap.Error(err))
+	}
 	handler, err := NewHandler(Options{
 		Channels: informer.Lister(), Producer: producer, Logger: logger.Desugar(),
-		WithFeatures: features.ToContext, Verifier: verifier,
+		WithFeatures: features.ToContext, Verifier: verifier, MaxInFlight: maxInFlight,
 	})
 	if err != nil {
 		logger.Fatalw("Cannot create the receiver", zap.Error(err))
@@ -130,6 +139,19 @@ func port() string {
 		return p
 	}
 	return DefaultPort
+}
+
+// maxInFlight is MaxInFlightEnv's value; 0 (the default) when unset.
+func maxInFlight() (int, error) {
+	v := os.Getenv(MaxInFlightEnv)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err == nil && n < 1 {
+		err = errors.New("must be at least 1")
+	}
+	return n, err
 }
 
 // noopReconciler is the Reconciler of the receiver's placeholder controller.

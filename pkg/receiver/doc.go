@@ -13,6 +13,18 @@
 // metadata until the topic has them (Producer.FollowGrowth), rather than
 // waiting for Sarama's periodic refresh.
 //
+// When a record fails for another reason than its size, Sarama has given up
+// after its own retries: Kafka is out of reach. The producer then answers
+// every waiting and new request with 503 at once, and tries every 250 ms to
+// connect a new producer, which takes requests again as soon as Kafka answers
+// (rather than after Sarama's fixed 10 s per-partition circuit breaker).
+//
+// At most Options.MaxInFlight requests are served at once (env
+// MAX_IN_FLIGHT_REQUESTS); one more gets 503 before its body is read. Each
+// 4xx carries a short text/plain reason; Allow is sent only with 405 and
+// OPTIONS. No span or metric carries a record's key, which may be personal
+// data.
+//
 // Status codes:
 //
 //	202 the event is in Kafka (acked by all in-sync replicas)
@@ -20,5 +32,5 @@
 //	404 no KafkaChannel answers to this host or path
 //	405 the method is not POST (OPTIONS answers the CloudEvents webhook handshake)
 //	413 the body is over config-kafka's max.event.bytes, or Kafka refused the record as too large
-//	503 the channel is not ready yet, or Kafka is unavailable or timed out; Retry-After is set
+//	503 the channel is not ready yet, the receiver is at its in-flight cap, or Kafka is unavailable or timed out; Retry-After is set
 package receiver

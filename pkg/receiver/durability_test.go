@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -180,25 +181,8 @@ func TestGracefulShutdown(t *testing.T) {
 	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
 	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
 
-	held, release := make(chan struct{}), make(chan struct{})
-	var holding atomic.Bool
-	broker.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
-		if holding.CompareAndSwap(false, true) {
-			close(held)
-			broker.Cluster.SleepControl(func() { <-release })
-		}
-		return nil, nil, false // then the broker handles the request as usual
-	})
-
-	status := make(chan int, 1)
-	go func() {
-		resp, err := do(t, http.DefaultClient, binaryEvent(t, r.channelURL(), "in-flight", nil, "{}"))
-		if err != nil {
-			status <- 0
-			return
-		}
-		status <- resp.StatusCode
-	}()
+	held, release := holdFirstProduce(broker)
+	status := sendAsync(t, binaryEvent(t, r.channelURL(), "in-flight", nil, "{}"))
 	<-held
 	stopped := make(chan error, 1)
 	go func() { stopped <- r.stop() }()
@@ -209,7 +193,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		return err != nil
 	})
-	close(release)
+	release()
 	if got := <-status; got != http.StatusAccepted {
 		t.Errorf("in-flight request: status = %d, want 202", got)
 	}
@@ -217,4 +201,103 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Errorf("shutdown: %v", err)
 	}
 	recordByID(t, kafkatest.Records(t, broker.Addrs, testTopic), "in-flight")
+}
+
+// holdFirstProduce makes the broker hold the first produce request it gets
+// until release is called; held is closed once that request reached it.
+func holdFirstProduce(broker *kafkatest.Broker) (held <-chan struct{}, release func()) {
+	reached, released := make(chan struct{}), make(chan struct{})
+	var holding atomic.Bool
+	broker.Cluster.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		if holding.CompareAndSwap(false, true) {
+			close(reached)
+			broker.Cluster.SleepControl(func() { <-released })
+		}
+		return nil, nil, false // then the broker handles the request as usual
+	})
+	return reached, sync.OnceFunc(func() { close(released) })
+}
+
+// sendAsync sends req and delivers its status code, 0 for a transport error.
+func sendAsync(t *testing.T, req *http.Request) <-chan int {
+	status := make(chan int, 1)
+	go func() {
+		resp, err := do(t, http.DefaultClient, req)
+		if err != nil {
+			status <- 0
+			return
+		}
+		status <- resp.StatusCode
+	}()
+	return status
+}
+
+// TestAcceptedOnlyAfterAck: the receiver answers a request only once Kafka
+// acknowledged its record. While the broker holds the produce request, the
+// sender has no answer; once the broker answers, it gets its 202.
+func TestAcceptedOnlyAfterAck(t *testing.T) {
+	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+	held, release := holdFirstProduce(broker)
+	t.Cleanup(release)
+
+	status := sendAsync(t, binaryEvent(t, r.channelURL(), "held", nil, "{}"))
+	<-held // the record reached the broker, which has not acknowledged it
+	select {
+	case got := <-status:
+		t.Fatalf("answered %d before Kafka acknowledged the record", got)
+	default:
+	}
+	release()
+	if got := <-status; got != http.StatusAccepted {
+		t.Fatalf("status = %d after the ack, want 202", got)
+	}
+	recordByID(t, kafkatest.Records(t, broker.Addrs, testTopic), "held")
+}
+
+// TestOutageFastAndBack: once the producer saw that Kafka is unreachable it
+// answers 503 with Retry-After within a second, rather than holding senders;
+// and it accepts again within about 2 s of the broker's return, rather than
+// after Sarama's fixed 10 s per-partition circuit breaker.
+func TestOutageFastAndBack(t *testing.T) {
+	const fast, back = time.Second, 3 * time.Second
+	port := freePort(t)
+	start := func() *kafkatest.Broker {
+		return kafkatest.Start(t, kfake.Ports(port), kfake.SeedTopics(partitions, testTopic))
+	}
+	broker := start()
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+	send := func(id string) (int, string, time.Duration) {
+		began := time.Now()
+		// One key, one partition: Sarama's breakers are per partition.
+		resp := mustDo(t, binaryEvent(t, r.channelURL(), id, map[string]string{"Ce-Partitionkey": "k"}, "{}"))
+		return resp.StatusCode, resp.Header.Get("Retry-After"), time.Since(began)
+	}
+	if code, _, _ := send("before"); code != http.StatusAccepted {
+		t.Fatalf("before the outage: status = %d, want 202", code)
+	}
+
+	broker.Cluster.Close()
+	code, _, took := send("first-down")
+	t.Logf("first request after the broker stopped: %d in %v", code, took)
+	for i := range 10 {
+		code, retryAfter, took := send(fmt.Sprint("down-", i))
+		t.Logf("broker down: %d in %v", code, took)
+		if code != http.StatusServiceUnavailable || retryAfter == "" || took > fast {
+			t.Errorf("broker down: status %d, Retry-After %q, in %v; want 503 with Retry-After within %v", code, retryAfter, took, fast)
+		}
+	}
+
+	start()
+	returned := time.Now()
+	i := 0
+	eventually(t, "a 202 after the broker returned", func() bool {
+		i++
+		code, _, _ := send(fmt.Sprint("after-", i))
+		return code == http.StatusAccepted
+	})
+	t.Logf("first 202 %v after the broker returned", time.Since(returned))
+	if took := time.Since(returned); took > back {
+		t.Errorf("first 202 %v after the broker returned, want within %v", took, back)
+	}
 }

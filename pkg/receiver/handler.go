@@ -22,9 +22,16 @@ import (
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 )
 
-// DefaultRetryAfter is the Retry-After of a 503: about how long Sarama takes
-// to find a broker again after an outage.
+// DefaultRetryAfter is the Retry-After of a 503: long enough for a short
+// Kafka outage or overload to pass; the receiver itself takes events again
+// within about a second of Kafka's return.
 const DefaultRetryAfter = 5 * time.Second
+
+// DefaultMaxInFlight caps the requests a receiver serves at once. A request
+// holds its body about three times over (eventing's copy, the event, the
+// record): 200 events of the default 1 MiB max.event.bytes fit the
+// Deployment's 1000Mi memory limit.
+const DefaultMaxInFlight = 200
 
 // Options configure a Handler.
 type Options struct {
@@ -39,6 +46,9 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 	// RetryAfter is sent with every 503; DefaultRetryAfter when zero.
 	RetryAfter time.Duration
+	// MaxInFlight caps the requests served at once; beyond it a request gets
+	// 503 at once, before its body is read. DefaultMaxInFlight when zero.
+	MaxInFlight int
 	// WithFeatures puts eventing's config-features into a request's context
 	// (feature.Store.ToContext); nil leaves every feature at its default, so
 	// OIDC off. Verifier checks the tokens once authentication-oidc is on, and
@@ -61,8 +71,10 @@ type Handler struct {
 	known          perChannel
 	byHost, byPath *channel.EventReceiver
 	retryAfter     string
-	traced         http.Handler
-	tracer         trace.Tracer
+	// slots holds one token per request being served.
+	slots  chan struct{}
+	traced http.Handler
+	tracer trace.Tracer
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -78,6 +90,9 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = DefaultRetryAfter
 	}
+	if o.MaxInFlight <= 0 {
+		o.MaxInFlight = DefaultMaxInFlight
+	}
 	m, err := newMetrics(o.MeterProvider)
 	if err != nil {
 		return nil, fmt.Errorf("creating metrics: %w", err)
@@ -88,6 +103,7 @@ func NewHandler(o Options) (*Handler, error) {
 		logger:     o.Logger,
 		metrics:    m,
 		retryAfter: strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
+		slots:      make(chan struct{}, o.MaxInFlight),
 		tracer:     o.TracerProvider.Tracer("github.com/knative-kafka/knative-kafka/pkg/receiver"),
 	}
 	common := []channel.EventReceiverOptions{channel.MeterProvider(o.MeterProvider), channel.TraceProvider(o.TracerProvider)}
@@ -128,12 +144,21 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if ref, err := h.channels.fromRequest(r); err == nil {
 		state.channel = &ref
 	}
-	sw := &statusWriter{ResponseWriter: w, state: state, retryAfter: h.retryAfter}
+	sw := &statusWriter{ResponseWriter: w, req: r, state: state, retryAfter: h.retryAfter}
 	defer func() { h.metrics.recordEvent(r.Context(), state.channel, sw.statusOrOK()) }()
+	select {
+	case h.slots <- struct{}{}:
+		defer func() { <-h.slots }()
+	default:
+		// Overloaded: reading the body or producing would only add to it.
+		http.Error(sw, fmt.Sprintf("the receiver is serving its maximum of %d requests; retry later", cap(h.slots)), http.StatusServiceUnavailable)
+		return
+	}
 
 	if r.Method == http.MethodPost && state.channel != nil {
 		limit := h.producer.MaxEventBytes()
 		if r.ContentLength > limit {
+			state.tooLarge(limit)
 			sw.WriteHeader(http.StatusRequestEntityTooLarge)
 			return
 		}
@@ -185,13 +210,13 @@ func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev 
 	ctx, span := h.startSend(ctx, topic, &ev)
 	msg, err := newRecord(ctx, topic, &ev)
 	if err != nil {
-		endSend(span, nil, 0, 0, err)
+		endSend(span, 0, 0, err)
 		logger.Warn("Cannot encode the event as a Kafka record", zap.Error(err))
 		return state.fail(http.StatusBadRequest, err)
 	}
 	start := time.Now()
 	partition, offset, err := h.producer.Send(msg)
-	endSend(span, msg, partition, offset, err)
+	endSend(span, partition, offset, err)
 	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
 	if err != nil {
 		logger.Warn("Kafka did not store the event", zap.String("topic", topic), zap.Error(err))

@@ -3,6 +3,7 @@ package receiver
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -41,13 +42,21 @@ func readyChannel(ns, name, topic string) *v1beta1.KafkaChannel {
 // channelLister serves the given channels as the informer cache would.
 func channelLister(t testing.TB, kcs ...*v1beta1.KafkaChannel) listers.KafkaChannelLister {
 	t.Helper()
+	l, err := newChannelLister(kcs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func newChannelLister(kcs ...*v1beta1.KafkaChannel) (listers.KafkaChannelLister, error) {
 	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	for _, kc := range kcs {
 		if err := indexer.Add(kc); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
-	return listers.NewKafkaChannelLister(indexer)
+	return listers.NewKafkaChannelLister(indexer), nil
 }
 
 // secretData is the Kafka Secret of a cluster at addrs.
@@ -56,8 +65,7 @@ func secretData(addrs []string) map[string][]byte {
 }
 
 // kafkaConfig is config-kafka with the given max.event.bytes (0: default).
-func kafkaConfig(t testing.TB, maxEventBytes int64) *config.Kafka {
-	t.Helper()
+func kafkaConfig(maxEventBytes int64) *config.Kafka {
 	k := config.Default()
 	if maxEventBytes > 0 {
 		k.MaxEventBytes = maxEventBytes
@@ -80,6 +88,7 @@ type testOptions struct {
 	maxEventBytes int64
 	meter         metric.MeterProvider
 	tracer        trace.TracerProvider
+	maxInFlight   int
 	waitReady     bool
 	// logger defaults to one that logs to t; a fuzz target must not log to f.
 	logger *zap.Logger
@@ -127,13 +136,19 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 // newHandler is the Handler of a receiver under test and what feeds its producer.
 func newHandler(t testing.TB, o testOptions, logger *zap.Logger) (*client.Watcher, *Producer, *Handler) {
 	t.Helper()
-	watcher := client.NewStaticWatcher(secretData(o.brokers), kafkaConfig(t, o.maxEventBytes), "test-receiver")
-	producer := NewProducer(watcher, logger, 10*time.Second)
-	handler, err := NewHandler(Options{Channels: o.lister, Producer: producer, Logger: logger, MeterProvider: o.meter, TracerProvider: o.tracer})
+	watcher, producer, handler, err := buildHandler(o, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return watcher, producer, handler
+}
+
+func buildHandler(o testOptions, logger *zap.Logger) (*client.Watcher, *Producer, *Handler, error) {
+	watcher := client.NewStaticWatcher(secretData(o.brokers), kafkaConfig(o.maxEventBytes), "test-receiver")
+	producer := NewProducer(watcher, logger, 10*time.Second)
+	handler, err := NewHandler(Options{Channels: o.lister, Producer: producer, Logger: logger,
+		MeterProvider: o.meter, TracerProvider: o.tracer, MaxInFlight: o.maxInFlight})
+	return watcher, producer, handler, err
 }
 
 // eventually polls cond until it holds; the deadline only guards against a hang.
@@ -171,7 +186,7 @@ func (r *receiverUnderTest) channelURL() string {
 	return r.url + "/" + testNS + "/" + testChannel
 }
 
-// do sends req and returns the response with its body read.
+// do sends req and returns the response, its body read into memory.
 func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, error) {
 	t.Helper()
 	resp, err := c.Do(req)
@@ -181,6 +196,7 @@ func do(t testing.TB, c *http.Client, req *http.Request) (*http.Response, error)
 	defer resp.Body.Close()
 	var buf bytes.Buffer
 	_, _ = buf.ReadFrom(resp.Body)
+	resp.Body = io.NopCloser(&buf)
 	return resp, nil
 }
 

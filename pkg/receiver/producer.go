@@ -25,6 +25,9 @@ const (
 	// better served by a 503 it can retry.
 	DefaultProduceTimeout = 30 * time.Second
 	minRetry, maxRetry    = 500 * time.Millisecond, 30 * time.Second
+	// outageRetry is how often a producer that lost Kafka tries to reach it
+	// again; each try also waits out Sarama's metadata retries.
+	outageRetry = 250 * time.Millisecond
 )
 
 var (
@@ -35,6 +38,9 @@ var (
 	errProduceTimeout = errors.New("timed out waiting for Kafka to acknowledge the record")
 	// errRecordTooLarge: the record would exceed the producer's and the topic's size limit.
 	errRecordTooLarge = errors.New("record larger than the maximum message size")
+	// errKafkaLost: the producer failed to write a record and waits for Kafka
+	// to answer again before it takes new ones.
+	errKafkaLost = errors.New("Kafka unreachable; reconnecting")
 )
 
 // Producer writes records to Kafka with an idempotent, acks=all SyncProducer
@@ -65,6 +71,28 @@ type generation struct {
 	fingerprint    string
 	maxRecordBytes int
 	inflight       sync.WaitGroup
+	// lost is closed once a record failed for another reason than its size:
+	// Sarama gave up after its own retries, so Kafka is out of reach. A lost
+	// generation answers every request at once and is replaced as soon as a
+	// new producer can connect. Not waiting in it also steps around Sarama's
+	// per-partition circuit breaker, which would refuse records for a fixed
+	// 10 s after Kafka is back.
+	lost     chan struct{}
+	loseOnce sync.Once
+}
+
+func (g *generation) lose() (first bool) {
+	g.loseOnce.Do(func() { close(g.lost); first = true })
+	return first
+}
+
+func (g *generation) isLost() bool {
+	select {
+	case <-g.lost:
+		return true
+	default:
+		return false
+	}
 }
 
 // NewProducer returns a Producer that follows watcher; Run connects it.
@@ -91,11 +119,18 @@ func (p *Producer) Run(ctx context.Context) {
 	backoff := minRetry
 	for {
 		var retry <-chan time.Time
-		if err := p.sync(); err != nil {
+		err := p.sync()
+		switch gen := p.generation(); {
+		case err != nil && gen != nil && gen.isLost():
+			// Kafka was there a moment ago: try often, so that requests
+			// are taken again soon after it returns.
+			p.logger.Debug("Kafka still unreachable; retrying", zap.Error(err))
+			retry = time.After(outageRetry)
+		case err != nil:
 			p.logger.Warn("Cannot build the Kafka producer; retrying", zap.Error(err), zap.Duration("backoff", backoff))
 			retry = time.After(backoff)
 			backoff = min(2*backoff, maxRetry)
-		} else {
+		default:
 			backoff = minRetry
 		}
 		select {
@@ -123,7 +158,7 @@ func (p *Producer) sync() error {
 	maxEvent := p.maxEventBytes.Load()
 	maxRecord := maxRecordBytes(maxEvent)
 	fingerprint := fmt.Sprintf("%s/%d", snap.Settings.Fingerprint, maxRecord)
-	if cur := p.generation(); cur != nil && cur.fingerprint == fingerprint {
+	if cur := p.generation(); cur != nil && cur.fingerprint == fingerprint && !cur.isLost() {
 		return nil
 	}
 	cl, sp, err := newSyncProducer(snap.Settings.Brokers, ProducerConfig(snap.Settings.Sarama, maxEvent))
@@ -132,7 +167,7 @@ func (p *Producer) sync() error {
 		p.setErr(err)
 		return err
 	}
-	p.swap(&generation{client: cl, producer: sp, fingerprint: fingerprint, maxRecordBytes: maxRecord})
+	p.swap(&generation{client: cl, producer: sp, fingerprint: fingerprint, maxRecordBytes: maxRecord, lost: make(chan struct{})})
 	p.logger.Info("Kafka producer ready", zap.Strings("brokers", snap.Settings.Brokers))
 	return nil
 }
@@ -241,6 +276,10 @@ func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset in
 		gen.inflight.Done()
 		return -1, -1, fmt.Errorf("%w: %d > %d bytes", errRecordTooLarge, size, gen.maxRecordBytes)
 	}
+	if gen.isLost() {
+		gen.inflight.Done()
+		return -1, -1, p.lostErr()
+	}
 	type result struct {
 		partition int32
 		offset    int64
@@ -257,10 +296,33 @@ func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset in
 	defer timer.Stop()
 	select {
 	case r := <-done:
+		if r.err != nil && !isTooLarge(r.err) {
+			p.lose(gen, r.err)
+		}
 		return r.partition, r.offset, r.err
+	case <-gen.lost:
+		return -1, -1, p.lostErr()
 	case <-timer.C:
 		return -1, -1, errProduceTimeout
 	}
+}
+
+// lose marks gen lost after err and has Run replace it.
+func (p *Producer) lose(gen *generation, err error) {
+	if gen.lose() {
+		p.logger.Warn("Kafka did not store a record; answering 503 until a new producer reaches it", zap.Error(err))
+		p.setErr(err)
+		p.notify()
+	}
+}
+
+func (p *Producer) lostErr() error {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.lastErr == nil { // lose records it just after other requests see the generation lost
+		return errKafkaLost
+	}
+	return fmt.Errorf("%w: %w", errKafkaLost, p.lastErr)
 }
 
 // acquire returns the current generation with one more request counted in, or nil.

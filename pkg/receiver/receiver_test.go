@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -155,27 +156,32 @@ func TestResponseCodes(t *testing.T) {
 	eventually(t, "max.event.bytes in force", func() bool { return r.producer.MaxEventBytes() == maxEvent })
 
 	post := func(path, id, body string) *http.Request { return binaryEvent(t, r.url+path, id, nil, body) }
+	const noChannel = "no KafkaChannel"
 	tests := []struct {
 		name       string
 		req        *http.Request
 		want       int
+		reason     string // what a 4xx body must say
+		allow      bool
 		retryAfter bool
 	}{
-		{name: "unknown channel by path", req: post("/ns/nope", "1", "{}"), want: http.StatusNotFound},
-		{name: "unknown channel by host", req: withHost(post("/", "1", "{}"), "nope-kn-channel.ns.svc.cluster.local"), want: http.StatusNotFound},
-		{name: "host that is not a channel", req: withHost(post("/", "1", "{}"), "example.com"), want: http.StatusNotFound},
-		{name: "path with too many segments", req: post("/ns/ch/x", "1", "{}"), want: http.StatusNotFound},
-		{name: "channel being deleted", req: post("/ns/gone", "1", "{}"), want: http.StatusNotFound},
-		{name: "GET", req: method(http.MethodGet, post("/ns/ch", "1", "")), want: http.StatusMethodNotAllowed},
-		{name: "PUT", req: method(http.MethodPut, post("/ns/ch", "1", "{}")), want: http.StatusMethodNotAllowed},
-		{name: "OPTIONS is the webhook handshake", req: method(http.MethodOptions, post("/ns/ch", "1", "")), want: http.StatusOK},
-		{name: "not a CloudEvent", req: plain(r.channelURL(), "text/plain", "hello"), want: http.StatusBadRequest},
-		{name: "binary event without id", req: withoutHeader(post("/ns/ch", "x", "{}"), "Ce-Id"), want: http.StatusBadRequest},
-		{name: "malformed structured event", req: plain(r.channelURL(), "application/cloudevents+json", `{"specversion":`), want: http.StatusBadRequest},
-		{name: "oversized body", req: post("/ns/ch", "big", strings.Repeat("x", maxEvent+1)), want: http.StatusRequestEntityTooLarge},
-		{name: "oversized body without Content-Length", req: chunked(post("/ns/ch", "big", strings.Repeat("x", maxEvent+1))), want: http.StatusRequestEntityTooLarge},
+		{name: "unknown channel by path", req: post("/ns/nope", "1", "{}"), want: http.StatusNotFound, reason: noChannel},
+		{name: "unknown channel by host", req: withHost(post("/", "1", "{}"), "nope-kn-channel.ns.svc.cluster.local"), want: http.StatusNotFound, reason: noChannel},
+		{name: "host that is not a channel", req: withHost(post("/", "1", "{}"), "example.com"), want: http.StatusNotFound, reason: noChannel},
+		{name: "path with too many segments", req: post("/ns/ch/x", "1", "{}"), want: http.StatusNotFound, reason: noChannel},
+		{name: "channel being deleted", req: post("/ns/gone", "1", "{}"), want: http.StatusNotFound, reason: noChannel},
+		{name: "GET", req: method(http.MethodGet, post("/ns/ch", "1", "")), want: http.StatusMethodNotAllowed, reason: "method GET", allow: true},
+		{name: "PUT", req: method(http.MethodPut, post("/ns/ch", "1", "{}")), want: http.StatusMethodNotAllowed, reason: "method PUT", allow: true},
+		{name: "OPTIONS is the webhook handshake", req: method(http.MethodOptions, post("/ns/ch", "1", "")), want: http.StatusOK, allow: true},
+		{name: "not a CloudEvent", req: plain(r.channelURL(), "text/plain", "hello"), want: http.StatusBadRequest, reason: "Ce-Specversion"},
+		{name: "binary event without id", req: withoutHeader(post("/ns/ch", "x", "{}"), "Ce-Id"), want: http.StatusBadRequest, reason: "Ce-Id"},
+		{name: "binary event without source and type", req: withoutHeader(withoutHeader(post("/ns/ch", "x", "{}"), "Ce-Source"), "Ce-Type"), want: http.StatusBadRequest, reason: "Ce-Source, Ce-Type"},
+		{name: "malformed structured event", req: plain(r.channelURL(), "application/cloudevents+json", `{"specversion":`), want: http.StatusBadRequest, reason: "structured"},
+		{name: "oversized body", req: post("/ns/ch", "big", strings.Repeat("x", maxEvent+1)), want: http.StatusRequestEntityTooLarge, reason: "max.event.bytes (1000 bytes)"},
+		{name: "oversized body without Content-Length", req: chunked(post("/ns/ch", "big", strings.Repeat("x", maxEvent+1))), want: http.StatusRequestEntityTooLarge, reason: "max.event.bytes (1000 bytes)"},
 		{name: "topic not ready", req: post("/ns/new", "1", "{}"), want: http.StatusServiceUnavailable, retryAfter: true},
 		{name: "no topic recorded yet", req: post("/ns/notopic", "1", "{}"), want: http.StatusServiceUnavailable, retryAfter: true},
+		{name: "accepted", req: post("/ns/ch", "at-limit", strings.Repeat("x", maxEvent)), want: http.StatusAccepted},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,12 +192,16 @@ func TestResponseCodes(t *testing.T) {
 			if got := resp.Header.Get("Retry-After"); tc.retryAfter != (got != "") {
 				t.Errorf("Retry-After = %q, want set: %v", got, tc.retryAfter)
 			}
+			if got := resp.Header.Get("Allow"); tc.allow != (got != "") {
+				t.Errorf("Allow = %q, want set: %v", got, tc.allow)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			if tc.reason != "" && !strings.Contains(string(body), tc.reason) {
+				t.Errorf("body = %q, want it to say %q", body, tc.reason)
+			}
 		})
 	}
-	// Only a body at the limit goes through; nothing rejected was stored.
-	if resp := mustDo(t, post("/ns/ch", "at-limit", strings.Repeat("x", maxEvent))); resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("body at the limit: status = %d, want 202", resp.StatusCode)
-	}
+	// Only the body at the limit went through; nothing rejected was stored.
 	if ids := countIDs(t, kafkatest.Records(t, broker.Addrs, testTopic)); len(ids) != 1 || ids["at-limit"] != 1 {
 		t.Errorf("topic holds %v, want only the accepted event", ids)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strconv"
 
-	"github.com/IBM/sarama"
 	"github.com/cloudevents/sdk-go/v2/event"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
@@ -46,8 +45,10 @@ func (h *Handler) startSend(ctx context.Context, topic string, ev *event.Event) 
 	))
 }
 
-// endSend records where the record landed, or why it did not.
-func endSend(span trace.Span, msg *sarama.ProducerMessage, partition int32, offset int64, err error) {
+// endSend records where the record landed, or why it did not. Not the
+// record's key (messaging.kafka.message.key): a partition key or subject may
+// be personal data, and traces are kept and shown with less care than topics.
+func endSend(span trace.Span, partition int32, offset int64, err error) {
 	defer span.End()
 	if err != nil {
 		span.RecordError(err)
@@ -55,9 +56,4 @@ func endSend(span trace.Span, msg *sarama.ProducerMessage, partition int32, offs
 		return
 	}
 	span.SetAttributes(semconv.MessagingDestinationPartitionID(strconv.Itoa(int(partition))), semconv.MessagingKafkaOffset(int(offset)))
-	if msg.Key != nil {
-		if key, kerr := msg.Key.Encode(); kerr == nil {
-			span.SetAttributes(semconv.MessagingKafkaMessageKey(string(key)))
-		}
-	}
 }

@@ -1,12 +1,16 @@
 package receiver
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
@@ -16,15 +20,19 @@ import (
 
 // The ingress span carries Knative's channel attributes; a producer span
 // follows the messaging conventions for Kafka; the record carries the
-// producer span's context, so the dispatcher's spans descend from it.
+// producer span's context, so the dispatcher's spans descend from it. The
+// partition key may be personal data: no span or metric carries its value.
 func TestSpans(t *testing.T) {
 	broker := kafkatest.Start(t, kfake.SeedTopics(1, testTopic))
 	spans := tracetest.NewSpanRecorder()
+	reader := sdkmetric.NewManualReader()
 	r := startReceiver(t, testOptions{
 		lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true,
 		tracer: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)),
+		meter:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)),
 	})
-	resp := mustDo(t, binaryEvent(t, r.channelURL(), "traced-1", map[string]string{"Ce-Partitionkey": "k"}, `{}`))
+	const key = "customer-4711@example.com"
+	resp := mustDo(t, binaryEvent(t, r.channelURL(), "traced-1", map[string]string{"Ce-Partitionkey": key}, `{}`))
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("status %d, want 202", resp.StatusCode)
 	}
@@ -47,8 +55,21 @@ func TestSpans(t *testing.T) {
 	wantAttrs(t, producer, map[string]string{
 		"messaging.system": "kafka", "messaging.operation.type": "send", "messaging.destination.name": testTopic,
 		"messaging.message.id": "traced-1", "messaging.destination.partition.id": "0", "messaging.kafka.offset": "0",
-		"messaging.kafka.message.key": "k",
 	})
+	for _, s := range spans.Ended() {
+		for _, kv := range s.Attributes() {
+			if strings.Contains(kv.Value.Emit(), key) {
+				t.Errorf("span %q attribute %s carries the partition key", s.Name(), kv.Key)
+			}
+		}
+	}
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	if dump := fmt.Sprintf("%+v", rm); strings.Contains(dump, key) {
+		t.Errorf("a metric carries the partition key: %s", dump)
+	}
 	if producer.Parent().SpanID() != server.SpanContext().SpanID() {
 		t.Error("the producer span is not a child of the server span")
 	}

@@ -16,6 +16,8 @@ type Memory struct {
 	// PeakRSS is the most resident memory used so far (VmHWM): what a
 	// container memory limit is checked against.
 	PeakRSS int64
+	// RSS is what is resident now (VmRSS).
+	RSS int64
 	// FileRSS is what is resident now of mapped files (RssFile), mostly the
 	// binary itself: pages the kernel may drop and read again under pressure.
 	FileRSS int64
@@ -29,7 +31,7 @@ func ReadMemory(pid int) (Memory, error) {
 	}
 	defer f.Close()
 	var m Memory
-	fields := map[string]*int64{"VmHWM:": &m.PeakRSS, "RssFile:": &m.FileRSS}
+	fields := map[string]*int64{"VmHWM:": &m.PeakRSS, "VmRSS:": &m.RSS, "RssFile:": &m.FileRSS}
 	s := bufio.NewScanner(f)
 	for s.Scan() {
 		name, value, _ := strings.Cut(s.Text(), "\t")

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
@@ -47,56 +46,6 @@ func metadata(s *Settings) ([]string, error) {
 	}
 	defer c.Close()
 	return c.Topics()
-}
-
-// The receiver's producer (idempotent, acks=all) and the dispatcher's consumer group work on
-// the Settings the azure flavor builds.
-func TestAzureProduceConsume(t *testing.T) {
-	const topic = "ns.orders"
-	eh := kafkatest.StartEventHubs(t, kfake.SeedTopics(2, topic))
-	s := azureSettings(t, eventHubsSecret(eh, eh.ConnectionString))
-
-	producer, err := sarama.NewSyncProducer(s.Brokers, receiverLike(s.Sarama))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer producer.Close()
-	sent := map[string]bool{}
-	for _, key := range []string{"a", "b", "c", "d"} {
-		if _, _, err := producer.SendMessage(&sarama.ProducerMessage{Topic: topic, Key: sarama.StringEncoder(key), Value: sarama.StringEncoder("event " + key)}); err != nil {
-			t.Fatalf("send %s: %v", key, err)
-		}
-		sent["event "+key] = true
-	}
-
-	// Event Hubs would create an event hub for a record to a missing topic if the client
-	// let it; the azure settings do not.
-	_, _, err = producer.SendMessage(&sarama.ProducerMessage{Topic: "ns.missing", Value: sarama.StringEncoder("x")})
-	if err == nil {
-		t.Error("a record to a missing event hub was accepted")
-	}
-	if _, ok := kafkatest.TopicsWith(t, eh.Addrs, eh.Config(t))["ns.missing"]; ok {
-		t.Error("producing created an event hub")
-	}
-
-	got := consumeGroup(t, s, topic, len(sent))
-	for _, v := range got {
-		delete(sent, v)
-	}
-	if len(sent) != 0 {
-		t.Errorf("consumer group got %q; missing %v", got, sent)
-	}
-}
-
-// receiverLike is the receiver's producer configuration: 202 only after acks=all, and
-// idempotent so that Sarama's retries do not write twice.
-func receiverLike(base *sarama.Config) *sarama.Config {
-	cfg := *base
-	cfg.Producer.RequiredAcks = sarama.WaitForAll
-	cfg.Producer.Idempotent = true
-	cfg.Net.MaxOpenRequests = 1
-	cfg.Producer.Return.Successes = true
-	return &cfg
 }
 
 // consumeGroup reads n records of topic from the start with a consumer group, as a dispatcher does.
