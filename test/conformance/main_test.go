@@ -9,13 +9,20 @@
 // by the module proxy). Each rule is one Go test named after it, whose comment
 // and log carry the rule's exact text:
 //
-//   - TestMust_* / TestMustNot_* fail when the rule is broken;
-//   - TestShould_* / TestMay_* never fail: a rule that is not met, or that
-//     cannot be verified here, is reported with t.Skipf and the reason, so it
-//     never shows as PASS unless it was checked.
+//   - TestMust_*, TestMustNot_*, TestShould_* and TestMay_* fail when the
+//     rule is broken: a SHOULD or MAY the project meets is held like a MUST;
+//   - only the SHOULD and MAY rules the project decided not to meet skip,
+//     with the reason; each is listed once in unmet (helpers_test.go):
+//     MetricsEnabledByDefault (Knative leaves metrics off until
+//     config-observability sets an exporter) and NonHTTPEndpoints (the
+//     channel exposes only HTTP(S) endpoints). A listed rule that turns out
+//     met fails, so the list stays true.
 //
-// Rules whose rekt check is `todo` get a real check here wherever the dev
-// environment can check them.
+// No test sleeps to let something happen or not: it polls observable state,
+// bounded, and a rule that something is not delivered waits for a marker
+// event sent after it, through the same one-partition channel, to reach the
+// subscriber first (markerThrough). Rules whose rekt check is `todo` get a
+// real check here wherever the dev environment can check them.
 package conformance
 
 import (

@@ -224,7 +224,7 @@ func waitPoint(t *testing.T, what string, pred func(point) bool) (point, bool) {
 	t.Helper()
 	c := observed(t)
 	var found point
-	err := framework.Poll(20*time.Second, func() (bool, error) {
+	err := framework.Poll(time.Minute, func() (bool, error) {
 		for _, p := range c.counterPoints() {
 			if pred(p) {
 				found = p
@@ -282,7 +282,7 @@ func checkMetricRule(t *testing.T, i int) {
 	r := metricRules[i]
 	rule(t, should, r.text)
 	if _, ok := waitPoint(t, r.what, r.pred); !ok {
-		notMet(t, should, "no exported counter of %s within 20s of config-observability exporting to a collector", r.what)
+		notMet(t, should, "no exported counter of %s within a minute of config-observability exporting to a collector", r.what)
 	}
 }
 
@@ -312,6 +312,7 @@ func TestShould_MetricsEnabledByDefault(t *testing.T) {
 	if p == "" || p == "none" {
 		notMet(t, should, "metrics are off by default: config-observability (installed by Knative Eventing) leaves metrics-protocol unset, which knative.dev/pkg reads as \"none\"; setting metrics-protocol (prometheus, grpc, http/protobuf) enables them")
 	}
+	check(t, should, nil)
 }
 
 // spansOfTrace waits for spans of the fixture's trace.
@@ -319,7 +320,7 @@ func spansOfTrace(t *testing.T) []span {
 	t.Helper()
 	c := observed(t)
 	var got []span
-	_ = framework.Poll(20*time.Second, func() (bool, error) {
+	_ = framework.Poll(time.Minute, func() (bool, error) {
 		got = nil
 		for _, s := range c.allSpans() {
 			if s.traceID == traceID {

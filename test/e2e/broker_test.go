@@ -44,8 +44,6 @@ func TestBrokerDefaultChannelIsKafkaChannel(t *testing.T) {
 			_, _ = cms.Update(context.Background(), restored, metav1.UpdateOptions{})
 		}
 	})
-	// Let the Broker controller see the new template before the Broker exists.
-	time.Sleep(2 * time.Second)
 
 	ns := env.Namespace(t, "e2e-broker")
 	broker := &eventingv1.Broker{
@@ -60,6 +58,9 @@ func TestBrokerDefaultChannelIsKafkaChannel(t *testing.T) {
 	if _, err := env.Eventing(t).EventingV1().Brokers(ns).Create(ctx, broker, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// Should the Broker controller still read the old template (its ConfigMap
+	// informer lags), it fails to create an InMemoryChannel, which is not
+	// installed here, and retries: the Broker's channel becomes a KafkaChannel.
 	var name string
 	err = framework.Poll(2*time.Minute, func() (bool, error) {
 		list, err := env.Kafka.MessagingV1beta1().KafkaChannels(ns).List(ctx, metav1.ListOptions{})

@@ -14,6 +14,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
@@ -127,30 +128,55 @@ func TestDeadLetterAndReply(t *testing.T) {
 	})
 }
 
+// Deleting a Subscription stops delivery to its subscriber. A second
+// subscription that stays proves it: both got an event before the deletion,
+// and events sent after it reach the one that stays but not the other.
 func TestDeletingSubscriptionStopsDelivery(t *testing.T) {
+	ctx := context.Background()
 	ns := env.Namespace(t, "e2e-unsub")
 	env.CreateChannel(t, ns, "ch", v1beta1.KafkaChannelSpec{})
-	sink := framework.NewSink(t)
-	env.Subscribe(t, ns, "sub", "ch", framework.SubscriptionOptions{Subscriber: sink.URL})
+	removed, stays := framework.NewSink(t), framework.NewSink(t)
+	env.Subscribe(t, ns, "removed", "ch", framework.SubscriptionOptions{Subscriber: removed.URL})
+	kept := env.Subscribe(t, ns, "stays", "ch", framework.SubscriptionOptions{Subscriber: stays.URL})
 	send(t, ns, "ch", framework.NewEvent("before", "e2e.unsub", nil))
-	sink.WaitFor(t, 30*time.Second, "the first event", func(r []framework.Received) bool { return len(r) == 1 })
+	removed.WaitForID(t, time.Minute, "before")
+	stays.WaitForID(t, time.Minute, "before")
 
-	subs := env.Eventing(t).MessagingV1().Subscriptions(ns)
-	if err := subs.Delete(context.Background(), "sub", metav1.DeleteOptions{}); err != nil {
+	if err := env.Eventing(t).MessagingV1().Subscriptions(ns).Delete(ctx, "removed", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	err := framework.Poll(time.Minute, func() (bool, error) {
-		kc, err := env.Kafka.MessagingV1beta1().KafkaChannels(ns).Get(context.Background(), "ch", metav1.GetOptions{})
-		return err == nil && len(kc.Spec.Subscribers) == 0 && len(kc.Status.Subscribers) == 0, err
+	// The controller keeps a removed subscriber on status.subscribers until it
+	// deleted its consumer group, which Kafka allows only once the
+	// dispatcher's members left the group.
+	onlyKept := func(uids ...types.UID) bool { return len(uids) == 1 && uids[0] == kept.UID }
+	err := framework.Poll(2*time.Minute, func() (bool, error) {
+		kc, err := env.Kafka.MessagingV1beta1().KafkaChannels(ns).Get(ctx, "ch", metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		var spec, status []types.UID
+		for _, s := range kc.Spec.Subscribers {
+			spec = append(spec, s.UID)
+		}
+		for _, s := range kc.Status.Subscribers {
+			status = append(status, s.UID)
+		}
+		return onlyKept(spec...) && onlyKept(status...), nil
 	})
 	if err != nil {
-		t.Fatalf("subscriber not removed from the channel: %v", err)
+		t.Fatalf("removed subscriber still on the channel (its consumer group still has members?): %v", err)
 	}
-	time.Sleep(3 * time.Second) // let the dispatcher drop the consumer group
-	send(t, ns, "ch", framework.NewEvent("after", "e2e.unsub", nil))
-	time.Sleep(5 * time.Second)
-	if got := sink.Received(); len(got) != 1 {
-		t.Errorf("sink received %d events after its Subscription was deleted, want only the first", len(got))
+	// Were the removed subscriber's group still reading, it would get "after"
+	// when the one that stays does; "marker", sent once that one had it,
+	// leaves it a whole round trip more.
+	for _, id := range []string{"after", "marker"} {
+		send(t, ns, "ch", framework.NewEvent(id, "e2e.unsub", nil))
+		stays.WaitForID(t, time.Minute, id)
+	}
+	for _, r := range removed.Received() {
+		if id := r.Event.ID(); id != "before" {
+			t.Errorf("the removed subscriber received %s, sent after its Subscription was deleted", id)
+		}
 	}
 }
 

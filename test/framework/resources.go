@@ -2,12 +2,12 @@ package framework
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	eventingclient "knative.dev/eventing/pkg/client/clientset/versioned"
@@ -132,25 +132,14 @@ func mustURL(t testing.TB, s string) *apis.URL {
 	return u
 }
 
-// poll calls f every 200 ms until it returns true, an error, or timeout passes.
+// poll calls f every 100 ms until it returns true, an error, or timeout passes.
 func poll(timeout time.Duration, f func() (bool, error)) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, err := f()
-		if err != nil {
-			return err
-		}
-		if ok {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s", timeout)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return wait.PollUntilContextTimeout(context.Background(), 100*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+		return f()
+	})
 }
 
-// Poll is poll for tests.
+// Poll is poll for tests: wait on observable state, bounded, never a fixed sleep.
 func Poll(timeout time.Duration, f func() (bool, error)) error { return poll(timeout, f) }
 
 // MustReceiverURL is the receiver's local address; it fails the test when the receiver is not running.

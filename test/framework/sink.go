@@ -108,17 +108,33 @@ func (s *Sink) Received() []Received {
 // WaitFor waits until pred holds for what was received.
 func (s *Sink) WaitFor(t testing.TB, timeout time.Duration, what string, pred func([]Received) bool) []Received {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		got := s.Received()
-		if pred(got) {
-			return got
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sink %s: %s not seen within %s; received %d requests", s.URL, what, timeout, len(got))
-		}
-		time.Sleep(100 * time.Millisecond)
+	var got []Received
+	err := poll(timeout, func() (bool, error) {
+		got = s.Received()
+		return pred(got), nil
+	})
+	if err != nil {
+		t.Fatalf("sink %s: %s not seen within %s; received %d requests", s.URL, what, timeout, len(got))
 	}
+	return got
+}
+
+// WaitForID waits until the sink received the event with this id and returns the first copy.
+func (s *Sink) WaitForID(t testing.TB, timeout time.Duration, id string) Received {
+	t.Helper()
+	got := s.WaitFor(t, timeout, "event "+id, func(r []Received) bool { return len(WithID(r, id)) > 0 })
+	return WithID(got, id)[0]
+}
+
+// WithID is what of r carries the event with this id.
+func WithID(r []Received, id string) []Received {
+	var out []Received
+	for _, x := range r {
+		if x.Event.ID() == id {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // NewEvent builds a test CloudEvent.
