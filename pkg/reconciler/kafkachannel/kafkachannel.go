@@ -180,6 +180,12 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 		kc.Status.MarkDispatcherFailed("DispatcherGetFailed", "%v", err)
 		return err
 	}
+	if current != nil && !resources.IsDispatcherOf(current, kc.Namespace, kc.Name) {
+		err := fmt.Errorf("Deployment %s/%s belongs to channel %s/%s, not to this channel", current.Namespace, current.Name,
+			current.Labels[resources.ChannelNamespaceLabel], current.Labels[resources.ChannelNameLabel])
+		kc.Status.MarkDispatcherFailed("DispatcherNotOwned", "%v", err)
+		return err
+	}
 	args := resources.DispatcherArgs{Channel: kc, SystemNamespace: r.SystemNamespace, Image: r.DispatcherImage, Resources: kafka.Dispatcher.Resources}
 	if current != nil && current.Spec.Replicas != nil {
 		args.Replicas = *current.Spec.Replicas
@@ -194,6 +200,31 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 		controller.GetEventRecorder(ctx).Eventf(kc, corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", d.Namespace, d.Name)
 	}
 	kc.Status.PropagateDispatcherStatus(&d.Status)
+	// Upgrade: the dispatcher that ran under the name DispatcherName gave before
+	// it was unique per channel leaves once this one exists.
+	return r.deleteDispatcher(ctx, kc, resources.LegacyDispatcherName(kc.Namespace, kc.Name))
+}
+
+// deleteDispatcher deletes the Deployment of that name in the system namespace
+// if its labels say it is this channel's dispatcher; another channel's, or an
+// operator's, is left alone.
+func (r *Reconciler) deleteDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel, name string) error {
+	d, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
+	if apierrs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !resources.IsDispatcherOf(d, kc.Namespace, kc.Name) {
+		logging.FromContext(ctx).Infof("leaving Deployment %s/%s alone: it is not this channel's dispatcher", d.Namespace, d.Name)
+		return nil
+	}
+	// The UID precondition keeps a Deployment created since under the same name.
+	err = r.KubeClient.AppsV1().Deployments(d.Namespace).Delete(ctx, d.Name, metav1.DeleteOptions{Preconditions: metav1.NewUIDPreconditions(string(d.UID))})
+	if err != nil && !apierrs.IsNotFound(err) {
+		return fmt.Errorf("deleting dispatcher %s/%s: %w", d.Namespace, d.Name, err)
+	}
 	return nil
 }
 
@@ -329,10 +360,10 @@ func deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.G
 // reference cleans it up), the channel's consumer groups and, unless
 // config-kafka says retain, the topic.
 func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
-	name := resources.DispatcherName(kc.Namespace, kc.Name)
-	err := r.KubeClient.AppsV1().Deployments(r.SystemNamespace).Delete(ctx, name, metav1.DeleteOptions{})
-	if err != nil && !apierrs.IsNotFound(err) {
-		return fmt.Errorf("deleting dispatcher %s/%s: %w", r.SystemNamespace, name, err)
+	for _, name := range []string{resources.DispatcherName(kc.Namespace, kc.Name), resources.LegacyDispatcherName(kc.Namespace, kc.Name)} {
+		if err := r.deleteDispatcher(ctx, kc, name); err != nil {
+			return err
+		}
 	}
 	if kc.Status.TopicName == "" {
 		return nil

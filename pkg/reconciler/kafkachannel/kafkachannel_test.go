@@ -572,6 +572,7 @@ func TestFinalizeTopicPolicies(t *testing.T) {
 				WantDeletes:             []clientgotesting.DeleteActionImpl{dispatcherDelete()},
 				Objects: []runtime.Object{
 					NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDeleted)...),
+					dispatcher(corev1.ConditionTrue),
 				},
 				WantPatches: []clientgotesting.PatchActionImpl{finalizerRemovePatch()},
 				WantEvents: []string{
