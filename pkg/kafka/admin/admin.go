@@ -20,6 +20,9 @@ type TopicSpec struct {
 	Retention         time.Duration
 	// MaxMessageBytes sets the topic's max.message.bytes; 0 keeps the broker's default.
 	MaxMessageBytes int64
+	// MinInSyncReplicas sets the topic's min.insync.replicas, at most
+	// ReplicationFactor; 0 keeps the broker's default.
+	MinInSyncReplicas int16
 }
 
 // TopicAdmin creates and deletes topics; each flavor of Kafka has its own.
@@ -93,6 +96,9 @@ func topicConfig(spec TopicSpec) map[string]*string {
 	cfg := map[string]*string{"retention.ms": entry(spec.Retention.Milliseconds())}
 	if spec.MaxMessageBytes > 0 {
 		cfg["max.message.bytes"] = entry(spec.MaxMessageBytes)
+	}
+	if spec.MinInSyncReplicas > 0 {
+		cfg["min.insync.replicas"] = entry(int64(min(spec.MinInSyncReplicas, spec.ReplicationFactor)))
 	}
 	return cfg
 }

@@ -73,6 +73,7 @@ func (a *Azure) EnsureTopic(ctx context.Context, topic string, spec TopicSpec) e
 func eventHubSpec(spec TopicSpec) TopicSpec {
 	spec.ReplicationFactor = eventHubReplicationFactor
 	spec.MaxMessageBytes = 0
+	spec.MinInSyncReplicas = 0 // Event Hubs replicates on its own terms
 	return spec
 }
 

@@ -152,6 +152,7 @@ func topicSpec(kc *v1beta1.KafkaChannel, kafka *config.Kafka) (admin.TopicSpec, 
 		ReplicationFactor: kc.Spec.ReplicationFactor,
 		Retention:         retention,
 		MaxMessageBytes:   kafka.MaxRecordBytes(),
+		MinInSyncReplicas: kafka.MinInSyncReplicas,
 	}, nil
 }
 

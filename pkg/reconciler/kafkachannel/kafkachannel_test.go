@@ -616,7 +616,7 @@ func TestCreateEnsuresTopicShape(t *testing.T) {
 		},
 	}
 	TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
-	want := admin.TopicSpec{NumPartitions: 6, ReplicationFactor: 1, Retention: 2 * time.Hour, MaxMessageBytes: 1<<20 + 64<<10}
+	want := admin.TopicSpec{NumPartitions: 6, ReplicationFactor: 1, Retention: 2 * time.Hour, MaxMessageBytes: 1<<20 + 64<<10, MinInSyncReplicas: 2}
 	if got := fa.ensured[topic]; got != want {
 		t.Errorf("topic %s ensured with %+v, want %+v", topic, got, want)
 	}
