@@ -27,8 +27,10 @@ type TopicSpec struct {
 
 // TopicAdmin creates and deletes topics; each flavor of Kafka has its own.
 type TopicAdmin interface {
-	// EnsureTopic creates the topic, or grows its partitions to spec; it is idempotent.
-	EnsureTopic(ctx context.Context, topic string, spec TopicSpec) error
+	// EnsureTopic creates the topic, or grows its partitions to spec; it is
+	// idempotent. created tells that this call created the topic, rather than
+	// found it: only a channel that created its topic deletes it.
+	EnsureTopic(ctx context.Context, topic string, spec TopicSpec) (created bool, err error)
 	// DeleteTopic deletes the topic; a missing topic is not an error.
 	DeleteTopic(ctx context.Context, topic string) error
 	Close() error
@@ -76,19 +78,19 @@ func NewKafka(brokers []string, cfg *sarama.Config) (*Kafka, error) {
 }
 
 // EnsureTopic implements TopicAdmin.
-func (k *Kafka) EnsureTopic(_ context.Context, topic string, spec TopicSpec) error {
+func (k *Kafka) EnsureTopic(_ context.Context, topic string, spec TopicSpec) (bool, error) {
 	err := k.admin.CreateTopic(topic, &sarama.TopicDetail{
 		NumPartitions:     spec.NumPartitions,
 		ReplicationFactor: spec.ReplicationFactor,
 		ConfigEntries:     topicConfig(spec),
 	}, false)
 	if err == nil {
-		return nil
+		return true, nil
 	}
 	if !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-		return fmt.Errorf("creating topic %q: %w", topic, err)
+		return false, fmt.Errorf("creating topic %q: %w", topic, err)
 	}
-	return k.growPartitions(topic, spec.NumPartitions)
+	return false, k.growPartitions(topic, spec.NumPartitions)
 }
 
 func topicConfig(spec TopicSpec) map[string]*string {

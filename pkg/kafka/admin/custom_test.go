@@ -178,7 +178,7 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	ctx := context.Background()
 	spec := admin.TopicSpec{NumPartitions: 3, ReplicationFactor: 1, Retention: 2 * time.Hour}
 
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatal(err)
 	}
 	if p, c := describe(t, b.Addrs, "ns.ch"); p != 3 || c["retention.ms"] != "7200000" {
@@ -191,7 +191,7 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	}
 
 	// Idempotent: the sidecar answers 200 for an existing topic, which changes nothing.
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatalf("second EnsureTopic: %v", err)
 	}
 	if p, _ := describe(t, b.Addrs, "ns.ch"); p != 3 {
@@ -199,7 +199,7 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	}
 
 	spec.NumPartitions = 5
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatalf("growing: %v", err)
 	}
 	if p, _ := describe(t, b.Addrs, "ns.ch"); p != 5 {
@@ -243,7 +243,7 @@ func TestCustomSidecarErrorIsClear(t *testing.T) {
 	a := newCustomAdmin(t, b.Addrs, srv.URL)
 	ctx := context.Background()
 
-	err := a.EnsureTopic(ctx, "team-a.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
+	_, err := a.EnsureTopic(ctx, "team-a.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
 	if err == nil {
 		t.Fatal("EnsureTopic succeeded on a 500")
 	}
@@ -276,7 +276,7 @@ func TestCustomUnreachableEndpointIsClear(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := a.EnsureTopic(ctx, "ns.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
+	_, err := a.EnsureTopic(ctx, "ns.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
 	if err == nil {
 		t.Fatal("EnsureTopic succeeded against a closed endpoint")
 	}

@@ -45,6 +45,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 
 	r := &Reconciler{
 		KubeClient:        kubeclient.Get(ctx),
+		ChannelLister:     kcInformer.Lister(),
 		DeploymentLister:  deploymentInformer.Lister(),
 		ServiceLister:     serviceInformer.Lister(),
 		EventPolicyLister: eventPolicyInformer.Lister(),

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	appsv1listers "k8s.io/client-go/listers/apps/v1"
@@ -31,6 +32,7 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
+	kclisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
@@ -43,7 +45,9 @@ const SubscriberProbeInterval = 2 * time.Second
 
 // Reconciler implements the generated kafkachannel.Interface and kafkachannel.Finalizer.
 type Reconciler struct {
-	KubeClient       kubernetes.Interface
+	KubeClient kubernetes.Interface
+	// ChannelLister finds the other channels on a topic, which keep it alive.
+	ChannelLister    kclisters.KafkaChannelLister
 	DeploymentLister appsv1listers.DeploymentLister
 	ServiceLister    corev1listers.ServiceLister
 	URIResolver      *resolver.URIResolver
@@ -127,7 +131,8 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		kc.Status.MarkTopicFailed("InvalidTopicSpec", "%v", err)
 		return err
 	}
-	if err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec); err != nil {
+	created, err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec)
+	if err != nil {
 		reason := "TopicCreateFailed"
 		if errors.Is(err, admin.ErrEventHubsLimit) {
 			// Not a connection problem: keep the cached admin, the operator must act.
@@ -138,6 +143,8 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		kc.Status.MarkTopicFailed(reason, "%v", err)
 		return err
 	}
+	// Once created, always: later calls find the topic this channel made.
+	kc.Status.TopicCreated = kc.Status.TopicCreated || created
 	kc.Status.MarkTopicTrue()
 	return nil
 }
@@ -380,8 +387,8 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel)
 	if err := deleteChannelGroups(ctx, kc, adm); err != nil {
 		return err
 	}
-	if snap.Kafka.TopicDeletePolicy == config.TopicRetain {
-		logging.FromContext(ctx).Infof("keeping topic %s (topic.delete.policy: retain)", kc.Status.TopicName)
+	if keep := r.topicKept(kc, snap.Kafka.TopicDeletePolicy); keep != "" {
+		logging.FromContext(ctx).Infof("keeping topic %s: %s", kc.Status.TopicName, keep)
 		return nil
 	}
 	if err := adm.DeleteTopic(ctx, kc.Status.TopicName); err != nil {
@@ -389,6 +396,28 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel)
 		return err
 	}
 	return nil
+}
+
+// topicKept says why a deleted channel's topic stays, or "" if it goes: a
+// channel deletes only the topic it created, and not while another channel
+// (one that adopted it) is on it.
+func (r *Reconciler) topicKept(kc *v1beta1.KafkaChannel, policy config.TopicDeletePolicy) string {
+	if policy == config.TopicRetain {
+		return "topic.delete.policy is retain"
+	}
+	if !kc.Status.TopicCreated {
+		return "it existed before the channel"
+	}
+	channels, err := r.ChannelLister.List(labels.Everything())
+	if err != nil {
+		return fmt.Sprintf("listing the channels that may use it: %v", err)
+	}
+	for _, other := range channels {
+		if other.Status.TopicName == kc.Status.TopicName && (other.Namespace != kc.Namespace || other.Name != kc.Name) {
+			return fmt.Sprintf("channel %s/%s uses it", other.Namespace, other.Name)
+		}
+	}
+	return ""
 }
 
 // deleteChannelGroups deletes every consumer group of a deleted channel, those

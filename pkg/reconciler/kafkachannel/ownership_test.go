@@ -1,6 +1,7 @@
 package kafkachannel
 
 import (
+	"fmt"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -117,4 +118,57 @@ func newDispatcherOf(ns, name string) *appsv1.Deployment {
 	d := dispatcherOf(ns, name, resources.DispatcherName(ns, name))
 	d.Status = appsv1.DeploymentStatus{}
 	return d
+}
+
+// A channel deletes only the topic it created, and only while no other
+// channel is on it; a topic it found existing (an operator's, or one it
+// adopted) survives it.
+func TestChannelDeletesOnlyTheTopicItCreated(t *testing.T) {
+	otherOnTopic := NewKafkaChannel("other", "other-ns", WithTopic(topic), WithTopicCreated)
+	for _, tc := range []struct {
+		name        string
+		status      []KafkaChannelOption
+		others      []runtime.Object
+		wantDeleted []string
+	}{
+		{name: "created: deleted", status: []KafkaChannelOption{WithTopicCreated}, wantDeleted: []string{topic}},
+		{name: "adopted: kept"},
+		{name: "created but another channel is on it: kept", status: []KafkaChannelOption{WithTopicCreated}, others: []runtime.Object{otherOnTopic}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fa := &fakeAdmin{}
+			TableTest{{
+				Key:                     kcKey,
+				Ctx:                     withKafka(&rowKafka{admin: fa}),
+				SkipNamespaceValidation: true,
+				Objects: append([]runtime.Object{
+					NewKafkaChannel(kcName, testNS, append(readyStatus(tc.status...), WithDeleted)...),
+					dispatcher(corev1.ConditionTrue),
+				}, tc.others...),
+				WantDeletes: []clientgotesting.DeleteActionImpl{dispatcherDelete()},
+				WantPatches: []clientgotesting.PatchActionImpl{finalizerRemovePatch()},
+				WantEvents:  []string{Eventf(corev1.EventTypeNormal, "FinalizerUpdate", `Updated %q finalizers`, kcName)},
+			}}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+			if fmt.Sprint(fa.deleted) != fmt.Sprint(tc.wantDeleted) {
+				t.Errorf("deleted topics %v, want %v", fa.deleted, tc.wantDeleted)
+			}
+		})
+	}
+}
+
+// The channel records that it created its topic, the first time only.
+func TestCreatedTopicIsRecorded(t *testing.T) {
+	fa := &fakeAdmin{creates: true}
+	TableTest{{
+		Key:     kcKey,
+		Ctx:     withKafka(&rowKafka{admin: fa}),
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus()...), dispatcher(corev1.ConditionTrue), receiver(), channelService()},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithTopicCreated)...),
+		}},
+	}, {
+		Key:     kcKey,
+		Ctx:     withKafka(&rowKafka{admin: &fakeAdmin{}}),
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus(WithTopicCreated)...), dispatcher(corev1.ConditionTrue), receiver(), channelService()},
+	}}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
 }
