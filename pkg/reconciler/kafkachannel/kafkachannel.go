@@ -2,6 +2,13 @@
 // Deployment → channel Service → address → subscriber readiness, and deletes
 // the consumer groups of subscribers that left (and, on deletion, all of the
 // channel's).
+//
+// A channel touches only its own objects: every name derived from it is unique
+// per (namespace, name); a dispatcher Deployment is changed or deleted only if
+// its labels name the channel (otherwise DispatcherReady is False, reason
+// DispatcherNotOwned), the channel Service only if the channel controls it, and
+// the topic is deleted only if the channel created it (status.topicCreated)
+// and no other channel is on it.
 package kafkachannel
 
 import (
