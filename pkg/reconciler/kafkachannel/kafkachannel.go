@@ -217,14 +217,22 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 	kc.Status.PropagateDispatcherStatus(&d.Status)
 	// Upgrade: the dispatcher that ran under the name DispatcherName gave before
 	// it was unique per channel leaves once this one exists.
-	return r.deleteDispatcher(ctx, kc, resources.LegacyDispatcherName(kc.Namespace, kc.Name))
+	return r.deleteDispatcher(ctx, kc, resources.LegacyDispatcherName(kc.Namespace, kc.Name), r.cachedDeployment)
+}
+
+func (r *Reconciler) cachedDeployment(_ context.Context, name string) (*appsv1.Deployment, error) {
+	return r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
+}
+
+func (r *Reconciler) liveDeployment(ctx context.Context, name string) (*appsv1.Deployment, error) {
+	return r.KubeClient.AppsV1().Deployments(r.SystemNamespace).Get(ctx, name, metav1.GetOptions{})
 }
 
 // deleteDispatcher deletes the Deployment of that name in the system namespace
 // if its labels say it is this channel's dispatcher; another channel's, or an
 // operator's, is left alone.
-func (r *Reconciler) deleteDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel, name string) error {
-	d, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
+func (r *Reconciler) deleteDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel, name string, get func(context.Context, string) (*appsv1.Deployment, error)) error {
+	d, err := get(ctx, name)
 	if apierrs.IsNotFound(err) {
 		return nil
 	}
@@ -376,7 +384,9 @@ func deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.G
 // config-kafka says retain, the topic.
 func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
 	for _, name := range []string{resources.DispatcherName(kc.Namespace, kc.Name), resources.LegacyDispatcherName(kc.Namespace, kc.Name)} {
-		if err := r.deleteDispatcher(ctx, kc, name); err != nil {
+		// Read live: a dispatcher created just before the channel's deletion
+		// may not be in the informer's cache yet, and must not be left behind.
+		if err := r.deleteDispatcher(ctx, kc, name, r.liveDeployment); err != nil {
 			return err
 		}
 	}
