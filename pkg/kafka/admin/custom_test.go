@@ -178,8 +178,9 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	ctx := context.Background()
 	spec := admin.TopicSpec{NumPartitions: 3, ReplicationFactor: 1, Retention: 2 * time.Hour}
 
-	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
-		t.Fatal(err)
+	// 201: this call created the topic, so its channel may delete it.
+	if created, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil || !created {
+		t.Fatalf("EnsureTopic: created %v, %v; want true, no error", created, err)
 	}
 	if p, c := describe(t, b.Addrs, "ns.ch"); p != 3 || c["retention.ms"] != "7200000" {
 		t.Errorf("topic has %d partitions, retention.ms %q; want 3 and 7200000", p, c["retention.ms"])
@@ -191,8 +192,8 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	}
 
 	// Idempotent: the sidecar answers 200 for an existing topic, which changes nothing.
-	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
-		t.Fatalf("second EnsureTopic: %v", err)
+	if created, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil || created {
+		t.Fatalf("second EnsureTopic: created %v, %v; want false (the topic existed), no error", created, err)
 	}
 	if p, _ := describe(t, b.Addrs, "ns.ch"); p != 3 {
 		t.Errorf("after second call: %d partitions, want 3", p)
