@@ -35,6 +35,12 @@ const (
 	RoleLabel             = "messaging.knative.dev/role"
 	DispatcherRole        = "kafka-channel-dispatcher"
 	ChannelServiceRole    = "kafka-channel"
+	ReceiverRole          = "kafka-channel-receiver"
+
+	// OwnedSelector selects what the controller watches: the Deployments and
+	// Services that carry a RoleLabel (dispatchers, the receiver, channel
+	// Services), so that it caches none of the cluster's others.
+	OwnedSelector = RoleLabel
 )
 
 // ChannelServiceName is the name of the channel's ExternalName Service: <name>-kn-channel.
