@@ -33,6 +33,7 @@ const (
 	DeliveryTimeoutKey   = "default.delivery.timeout"
 	WindowMaxEventsKey   = "unordered.window.max.events"
 	WindowMaxBytesKey    = "unordered.window.max.bytes"
+	MinInSyncReplicasKey = "topic.min.insync.replicas"
 )
 
 // Flavor selects how topics are managed.
@@ -76,6 +77,10 @@ const (
 	// max.event.bytes (1 MiB) each, and bounds what a partition redelivers after a
 	// crash, and holds in memory, to 16 MiB.
 	DefaultWindowMaxBytes int64 = 16 << 20
+	// DefaultMinInSyncReplicas makes acks=all mean two replicas at least, so that
+	// the loss of one broker never loses an event the receiver answered 202 for.
+	// A topic gets at most its replication factor.
+	DefaultMinInSyncReplicas int16 = 2
 )
 
 // RecordHeadroom is what the CloudEvents Kafka binding adds to an event's body (ce_* headers,
@@ -115,6 +120,9 @@ type Kafka struct {
 	// DeliveryTimeout is the per-attempt timeout of deliveries whose Subscription
 	// and channel leave delivery.timeout unset.
 	DeliveryTimeout time.Duration
+	// MinInSyncReplicas is the min.insync.replicas of the topics created, capped
+	// at each topic's replication factor.
+	MinInSyncReplicas int16
 	// Window bounds the events of a partition that the dispatcher has read but not
 	// yet marked (see Window).
 	Window Window
@@ -167,6 +175,7 @@ func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
 		Sarama:            p.str(SaramaKey, ""),
 		Dispatcher:        parseDispatcher(&p),
 		DeliveryTimeout:   p.duration(DeliveryTimeoutKey, DefaultDeliveryTimeout),
+		MinInSyncReplicas: int16(p.positive(MinInSyncReplicasKey, int64(DefaultMinInSyncReplicas), 1<<15-1)),
 		Window: Window{
 			MaxEvents: int(p.positive(WindowMaxEventsKey, DefaultWindowMaxEvents, 1_000_000)),
 			MaxBytes:  p.positive(WindowMaxBytesKey, DefaultWindowMaxBytes, 1<<40),
@@ -248,10 +257,36 @@ func ParseTopicTemplate(s string) (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := renderTopic(t, "namespace", "name"); err != nil {
+	if err := topicPerChannel(t); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// channelsToTellApart are channels (namespace, name) that a topic template
+// must give distinct topics: a template that leaves out the namespace or the
+// name, or joins them ambiguously ("-" is in both), would have channels share
+// a topic, read each other's events and delete it under each other.
+var channelsToTellApart = [][2]string{
+	{"namespace", "name"}, {"other", "name"}, {"namespace", "other"},
+	{"a-b", "c"}, {"a", "b-c"}, {"c", "a-b"}, {"b-c", "a"},
+}
+
+// topicPerChannel trial-runs the template on channelsToTellApart.
+func topicPerChannel(t *template.Template) error {
+	seen := make(map[string][2]string, len(channelsToTellApart))
+	for _, ch := range channelsToTellApart {
+		topic, err := renderTopic(t, ch[0], ch[1])
+		if err != nil {
+			return err
+		}
+		if prev, ok := seen[topic]; ok {
+			return fmt.Errorf("channels %s/%s and %s/%s would share topic %q: use both {{.Namespace}} and {{.Name}}, separated by a dot",
+				prev[0], prev[1], ch[0], ch[1], topic)
+		}
+		seen[topic] = ch
+	}
+	return nil
 }
 
 // TopicName renders the topic name of a channel.

@@ -100,6 +100,12 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		{map[string]string{TopicTemplateKey: "{{.Namespace"}, TopicTemplateKey},
 		{map[string]string{TopicTemplateKey: "{{.Cluster}}.{{.Name}}"}, TopicTemplateKey},
 		{map[string]string{TopicTemplateKey: "{{.Namespace}}/{{.Name}}"}, TopicTemplateKey},
+		// A template must give each channel its own topic.
+		{map[string]string{TopicTemplateKey: "shared"}, TopicTemplateKey},
+		{map[string]string{TopicTemplateKey: "knative.{{.Name}}"}, TopicTemplateKey},
+		{map[string]string{TopicTemplateKey: "{{.Namespace}}.events"}, TopicTemplateKey},
+		{map[string]string{TopicTemplateKey: "{{.Namespace}}-{{.Name}}"}, TopicTemplateKey},
+		{map[string]string{MinInSyncReplicasKey: "0"}, MinInSyncReplicasKey},
 		{map[string]string{TopicDeletePolicyKey: "archive"}, TopicDeletePolicyKey},
 		{map[string]string{MaxEventBytesKey: "1MiB"}, MaxEventBytesKey},
 		{map[string]string{FlavorKey: "custom"}, CustomEndpointKey},

@@ -110,7 +110,7 @@ func createTopic(t *testing.T, secret map[string][]byte) {
 	}
 	defer adm.Close()
 	spec := admin.TopicSpec{NumPartitions: rotationPartitions, ReplicationFactor: 1, Retention: time.Hour, MaxMessageBytes: kafka.MaxRecordBytes()}
-	if err := adm.EnsureTopic(context.Background(), testTopic, spec); err != nil {
+	if _, err := adm.EnsureTopic(context.Background(), testTopic, spec); err != nil {
 		t.Fatalf("creating the topic: %v", err)
 	}
 }

@@ -216,6 +216,10 @@ func TestConfigValidation(t *testing.T) {
 		cm:      configMap(config.ConfigMapName, map[string]string{config.TopicTemplateKey: "{{.Nope}}"}),
 		wantErr: config.TopicTemplateKey,
 	}, {
+		name:    "topic template without the channel's name: refused, it would share topics",
+		cm:      configMap(config.ConfigMapName, map[string]string{config.TopicTemplateKey: "{{.Namespace}}.events"}),
+		wantErr: config.TopicTemplateKey,
+	}, {
 		name:    "bad leader election",
 		cm:      configMap("config-leader-election", map[string]string{"buckets": "0"}),
 		wantErr: "buckets",

@@ -20,12 +20,17 @@ type TopicSpec struct {
 	Retention         time.Duration
 	// MaxMessageBytes sets the topic's max.message.bytes; 0 keeps the broker's default.
 	MaxMessageBytes int64
+	// MinInSyncReplicas sets the topic's min.insync.replicas, at most
+	// ReplicationFactor; 0 keeps the broker's default.
+	MinInSyncReplicas int16
 }
 
 // TopicAdmin creates and deletes topics; each flavor of Kafka has its own.
 type TopicAdmin interface {
-	// EnsureTopic creates the topic, or grows its partitions to spec; it is idempotent.
-	EnsureTopic(ctx context.Context, topic string, spec TopicSpec) error
+	// EnsureTopic creates the topic, or grows its partitions to spec; it is
+	// idempotent. created tells that this call created the topic, rather than
+	// found it: only a channel that created its topic deletes it.
+	EnsureTopic(ctx context.Context, topic string, spec TopicSpec) (created bool, err error)
 	// DeleteTopic deletes the topic; a missing topic is not an error.
 	DeleteTopic(ctx context.Context, topic string) error
 	Close() error
@@ -73,19 +78,19 @@ func NewKafka(brokers []string, cfg *sarama.Config) (*Kafka, error) {
 }
 
 // EnsureTopic implements TopicAdmin.
-func (k *Kafka) EnsureTopic(_ context.Context, topic string, spec TopicSpec) error {
+func (k *Kafka) EnsureTopic(_ context.Context, topic string, spec TopicSpec) (bool, error) {
 	err := k.admin.CreateTopic(topic, &sarama.TopicDetail{
 		NumPartitions:     spec.NumPartitions,
 		ReplicationFactor: spec.ReplicationFactor,
 		ConfigEntries:     topicConfig(spec),
 	}, false)
 	if err == nil {
-		return nil
+		return true, nil
 	}
 	if !errors.Is(err, sarama.ErrTopicAlreadyExists) {
-		return fmt.Errorf("creating topic %q: %w", topic, err)
+		return false, fmt.Errorf("creating topic %q: %w", topic, err)
 	}
-	return k.growPartitions(topic, spec.NumPartitions)
+	return false, k.growPartitions(topic, spec.NumPartitions)
 }
 
 func topicConfig(spec TopicSpec) map[string]*string {
@@ -93,6 +98,9 @@ func topicConfig(spec TopicSpec) map[string]*string {
 	cfg := map[string]*string{"retention.ms": entry(spec.Retention.Milliseconds())}
 	if spec.MaxMessageBytes > 0 {
 		cfg["max.message.bytes"] = entry(spec.MaxMessageBytes)
+	}
+	if spec.MinInSyncReplicas > 0 {
+		cfg["min.insync.replicas"] = entry(int64(min(spec.MinInSyncReplicas, spec.ReplicationFactor)))
 	}
 	return cfg
 }

@@ -2,11 +2,13 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
@@ -22,7 +24,7 @@ func newAdmin(t *testing.T, addrs []string) *admin.Kafka {
 	return a
 }
 
-// describe returns a topic's partition count and its retention.ms and max.message.bytes.
+// describe returns a topic's partition count and its retention.ms, max.message.bytes and min.insync.replicas.
 func describe(t *testing.T, addrs []string, topic string) (partitions int, configs map[string]string) {
 	t.Helper()
 	return describeWith(t, addrs, kafkatest.Config(), topic)
@@ -41,7 +43,7 @@ func describeWith(t *testing.T, addrs []string, cfg *sarama.Config, topic string
 		t.Fatalf("describe %s: %v %v", topic, err, md)
 	}
 	entries, err := ca.DescribeConfig(sarama.ConfigResource{Type: sarama.TopicResource, Name: topic,
-		ConfigNames: []string{"retention.ms", "max.message.bytes"}})
+		ConfigNames: []string{"retention.ms", "max.message.bytes", "min.insync.replicas"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,18 +60,53 @@ func TestEnsureTopicCreatesWithShape(t *testing.T) {
 	ctx := context.Background()
 	spec := admin.TopicSpec{NumPartitions: 3, ReplicationFactor: 1, Retention: 2 * time.Hour, MaxMessageBytes: 2 << 20}
 
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatal(err)
 	}
 	if p, c := describe(t, b.Addrs, "ns.ch"); p != 3 || c["retention.ms"] != "7200000" || c["max.message.bytes"] != "2097152" {
 		t.Errorf("topic has %d partitions, configs %v; want 3, retention.ms 7200000, max.message.bytes 2097152", p, c)
 	}
 	// Idempotent: a second call on an existing topic succeeds and changes nothing.
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatalf("second EnsureTopic: %v", err)
 	}
 	if p, _ := describe(t, b.Addrs, "ns.ch"); p != 3 {
 		t.Errorf("after second call: %d partitions, want 3", p)
+	}
+}
+
+// With acks=all, a write is acknowledged by the in-sync replicas only: unless
+// at least two must be in sync, a lone leader acknowledges and its loss loses
+// the event.
+func TestEnsureTopicSetsMinInSyncReplicas(t *testing.T) {
+	b := kafkatest.Start(t, kfake.NumBrokers(3))
+	a := newAdmin(t, b.Addrs)
+	for _, tc := range []struct {
+		rf   int16
+		want string
+	}{{1, "1"}, {2, "2"}, {3, "2"}} {
+		topic := fmt.Sprintf("rf%d", tc.rf)
+		spec := admin.TopicSpec{NumPartitions: 1, ReplicationFactor: tc.rf, Retention: time.Hour, MinInSyncReplicas: 2}
+		if _, err := a.EnsureTopic(context.Background(), topic, spec); err != nil {
+			t.Fatal(err)
+		}
+		if _, c := describe(t, b.Addrs, topic); c["min.insync.replicas"] != tc.want {
+			t.Errorf("replication factor %d: min.insync.replicas %q, want %s", tc.rf, c["min.insync.replicas"], tc.want)
+		}
+	}
+}
+
+// Only the call that created the topic says so: a topic found existing, made
+// by someone else or by an earlier call, is adopted.
+func TestEnsureTopicTellsCreatedFromFound(t *testing.T) {
+	b := kafkatest.Start(t)
+	a := newAdmin(t, b.Addrs)
+	spec := admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}
+	for i, want := range []bool{true, false} {
+		created, err := a.EnsureTopic(context.Background(), "ns.ch", spec)
+		if err != nil || created != want {
+			t.Errorf("call %d: created %v, %v; want %v, no error", i+1, created, err, want)
+		}
 	}
 }
 
@@ -78,11 +115,11 @@ func TestEnsureTopicGrowsPartitions(t *testing.T) {
 	a := newAdmin(t, b.Addrs)
 	ctx := context.Background()
 	spec := admin.TopicSpec{NumPartitions: 2, ReplicationFactor: 1, Retention: time.Hour}
-	if err := a.EnsureTopic(ctx, "grow", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "grow", spec); err != nil {
 		t.Fatal(err)
 	}
 	spec.NumPartitions = 5
-	if err := a.EnsureTopic(ctx, "grow", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "grow", spec); err != nil {
 		t.Fatal(err)
 	}
 	if p, _ := describe(t, b.Addrs, "grow"); p != 5 {
@@ -94,7 +131,7 @@ func TestDeleteTopicIsIdempotent(t *testing.T) {
 	b := kafkatest.Start(t)
 	a := newAdmin(t, b.Addrs)
 	ctx := context.Background()
-	if err := a.EnsureTopic(ctx, "gone", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
+	if _, err := a.EnsureTopic(ctx, "gone", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.DeleteTopic(ctx, "gone"); err != nil {

@@ -50,21 +50,21 @@ func NewAzure(brokers []string, cfg *sarama.Config, azure config.Azure) (*Azure,
 
 // EnsureTopic implements TopicAdmin: the event hub is created, or grown, only if the tier's
 // quotas allow it.
-func (a *Azure) EnsureTopic(ctx context.Context, topic string, spec TopicSpec) error {
+func (a *Azure) EnsureTopic(ctx context.Context, topic string, spec TopicSpec) (bool, error) {
 	if err := a.checkEventHub(topic, spec); err != nil {
-		return fmt.Errorf("event hub %q: %w", topic, err)
+		return false, fmt.Errorf("event hub %q: %w", topic, err)
 	}
 	hubs, err := a.eventHubs()
 	if err != nil {
-		return err
+		return false, err
 	}
 	if have, ok := hubs[topic]; ok && have >= spec.NumPartitions {
 		// Created before, or pre-provisioned by an operator whose namespace does not take
 		// CreateTopics: there is nothing to ask of Event Hubs.
-		return nil
+		return false, nil
 	}
 	if err := a.checkNamespace(hubs, topic, spec.NumPartitions); err != nil {
-		return fmt.Errorf("event hub %q: %w", topic, err)
+		return false, fmt.Errorf("event hub %q: %w", topic, err)
 	}
 	return a.Kafka.EnsureTopic(ctx, topic, eventHubSpec(spec))
 }
@@ -73,6 +73,7 @@ func (a *Azure) EnsureTopic(ctx context.Context, topic string, spec TopicSpec) e
 func eventHubSpec(spec TopicSpec) TopicSpec {
 	spec.ReplicationFactor = eventHubReplicationFactor
 	spec.MaxMessageBytes = 0
+	spec.MinInSyncReplicas = 0 // Event Hubs replicates on its own terms
 	return spec
 }
 

@@ -71,14 +71,14 @@ func TestAzureTopicLifecycle(t *testing.T) {
 	// max.message.bytes on Event Hubs: the azure flavor asks for neither.
 	spec := admin.TopicSpec{NumPartitions: 4, ReplicationFactor: 3, Retention: 2 * time.Hour, MaxMessageBytes: config.AzureMaxRecordBytes}
 
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatal(err)
 	}
 	p, c := describeWith(t, eh.Addrs, eh.Config(t), "ns.ch")
 	if p != 4 || c["retention.ms"] != "7200000" || c["max.message.bytes"] == strconv.FormatInt(config.AzureMaxRecordBytes, 10) {
 		t.Errorf("event hub has %d partitions, configs %v; want 4, retention.ms 7200000 and the default max.message.bytes", p, c)
 	}
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatalf("second EnsureTopic: %v", err)
 	}
 
@@ -182,7 +182,7 @@ func TestAzureLimits(t *testing.T) {
 				topic = "ns.new"
 			}
 			before := partitionsOf(t, eh)
-			err := a.EnsureTopic(context.Background(), topic, tc.spec)
+			_, err := a.EnsureTopic(context.Background(), topic, tc.spec)
 			if !errors.Is(err, admin.ErrEventHubsLimit) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), strconv.Quote(topic)) {
 				t.Errorf("error %v, want an Event Hubs limit naming %q and saying %q", err, topic, tc.want)
 			}
@@ -233,7 +233,7 @@ func TestAzureWithinLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			eh := kafkatest.StartEventHubs(t, tc.seed...)
 			a := newAzureAdmin(t, eh, tc.config...)
-			if err := a.EnsureTopic(context.Background(), tc.topic, tc.spec); err != nil {
+			if _, err := a.EnsureTopic(context.Background(), tc.topic, tc.spec); err != nil {
 				t.Fatal(err)
 			}
 			if got := partitionsOf(t, eh)[tc.topic]; got != tc.want {
@@ -254,10 +254,10 @@ func TestAzureNeedsNoDescribeConfigs(t *testing.T) {
 	})
 	ctx := context.Background()
 	spec := admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Errorf("the 10th event hub: %v", err)
 	}
-	if err := a.EnsureTopic(ctx, "ns.more", spec); !errors.Is(err, admin.ErrEventHubsLimit) {
+	if _, err := a.EnsureTopic(ctx, "ns.more", spec); !errors.Is(err, admin.ErrEventHubsLimit) {
 		t.Errorf("the 11th event hub: %v, want the limit error", err)
 	}
 }
@@ -272,11 +272,11 @@ func TestAzurePreProvisionedEventHub(t *testing.T) {
 		return nil, errors.New("CreateTopics is not served"), true
 	})
 	ctx := context.Background()
-	if err := a.EnsureTopic(ctx, "ns.ch", admin.TopicSpec{NumPartitions: 2, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", admin.TopicSpec{NumPartitions: 2, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
 		t.Errorf("pre-provisioned event hub: %v", err)
 	}
 	// The control above is real: a new event hub cannot be created.
-	if err := a.EnsureTopic(ctx, "ns.other", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err == nil {
+	if _, err := a.EnsureTopic(ctx, "ns.other", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour}); err == nil {
 		t.Error("created an event hub although CreateTopics is refused")
 	}
 }

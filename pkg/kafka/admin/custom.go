@@ -50,7 +50,9 @@ type CustomTopic struct {
 //     existing topic is success, and the service grows its partitions if it has
 //     fewer (it never shrinks a topic, and does not need to change the
 //     replication factor or retention of an existing topic). 200, 201 or 204
-//     means the topic now exists with at least that many partitions.
+//     means the topic now exists with at least that many partitions; 201 says
+//     this request created it, and only a topic so created is deleted with its
+//     channel (200 and 204: it existed, the channel adopts it and leaves it).
 //   - DELETE {endpoint}/topics/{name}: delete the topic. 200, 202 or 204 means
 //     it is deleted (or its deletion is under way); 404 means it does not exist,
 //     which is also success, since deletion is idempotent.
@@ -97,25 +99,27 @@ func NewCustom(endpoint string, brokers []string, cfg *sarama.Config) (*Custom, 
 }
 
 // EnsureTopic implements TopicAdmin with PUT {endpoint}/topics/{name}.
-func (c *Custom) EnsureTopic(ctx context.Context, topic string, spec TopicSpec) error {
+func (c *Custom) EnsureTopic(ctx context.Context, topic string, spec TopicSpec) (bool, error) {
 	body, err := json.Marshal(CustomTopic{
 		NumPartitions:     spec.NumPartitions,
 		ReplicationFactor: spec.ReplicationFactor,
 		RetentionMs:       spec.Retention.Milliseconds(),
 	})
 	if err != nil {
-		return fmt.Errorf("creating topic %q: %w", topic, err)
+		return false, fmt.Errorf("creating topic %q: %w", topic, err)
 	}
 	resp, err := c.do(ctx, http.MethodPut, topic, body)
 	if err != nil {
-		return fmt.Errorf("creating topic %q: %w", topic, err)
+		return false, fmt.Errorf("creating topic %q: %w", topic, err)
 	}
 	defer resp.Body.Close()
 	switch resp.StatusCode {
-	case http.StatusOK, http.StatusCreated, http.StatusNoContent:
-		return nil
+	case http.StatusCreated:
+		return true, nil
+	case http.StatusOK, http.StatusNoContent:
+		return false, nil
 	}
-	return fmt.Errorf("creating topic %q: %w", topic, c.statusErr(resp))
+	return false, fmt.Errorf("creating topic %q: %w", topic, c.statusErr(resp))
 }
 
 // DeleteTopic implements TopicAdmin with DELETE {endpoint}/topics/{name}.

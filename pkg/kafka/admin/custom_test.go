@@ -178,8 +178,9 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	ctx := context.Background()
 	spec := admin.TopicSpec{NumPartitions: 3, ReplicationFactor: 1, Retention: 2 * time.Hour}
 
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
-		t.Fatal(err)
+	// 201: this call created the topic, so its channel may delete it.
+	if created, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil || !created {
+		t.Fatalf("EnsureTopic: created %v, %v; want true, no error", created, err)
 	}
 	if p, c := describe(t, b.Addrs, "ns.ch"); p != 3 || c["retention.ms"] != "7200000" {
 		t.Errorf("topic has %d partitions, retention.ms %q; want 3 and 7200000", p, c["retention.ms"])
@@ -191,15 +192,15 @@ func TestCustomTopicLifecycle(t *testing.T) {
 	}
 
 	// Idempotent: the sidecar answers 200 for an existing topic, which changes nothing.
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
-		t.Fatalf("second EnsureTopic: %v", err)
+	if created, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil || created {
+		t.Fatalf("second EnsureTopic: created %v, %v; want false (the topic existed), no error", created, err)
 	}
 	if p, _ := describe(t, b.Addrs, "ns.ch"); p != 3 {
 		t.Errorf("after second call: %d partitions, want 3", p)
 	}
 
 	spec.NumPartitions = 5
-	if err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
+	if _, err := a.EnsureTopic(ctx, "ns.ch", spec); err != nil {
 		t.Fatalf("growing: %v", err)
 	}
 	if p, _ := describe(t, b.Addrs, "ns.ch"); p != 5 {
@@ -243,7 +244,7 @@ func TestCustomSidecarErrorIsClear(t *testing.T) {
 	a := newCustomAdmin(t, b.Addrs, srv.URL)
 	ctx := context.Background()
 
-	err := a.EnsureTopic(ctx, "team-a.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
+	_, err := a.EnsureTopic(ctx, "team-a.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
 	if err == nil {
 		t.Fatal("EnsureTopic succeeded on a 500")
 	}
@@ -276,7 +277,7 @@ func TestCustomUnreachableEndpointIsClear(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := a.EnsureTopic(ctx, "ns.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
+	_, err := a.EnsureTopic(ctx, "ns.ch", admin.TopicSpec{NumPartitions: 1, ReplicationFactor: 1, Retention: time.Hour})
 	if err == nil {
 		t.Fatal("EnsureTopic succeeded against a closed endpoint")
 	}

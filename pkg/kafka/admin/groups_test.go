@@ -74,7 +74,7 @@ func withTopic(t *testing.T, topic string, partitions int32) (*kafkatest.Broker,
 	t.Helper()
 	b := kafkatest.Start(t)
 	a := newAdmin(t, b.Addrs)
-	if err := a.EnsureTopic(context.Background(), topic, admin.TopicSpec{NumPartitions: partitions, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
+	if _, err := a.EnsureTopic(context.Background(), topic, admin.TopicSpec{NumPartitions: partitions, ReplicationFactor: 1, Retention: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	return b, a

@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
-	secretinformer "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/secret"
 	"knative.dev/pkg/logging"
 	"knative.dev/pkg/system"
 
@@ -43,10 +42,10 @@ type Watcher struct {
 	listeners []func(Snapshot)
 }
 
-// NewWatcher starts following the Secret (through the system-namespace Secret
-// informer of knative.dev/pkg injection) and config-kafka (through cmw).
+// NewWatcher starts following the Secret (through the informer of the labelled
+// Kafka Secrets, see secretinformer.go) and config-kafka (through cmw).
 func NewWatcher(ctx context.Context, cmw configmap.Watcher, clientID string) *Watcher {
-	informer := secretinformer.Get(ctx)
+	informer := secretInformer(ctx)
 	secrets := informer.Lister().Secrets(system.Namespace())
 	w := &Watcher{clientID: clientID, secret: func() (*corev1.Secret, error) { return FindSecret(secrets) }}
 	store := config.NewStore(logging.FromContext(ctx).Named("config-kafka"), func(string, interface{}) { w.notify() })

@@ -7,13 +7,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
 	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	rtesting "knative.dev/pkg/reconciler/testing"
 	"knative.dev/pkg/system"
 
-	_ "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/secret/fake"
 	_ "knative.dev/pkg/system/testing"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
@@ -72,5 +72,32 @@ func next(t *testing.T, snapshots <-chan Snapshot) Snapshot {
 	case <-time.After(30 * time.Second):
 		t.Fatal("no snapshot announced")
 		return Snapshot{}
+	}
+}
+
+// The components cache only the labelled Kafka Secret, not every Secret of
+// the system namespace (credentials of other software included).
+func TestWatcherCachesOnlyTheKafkaSecret(t *testing.T) {
+	ctx, cancel, informers := rtesting.SetupFakeContextWithCancel(t)
+	defer cancel()
+	for name, labels := range map[string]map[string]string{"kafka": {SecretLabel: "true"}, "unrelated": nil} {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: name, Labels: labels}, Data: secretData(BrokersKey, "b:9092")}
+		if _, err := fakekubeclient.Get(ctx).CoreV1().Secrets(s.Namespace).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := NewWatcher(ctx, &configmap.ManualWatcher{Namespace: system.Namespace()}, "test")
+	if err := controller.StartInformers(ctx.Done(), informers...); err != nil {
+		t.Fatal(err)
+	}
+	if s := w.Current(); s.Err != nil {
+		t.Fatalf("Kafka Secret not found: %v", s.Err)
+	}
+	for _, inf := range informers {
+		for _, obj := range inf.(cache.SharedInformer).GetStore().List() {
+			if s, ok := obj.(*corev1.Secret); ok && s.Labels[SecretLabel] != "true" {
+				t.Errorf("Secret %s/%s, not labelled %s, is cached", s.Namespace, s.Name, SecretLabel)
+			}
+		}
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"knative.dev/eventing/pkg/auth"
 	eventpolicyinformer "knative.dev/eventing/pkg/client/injection/informers/eventing/v1alpha1/eventpolicy"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
-	deploymentinformer "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment"
-	serviceinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/service"
+	deploymentinformer "knative.dev/pkg/client/injection/kube/informers/apps/v1/deployment/filtered"
+	serviceinformer "knative.dev/pkg/client/injection/kube/informers/core/v1/service/filtered"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/logging"
@@ -38,13 +38,16 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		logger.Fatalw("Missing environment of the KafkaChannel controller", "error", err)
 	}
 	kcInformer := kcinformer.Get(ctx)
-	deploymentInformer := deploymentinformer.Get(ctx)
-	serviceInformer := serviceinformer.Get(ctx)
+	// Only what carries a role label of ours: cmd/controller asks the filtered
+	// informer factory for resources.OwnedSelector.
+	deploymentInformer := deploymentinformer.Get(ctx, resources.OwnedSelector)
+	serviceInformer := serviceinformer.Get(ctx, resources.OwnedSelector)
 	eventPolicyInformer := eventpolicyinformer.Get(ctx)
 	watcher := client.NewWatcher(ctx, cmw, "kafka-channel-controller")
 
 	r := &Reconciler{
 		KubeClient:        kubeclient.Get(ctx),
+		ChannelLister:     kcInformer.Lister(),
 		DeploymentLister:  deploymentInformer.Lister(),
 		ServiceLister:     serviceInformer.Lister(),
 		EventPolicyLister: eventPolicyInformer.Lister(),

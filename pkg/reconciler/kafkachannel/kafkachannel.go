@@ -2,6 +2,13 @@
 // Deployment → channel Service → address → subscriber readiness, and deletes
 // the consumer groups of subscribers that left (and, on deletion, all of the
 // channel's).
+//
+// A channel touches only its own objects: every name derived from it is unique
+// per (namespace, name); a dispatcher Deployment is changed or deleted only if
+// its labels name the channel (otherwise DispatcherReady is False, reason
+// DispatcherNotOwned), the channel Service only if the channel controls it, and
+// the topic is deleted only if the channel created it (status.topicCreated)
+// and no other channel is on it.
 package kafkachannel
 
 import (
@@ -15,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	appsv1listers "k8s.io/client-go/listers/apps/v1"
@@ -31,6 +39,7 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
+	kclisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
@@ -43,7 +52,9 @@ const SubscriberProbeInterval = 2 * time.Second
 
 // Reconciler implements the generated kafkachannel.Interface and kafkachannel.Finalizer.
 type Reconciler struct {
-	KubeClient       kubernetes.Interface
+	KubeClient kubernetes.Interface
+	// ChannelLister finds the other channels on a topic, which keep it alive.
+	ChannelLister    kclisters.KafkaChannelLister
 	DeploymentLister appsv1listers.DeploymentLister
 	ServiceLister    corev1listers.ServiceLister
 	URIResolver      *resolver.URIResolver
@@ -127,7 +138,8 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		kc.Status.MarkTopicFailed("InvalidTopicSpec", "%v", err)
 		return err
 	}
-	if err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec); err != nil {
+	created, err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec)
+	if err != nil {
 		reason := "TopicCreateFailed"
 		if errors.Is(err, admin.ErrEventHubsLimit) {
 			// Not a connection problem: keep the cached admin, the operator must act.
@@ -138,6 +150,8 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		kc.Status.MarkTopicFailed(reason, "%v", err)
 		return err
 	}
+	// Once created, always: later calls find the topic this channel made.
+	kc.Status.TopicCreated = kc.Status.TopicCreated || created
 	kc.Status.MarkTopicTrue()
 	return nil
 }
@@ -152,6 +166,7 @@ func topicSpec(kc *v1beta1.KafkaChannel, kafka *config.Kafka) (admin.TopicSpec, 
 		ReplicationFactor: kc.Spec.ReplicationFactor,
 		Retention:         retention,
 		MaxMessageBytes:   kafka.MaxRecordBytes(),
+		MinInSyncReplicas: kafka.MinInSyncReplicas,
 	}, nil
 }
 
@@ -180,6 +195,12 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 		kc.Status.MarkDispatcherFailed("DispatcherGetFailed", "%v", err)
 		return err
 	}
+	if current != nil && !resources.IsDispatcherOf(current, kc.Namespace, kc.Name) {
+		err := fmt.Errorf("Deployment %s/%s belongs to channel %s/%s, not to this channel", current.Namespace, current.Name,
+			current.Labels[resources.ChannelNamespaceLabel], current.Labels[resources.ChannelNameLabel])
+		kc.Status.MarkDispatcherFailed("DispatcherNotOwned", "%v", err)
+		return err
+	}
 	args := resources.DispatcherArgs{Channel: kc, SystemNamespace: r.SystemNamespace, Image: r.DispatcherImage, Resources: kafka.Dispatcher.Resources}
 	if current != nil && current.Spec.Replicas != nil {
 		args.Replicas = *current.Spec.Replicas
@@ -194,6 +215,39 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 		controller.GetEventRecorder(ctx).Eventf(kc, corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", d.Namespace, d.Name)
 	}
 	kc.Status.PropagateDispatcherStatus(&d.Status)
+	// Upgrade: the dispatcher that ran under the name DispatcherName gave before
+	// it was unique per channel leaves once this one exists.
+	return r.deleteDispatcher(ctx, kc, resources.LegacyDispatcherName(kc.Namespace, kc.Name), r.cachedDeployment)
+}
+
+func (r *Reconciler) cachedDeployment(_ context.Context, name string) (*appsv1.Deployment, error) {
+	return r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
+}
+
+func (r *Reconciler) liveDeployment(ctx context.Context, name string) (*appsv1.Deployment, error) {
+	return r.KubeClient.AppsV1().Deployments(r.SystemNamespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+// deleteDispatcher deletes the Deployment of that name in the system namespace
+// if its labels say it is this channel's dispatcher; another channel's, or an
+// operator's, is left alone.
+func (r *Reconciler) deleteDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel, name string, get func(context.Context, string) (*appsv1.Deployment, error)) error {
+	d, err := get(ctx, name)
+	if apierrs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !resources.IsDispatcherOf(d, kc.Namespace, kc.Name) {
+		logging.FromContext(ctx).Infof("leaving Deployment %s/%s alone: it is not this channel's dispatcher", d.Namespace, d.Name)
+		return nil
+	}
+	// The UID precondition keeps a Deployment created since under the same name.
+	err = r.KubeClient.AppsV1().Deployments(d.Namespace).Delete(ctx, d.Name, metav1.DeleteOptions{Preconditions: metav1.NewUIDPreconditions(string(d.UID))})
+	if err != nil && !apierrs.IsNotFound(err) {
+		return fmt.Errorf("deleting dispatcher %s/%s: %w", d.Namespace, d.Name, err)
+	}
 	return nil
 }
 
@@ -329,10 +383,12 @@ func deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.G
 // reference cleans it up), the channel's consumer groups and, unless
 // config-kafka says retain, the topic.
 func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
-	name := resources.DispatcherName(kc.Namespace, kc.Name)
-	err := r.KubeClient.AppsV1().Deployments(r.SystemNamespace).Delete(ctx, name, metav1.DeleteOptions{})
-	if err != nil && !apierrs.IsNotFound(err) {
-		return fmt.Errorf("deleting dispatcher %s/%s: %w", r.SystemNamespace, name, err)
+	for _, name := range []string{resources.DispatcherName(kc.Namespace, kc.Name), resources.LegacyDispatcherName(kc.Namespace, kc.Name)} {
+		// Read live: a dispatcher created just before the channel's deletion
+		// may not be in the informer's cache yet, and must not be left behind.
+		if err := r.deleteDispatcher(ctx, kc, name, r.liveDeployment); err != nil {
+			return err
+		}
 	}
 	if kc.Status.TopicName == "" {
 		return nil
@@ -348,8 +404,8 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel)
 	if err := deleteChannelGroups(ctx, kc, adm); err != nil {
 		return err
 	}
-	if snap.Kafka.TopicDeletePolicy == config.TopicRetain {
-		logging.FromContext(ctx).Infof("keeping topic %s (topic.delete.policy: retain)", kc.Status.TopicName)
+	if keep := r.topicKept(kc, snap.Kafka.TopicDeletePolicy); keep != "" {
+		logging.FromContext(ctx).Infof("keeping topic %s: %s", kc.Status.TopicName, keep)
 		return nil
 	}
 	if err := adm.DeleteTopic(ctx, kc.Status.TopicName); err != nil {
@@ -357,6 +413,28 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel)
 		return err
 	}
 	return nil
+}
+
+// topicKept says why a deleted channel's topic stays, or "" if it goes: a
+// channel deletes only the topic it created, and not while another channel
+// (one that adopted it) is on it.
+func (r *Reconciler) topicKept(kc *v1beta1.KafkaChannel, policy config.TopicDeletePolicy) string {
+	if policy == config.TopicRetain {
+		return "topic.delete.policy is retain"
+	}
+	if !kc.Status.TopicCreated {
+		return "it existed before the channel"
+	}
+	channels, err := r.ChannelLister.List(labels.Everything())
+	if err != nil {
+		return fmt.Sprintf("listing the channels that may use it: %v", err)
+	}
+	for _, other := range channels {
+		if other.Status.TopicName == kc.Status.TopicName && (other.Namespace != kc.Namespace || other.Name != kc.Name) {
+			return fmt.Sprintf("channel %s/%s uses it", other.Namespace, other.Name)
+		}
+	}
+	return ""
 }
 
 // deleteChannelGroups deletes every consumer group of a deleted channel, those

@@ -58,10 +58,12 @@ var (
 
 // fakeAdmin stands in for Kafka in table tests; the real admin is tested against kfake.
 type fakeAdmin struct {
-	mu          sync.Mutex
-	ensured     map[string]admin.TopicSpec
-	deleted     []string
-	ensureErr   error
+	mu        sync.Mutex
+	ensured   map[string]admin.TopicSpec
+	deleted   []string
+	ensureErr error
+	// creates makes EnsureTopic report that it created the topic.
+	creates     bool
 	initialized map[string]bool
 	// groups are the consumer groups Kafka lists; deleteGroupErr fails their deletion.
 	groups         []string
@@ -71,14 +73,14 @@ type fakeAdmin struct {
 	deletedGroups []string
 }
 
-func (f *fakeAdmin) EnsureTopic(_ context.Context, topic string, spec admin.TopicSpec) error {
+func (f *fakeAdmin) EnsureTopic(_ context.Context, topic string, spec admin.TopicSpec) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.ensureErr != nil {
-		return f.ensureErr
+		return false, f.ensureErr
 	}
 	f.ensured[topic] = spec
-	return nil
+	return f.creates, nil
 }
 
 func (f *fakeAdmin) DeleteTopic(_ context.Context, topic string) error {
@@ -159,6 +161,7 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 	ctx = v1addr.WithDuck(ctx)
 	r := &Reconciler{
 		KubeClient:        fakekubeclient.Get(ctx),
+		ChannelLister:     ls.KafkaChannels(),
 		DeploymentLister:  ls.Deployments(),
 		ServiceLister:     ls.Services(),
 		EventPolicyLister: ls.EventPolicies(),
@@ -571,7 +574,8 @@ func TestFinalizeTopicPolicies(t *testing.T) {
 				SkipNamespaceValidation: true,
 				WantDeletes:             []clientgotesting.DeleteActionImpl{dispatcherDelete()},
 				Objects: []runtime.Object{
-					NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDeleted)...),
+					NewKafkaChannel(kcName, testNS, append(readyStatus(WithTopicCreated), WithDeleted)...),
+					dispatcher(corev1.ConditionTrue),
 				},
 				WantPatches: []clientgotesting.PatchActionImpl{finalizerRemovePatch()},
 				WantEvents: []string{
@@ -615,7 +619,7 @@ func TestCreateEnsuresTopicShape(t *testing.T) {
 		},
 	}
 	TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
-	want := admin.TopicSpec{NumPartitions: 6, ReplicationFactor: 1, Retention: 2 * time.Hour, MaxMessageBytes: 1<<20 + 64<<10}
+	want := admin.TopicSpec{NumPartitions: 6, ReplicationFactor: 1, Retention: 2 * time.Hour, MaxMessageBytes: 1<<20 + 64<<10, MinInSyncReplicas: 2}
 	if got := fa.ensured[topic]; got != want {
 		t.Errorf("topic %s ensured with %+v, want %+v", topic, got, want)
 	}

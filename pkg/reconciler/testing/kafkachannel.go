@@ -120,6 +120,14 @@ func WithDispatcherStatus(d *appsv1.Deployment) KafkaChannelOption {
 	return func(kc *v1beta1.KafkaChannel) { kc.Status.PropagateDispatcherStatus(&d.Status) }
 }
 
+// WithTopicCreated records that the channel created its topic.
+func WithTopicCreated(kc *v1beta1.KafkaChannel) { kc.Status.TopicCreated = true }
+
+// WithDispatcherFailed marks DispatcherReady false.
+func WithDispatcherFailed(reason, message string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.MarkDispatcherFailed(reason, "%s", message) }
+}
+
 // WithReceiverStatus propagates the receiver Deployment's status.
 func WithReceiverStatus(d *appsv1.Deployment) KafkaChannelOption {
 	return func(kc *v1beta1.KafkaChannel) { kc.Status.PropagateReceiverStatus(&d.Status) }

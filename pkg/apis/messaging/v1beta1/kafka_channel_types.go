@@ -64,6 +64,12 @@ type KafkaChannelStatus struct {
 	// from config-kafka's topic.name.template, and kept for the channel's life.
 	// +optional
 	TopicName string `json:"topicName,omitempty"`
+
+	// TopicCreated is true once this channel created its topic, rather than
+	// found it existing: only then is the topic deleted with the channel (per
+	// config-kafka's topic.delete.policy), and only if no other channel uses it.
+	// +optional
+	TopicCreated bool `json:"topicCreated,omitempty"`
 }
 
 // +k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object

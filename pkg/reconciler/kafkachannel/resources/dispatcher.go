@@ -61,6 +61,13 @@ func DispatcherLabels(namespace, name string) map[string]string {
 	}
 }
 
+// IsDispatcherOf tells whether a Deployment is the dispatcher of channel
+// namespace/name by its labels, whatever its name: the controller changes and
+// deletes only its own channel's.
+func IsDispatcherOf(d *appsv1.Deployment, namespace, name string) bool {
+	return d.Labels[RoleLabel] == DispatcherRole && d.Labels[ChannelNamespaceLabel] == namespace && d.Labels[ChannelNameLabel] == name
+}
+
 // dispatcherReplicas keeps at least one replica and no more than the partitions,
 // since a consumer group leaves replicas beyond the partition count idle.
 func dispatcherReplicas(current, partitions int32) int32 {

@@ -35,6 +35,12 @@ const (
 	RoleLabel             = "messaging.knative.dev/role"
 	DispatcherRole        = "kafka-channel-dispatcher"
 	ChannelServiceRole    = "kafka-channel"
+	ReceiverRole          = "kafka-channel-receiver"
+
+	// OwnedSelector selects what the controller watches: the Deployments and
+	// Services that carry a RoleLabel (dispatchers, the receiver, channel
+	// Services), so that it caches none of the cluster's others.
+	OwnedSelector = RoleLabel
 )
 
 // ChannelServiceName is the name of the channel's ExternalName Service: <name>-kn-channel.
@@ -53,8 +59,18 @@ func Audience(namespace, channelName string) string {
 	return auth.GetAudienceDirect(v1beta1.SchemeGroupVersion.WithKind("KafkaChannel"), namespace, channelName)
 }
 
-// DispatcherName is the name of a channel's dispatcher Deployment in the system namespace.
+// DispatcherName is the name of a channel's dispatcher Deployment in the system
+// namespace: <name>.<namespace>-kafka-dispatcher. It is unique per channel
+// because a namespace, a DNS label, has no dot, so the last dot splits the
+// pair again (a name too long is shortened with a hash of the whole).
 func DispatcherName(channelNamespace, channelName string) string {
+	return kmeta.ChildName(channelName+"."+channelNamespace, "-kafka-dispatcher")
+}
+
+// LegacyDispatcherName is the name DispatcherName gave before it was unique
+// per channel: the controller removes a Deployment of that name once the
+// channel's dispatcher runs under its new name, if the Deployment is the channel's.
+func LegacyDispatcherName(channelNamespace, channelName string) string {
 	return kmeta.ChildName(fmt.Sprintf("%s-%s", channelName, channelNamespace), "-kafka-dispatcher")
 }
 
