@@ -184,20 +184,11 @@ func TestDeletingChannelRemovesEverything(t *testing.T) {
 	ns := env.Namespace(t, "e2e-delete")
 	kc := env.CreateChannel(t, ns, "ch", v1beta1.KafkaChannelSpec{})
 	ctx := context.Background()
-	if err := env.Kafka.MessagingV1beta1().KafkaChannels(ns).Delete(ctx, "ch", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	err := framework.Poll(time.Minute, func() (bool, error) {
-		_, err := env.Kafka.MessagingV1beta1().KafkaChannels(ns).Get(ctx, "ch", metav1.GetOptions{})
-		return apierrs.IsNotFound(err), nil
-	})
-	if err != nil {
-		t.Fatalf("KafkaChannel not deleted: %v", err)
-	}
+	env.DeleteChannel(t, ns, "ch")
 	if _, ok := topicPartitions(t, kc.Status.TopicName); ok {
 		t.Errorf("topic %s still exists (topic.delete.policy is delete)", kc.Status.TopicName)
 	}
-	_, err = env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(ctx, resources.DispatcherName(ns, "ch"), metav1.GetOptions{})
+	_, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(ctx, resources.DispatcherName(ns, "ch"), metav1.GetOptions{})
 	if !apierrs.IsNotFound(err) {
 		t.Errorf("dispatcher Deployment still exists: %v", err)
 	}

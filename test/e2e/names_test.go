@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
@@ -36,18 +35,8 @@ func TestCollidingChannelsAreIndependent(t *testing.T) {
 	sinkA.WaitFor(t, time.Minute, "x-y's event", func(r []framework.Received) bool { return len(r) >= 1 })
 	sinkB.WaitFor(t, time.Minute, "x's event", func(r []framework.Received) bool { return len(r) >= 1 })
 
-	ctx := context.Background()
-	if err := env.Kafka.MessagingV1beta1().KafkaChannels(nsA).Delete(ctx, "x-y", metav1.DeleteOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	err := framework.Poll(time.Minute, func() (bool, error) {
-		_, err := env.Kafka.MessagingV1beta1().KafkaChannels(nsA).Get(ctx, "x-y", metav1.GetOptions{})
-		return apierrs.IsNotFound(err), nil
-	})
-	if err != nil {
-		t.Fatalf("KafkaChannel %s/x-y not deleted: %v", nsA, err)
-	}
-	if _, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(ctx, resources.DispatcherName(nsB, "x"), metav1.GetOptions{}); err != nil {
+	env.DeleteChannel(t, nsA, "x-y")
+	if _, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(context.Background(), resources.DispatcherName(nsB, "x"), metav1.GetOptions{}); err != nil {
 		t.Fatalf("%s/x's dispatcher is gone with %s/x-y: %v", nsB, nsA, err)
 	}
 	env.WaitChannelReady(t, nsB, "x")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
@@ -48,6 +49,23 @@ func (e *Env) CreateChannel(t testing.TB, namespace, name string, spec v1beta1.K
 		t.Fatalf("creating KafkaChannel %s/%s: %v", namespace, name, err)
 	}
 	return e.WaitChannelReady(t, namespace, name)
+}
+
+// DeleteChannel deletes a KafkaChannel and waits until it is gone, that is
+// until the controller's finalizer has removed what the channel owned.
+func (e *Env) DeleteChannel(t testing.TB, namespace, name string) {
+	t.Helper()
+	channels := e.Kafka.MessagingV1beta1().KafkaChannels(namespace)
+	if err := channels.Delete(context.Background(), name, metav1.DeleteOptions{}); err != nil {
+		t.Fatalf("deleting KafkaChannel %s/%s: %v", namespace, name, err)
+	}
+	err := poll(time.Minute, func() (bool, error) {
+		_, err := channels.Get(context.Background(), name, metav1.GetOptions{})
+		return apierrs.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Fatalf("KafkaChannel %s/%s not deleted: %v", namespace, name, err)
+	}
 }
 
 // WaitChannelReady waits for a KafkaChannel to be Ready and returns it.
