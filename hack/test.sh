@@ -16,12 +16,22 @@ go vet ./... && go vet -tags e2e ./test/...
 step "go build"
 go build ./...
 
+# go test -json through testsummary: package results as plain go test prints
+# them, every failed test's output, and at the end what was skipped and why.
+SUMMARY="${ROOT}/_output/bin/testsummary"
+mkdir -p "${ROOT}/_output/bin"
+go build -o "${SUMMARY}" ./test/cmd/testsummary
+
 step "unit and integration tests (in-process kfake brokers)"
-go test -count=1 -timeout 30m ./...
+go test -json -count=1 -timeout 30m ./... | "${SUMMARY}" -save "${ROOT}/_output/test-unit.json"
 
 step "the ko path, offline: ko resolve -f config against a registry on 127.0.0.1"
 hack/ko-resolve.sh "${ROOT}/_output/release.yaml"
 
 step "end-to-end and conformance tests on the ko-resolved manifests (the dev environment's first start builds the control plane)"
 KNATIVE_KAFKA_MANIFESTS="${ROOT}/_output/release.yaml" \
-  go test -count=1 -tags e2e -p 1 -timeout 50m ./test/e2e/... ./test/conformance/...
+  go test -json -count=1 -tags e2e -p 1 -timeout 50m ./test/e2e/... ./test/conformance/... |
+  "${SUMMARY}" -save "${ROOT}/_output/test-e2e.json"
+
+step "summary of every test run above"
+"${SUMMARY}" -report "${ROOT}/_output/test-unit.json" "${ROOT}/_output/test-e2e.json"
