@@ -66,7 +66,7 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...interface{}) {}
 	}
-	e := &Env{Options: opts, procs: &procs{logDir: filepath.Join(opts.Dir, "logs")}}
+	e := &Env{Options: opts, procs: &procs{logDir: filepath.Join(opts.Dir, "logs"), logf: opts.Logf}}
 	ctx, e.cancel = context.WithCancel(ctx)
 	steps := []struct {
 		what string

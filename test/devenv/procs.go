@@ -27,8 +27,10 @@ type proc struct {
 // procs starts processes and stops them, by PID, in the reverse order.
 type procs struct {
 	logDir string
-	mu     sync.Mutex
-	list   []*proc
+	// logf reports each start with its PID.
+	logf func(format string, args ...interface{})
+	mu   sync.Mutex
+	list []*proc
 }
 
 func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
@@ -41,6 +43,9 @@ func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	// ps then tells the processes apart: every dispatcher runs the same binary,
+	// only its Deployment's name says which channel it serves.
+	cmd.Args[0] = processTitle(bin, name)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = f, f
 	// Its own process group, so that stopping it also stops whatever it started.
@@ -50,6 +55,7 @@ func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	ps.logf("started %s (pid %d, log %s)", name, cmd.Process.Pid, logPath)
 	go func() {
 		p.err = cmd.Wait()
 		f.Close()
@@ -59,6 +65,15 @@ func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 	ps.list = append(ps.list, p)
 	ps.mu.Unlock()
 	return p, nil
+}
+
+// processTitle is the argv[0] a process shows in ps: its binary, and the
+// environment's name for it where that says more.
+func processTitle(bin, name string) string {
+	if base := filepath.Base(bin); base != name {
+		return base + " [" + name + "]"
+	}
+	return bin
 }
 
 // exited reports whether the process has ended.
