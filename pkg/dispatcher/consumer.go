@@ -56,7 +56,7 @@ type consumer struct {
 	initialized atomic.Bool
 	// session lets the group end its current session early (see expectPartitions).
 	session atomic.Pointer[sessionEnd]
-	// partitions is the most partitions the channel's spec asked for; guarded by the Dispatcher's mutex.
+	// partitions is the most partitions the channel's spec asked for; only reconciles, which the Dispatcher serializes, touch it.
 	partitions int32
 
 	client sarama.Client
