@@ -301,3 +301,26 @@ func TestOutageFastAndBack(t *testing.T) {
 		t.Errorf("first 202 %v after the broker returned, want within %v", took, back)
 	}
 }
+
+// TestOneChannelsTroubleIsNotAnOutage: a record refused for its own topic
+// (here a topic that does not exist, as after an operator deleted it) fails
+// that request only. It must not pass for "Kafka out of reach", which would
+// answer every other channel's requests 503 and rebuild the producer.
+func TestOneChannelsTroubleIsNotAnOutage(t *testing.T) {
+	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	good := readyChannel(testNS, testChannel, testTopic)
+	gone := readyChannel(testNS, "gone", "ns.no-such-topic")
+	r := startReceiver(t, testOptions{lister: channelLister(t, good, gone), brokers: broker.Addrs, waitReady: true})
+	before := r.producer.generation()
+
+	resp := mustDo(t, binaryEvent(t, r.url+"/"+testNS+"/gone", "lost-topic", nil, "{}"))
+	if resp.StatusCode < 500 {
+		t.Fatalf("event for a channel whose topic is gone: status %d, want a 5xx the sender retries", resp.StatusCode)
+	}
+	if r.producer.generation() != before || before.isLost() {
+		t.Error("a record refused for its own topic was taken for Kafka out of reach: the producer of every channel was dropped")
+	}
+	if resp := mustDo(t, binaryEvent(t, r.channelURL(), "other-channel", nil, "{}")); resp.StatusCode != http.StatusAccepted {
+		t.Errorf("another channel's event: status %d, want 202", resp.StatusCode)
+	}
+}

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/eapache/go-resiliency/breaker"
 	"go.uber.org/zap"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
@@ -71,8 +75,8 @@ type generation struct {
 	fingerprint    string
 	maxRecordBytes int
 	inflight       sync.WaitGroup
-	// lost is closed once a record failed for another reason than its size:
-	// Sarama gave up after its own retries, so Kafka is out of reach. A lost
+	// lost is closed once a record failed because Kafka was out of reach
+	// (unreachable), after Sarama's own retries. A lost
 	// generation answers every request at once and is replaced as soon as a
 	// new producer can connect. Not waiting in it also steps around Sarama's
 	// per-partition circuit breaker, which would refuse records for a fixed
@@ -296,7 +300,7 @@ func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset in
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		if r.err != nil && !isTooLarge(r.err) {
+		if unreachable(r.err) {
 			p.lose(gen, r.err)
 		}
 		return r.partition, r.offset, r.err
@@ -305,6 +309,19 @@ func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset in
 	case <-timer.C:
 		return -1, -1, errProduceTimeout
 	}
+}
+
+// unreachable tells whether a record failed because Kafka could not be
+// reached at all, after Sarama's own retries: then no other record would get
+// through either. An error of one topic or partition (deleted, not
+// authorised, not enough in-sync replicas) fails its own records only, so
+// that one channel in trouble never stops another.
+func unreachable(err error) bool {
+	var netErr net.Error
+	return errors.Is(err, sarama.ErrOutOfBrokers) || errors.Is(err, sarama.ErrNotConnected) ||
+		errors.Is(err, breaker.ErrBreakerOpen) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
+		errors.As(err, &netErr)
 }
 
 // lose marks gen lost after err and has Run replace it.
