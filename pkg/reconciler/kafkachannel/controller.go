@@ -19,6 +19,7 @@ import (
 	"knative.dev/pkg/system"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	kcclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client"
 	kcinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
@@ -47,6 +48,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 
 	r := &Reconciler{
 		KubeClient:        kubeclient.Get(ctx),
+		Client:            kcclient.Get(ctx),
 		ChannelLister:     kcInformer.Lister(),
 		DeploymentLister:  deploymentInformer.Lister(),
 		ServiceLister:     serviceInformer.Lister(),

@@ -38,6 +38,7 @@ import (
 	"knative.dev/pkg/resolver"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	kcclientset "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
 	kclisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
@@ -53,6 +54,8 @@ const SubscriberProbeInterval = 2 * time.Second
 // Reconciler implements the generated kafkachannel.Interface and kafkachannel.Finalizer.
 type Reconciler struct {
 	KubeClient kubernetes.Interface
+	// Client reads a channel live where the cache may be behind.
+	Client kcclientset.Interface
 	// ChannelLister finds the other channels on a topic, which keep it alive.
 	ChannelLister    kclisters.KafkaChannelLister
 	DeploymentLister appsv1listers.DeploymentLister
@@ -151,9 +154,19 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		return err
 	}
 	// Once created, always: later calls find the topic this channel made.
-	kc.Status.TopicCreated = kc.Status.TopicCreated || created
+	kc.Status.TopicCreated = kc.Status.TopicCreated || created || r.createdEarlier(ctx, kc)
 	kc.Status.MarkTopicTrue()
 	return nil
+}
+
+// createdEarlier tells, for a topic this reconcile found rather than created,
+// whether the channel's live status says an earlier reconcile created it. A
+// reconcile that started from a cache not yet showing that status would
+// otherwise record the topic as adopted, and the topic would outlive its
+// channel. Only channels whose topic looks adopted pay this read.
+func (r *Reconciler) createdEarlier(ctx context.Context, kc *v1beta1.KafkaChannel) bool {
+	live, err := r.Client.MessagingV1beta1().KafkaChannels(kc.Namespace).Get(ctx, kc.Name, metav1.GetOptions{})
+	return err == nil && live.Status.TopicCreated
 }
 
 func topicSpec(kc *v1beta1.KafkaChannel, kafka *config.Kafka) (admin.TopicSpec, error) {

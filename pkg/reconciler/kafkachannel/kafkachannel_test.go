@@ -30,6 +30,7 @@ import (
 	_ "knative.dev/pkg/system/testing"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	kcfake "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/fake"
 	fakeclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client/fake"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
@@ -161,6 +162,7 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 	ctx = v1addr.WithDuck(ctx)
 	r := &Reconciler{
 		KubeClient:        fakekubeclient.Get(ctx),
+		Client:            fakeclient.Get(ctx),
 		ChannelLister:     ls.KafkaChannels(),
 		DeploymentLister:  ls.Deployments(),
 		ServiceLister:     ls.Services(),
@@ -654,5 +656,30 @@ func dispatcherDelete() clientgotesting.DeleteActionImpl {
 	return clientgotesting.DeleteActionImpl{
 		ActionImpl: clientgotesting.ActionImpl{Namespace: systemNS, Verb: "delete", Resource: appsv1.SchemeGroupVersion.WithResource("deployments")},
 		Name:       resources.DispatcherName(testNS, kcName),
+	}
+}
+
+// A reconcile that starts from a cache not yet showing an earlier reconcile's
+// status finds the topic that reconcile created. It must not write that the
+// channel adopted it: the topic would then outlive the channel.
+func TestStaleReconcileKeepsTopicCreated(t *testing.T) {
+	live := NewKafkaChannel(kcName, testNS, append(readyStatus(), WithTopicCreated)...)
+	stale := NewKafkaChannel(kcName, testNS, readyStatus()...)
+	r := &Reconciler{Client: kcfake.NewSimpleClientset(live), Admins: &admin.Cache{}}
+	adm := &fakeAdmin{ensured: map[string]admin.TopicSpec{}} // the topic exists: not created now
+	if err := r.reconcileTopic(context.Background(), stale, config.Default(), adm); err != nil {
+		t.Fatal(err)
+	}
+	if !stale.Status.TopicCreated {
+		t.Error("a reconcile from a stale cache recorded the channel's own topic as adopted")
+	}
+
+	adopted := NewKafkaChannel(kcName, testNS, readyStatus()...)
+	r.Client = kcfake.NewSimpleClientset(adopted.DeepCopy())
+	if err := r.reconcileTopic(context.Background(), adopted, config.Default(), adm); err != nil {
+		t.Fatal(err)
+	}
+	if adopted.Status.TopicCreated {
+		t.Error("a topic that existed before the channel was recorded as created by it")
 	}
 }
