@@ -176,18 +176,9 @@ const (
 // initializeOffsets commits a starting offset for each claimed partition that
 // has none, before anything is consumed: see doc.go.
 func (c *consumer) initializeOffsets(sess sarama.ConsumerGroupSession) error {
-	claims := sess.Claims()
-	committed, err := c.committedOffsets(claims)
+	missing, err := c.uncommitted(sess.Claims())
 	if err != nil {
 		return err
-	}
-	missing := map[string][]int32{}
-	for topic, partitions := range claims {
-		for _, p := range partitions {
-			if b := committed.GetBlock(topic, p); b == nil || b.Offset < 0 {
-				missing[topic] = append(missing[topic], p)
-			}
-		}
 	}
 	if len(missing) > 0 {
 		if err := c.commitStart(sess, missing); err != nil {
@@ -274,18 +265,31 @@ func (c *consumer) reportResumedAtOldest(missing map[string][]int32) {
 // group's error channel, and the controller must not see a subscriber ready
 // before its offsets really are committed.
 func (c *consumer) verifyCommitted(claims map[string][]int32) error {
-	committed, err := c.committedOffsets(claims)
+	missing, err := c.uncommitted(claims)
 	if err != nil {
 		return err
 	}
+	if len(missing) > 0 {
+		return fmt.Errorf("the starting offsets of partitions %v were not committed", missing)
+	}
+	return nil
+}
+
+// uncommitted are the partitions of claims that have no committed offset.
+func (c *consumer) uncommitted(claims map[string][]int32) (map[string][]int32, error) {
+	committed, err := c.committedOffsets(claims)
+	if err != nil {
+		return nil, err
+	}
+	missing := map[string][]int32{}
 	for topic, partitions := range claims {
 		for _, p := range partitions {
 			if b := committed.GetBlock(topic, p); b == nil || b.Offset < 0 {
-				return fmt.Errorf("the starting offset of %s/%d was not committed", topic, p)
+				missing[topic] = append(missing[topic], p)
 			}
 		}
 	}
-	return nil
+	return missing, nil
 }
 
 func (c *consumer) committedOffsets(claims map[string][]int32) (*sarama.OffsetFetchResponse, error) {
