@@ -16,6 +16,9 @@ const (
 	DispatcherLimitsCPUKey      = "dispatcher.resources.limits.cpu"
 	DispatcherLimitsMemoryKey   = "dispatcher.resources.limits.memory"
 	DispatcherBufferPercentKey  = "dispatcher.buffer.percent"
+	// PoolMaxGroupMembersKey caps how many replicas of the shared pool host
+	// one subscriber's consumer group.
+	PoolMaxGroupMembersKey = "dispatcher.pool.max.group.members"
 )
 
 // Built-in fallbacks of the dispatcher keys. No CPU limit by default: a
@@ -28,10 +31,17 @@ const (
 	// DefaultDispatcherBufferPercent leaves the other half of the memory limit
 	// to the Go runtime, decoding, deliveries in flight and garbage not yet collected.
 	DefaultDispatcherBufferPercent = 50
+	// DefaultPoolMaxGroupMembers: a group of several partitions survives the
+	// loss of one replica with no pause, at the cost of one more Kafka client
+	// per group; more members only add throughput to busy channels.
+	DefaultPoolMaxGroupMembers = 2
 )
 
 // maxDispatcherBufferPercent keeps room for the rest of the process.
 const maxDispatcherBufferPercent = 90
+
+// maxPoolGroupMembers is far above any pool's size; it only refuses nonsense.
+const maxPoolGroupMembers = 1000
 
 // Dispatcher is what config-kafka says about the dispatcher Deployments.
 type Dispatcher struct {
@@ -40,6 +50,9 @@ type Dispatcher struct {
 	// BufferPercent is the share of the container's memory limit that the
 	// Kafka consumers' buffers of all consumer groups of a pod may hold.
 	BufferPercent int64
+	// PoolMaxGroupMembers caps the replicas of the shared pool that host one
+	// consumer group (a group has at most one member per partition anyway).
+	PoolMaxGroupMembers int
 }
 
 func parseDispatcher(p *parser) Dispatcher {
@@ -48,7 +61,8 @@ func parseDispatcher(p *parser) Dispatcher {
 			Requests: corev1.ResourceList{},
 			Limits:   corev1.ResourceList{},
 		},
-		BufferPercent: p.positive(DispatcherBufferPercentKey, DefaultDispatcherBufferPercent, maxDispatcherBufferPercent),
+		BufferPercent:       p.positive(DispatcherBufferPercentKey, DefaultDispatcherBufferPercent, maxDispatcherBufferPercent),
+		PoolMaxGroupMembers: int(p.positive(PoolMaxGroupMembersKey, DefaultPoolMaxGroupMembers, maxPoolGroupMembers)),
 	}
 	p.quantity(d.Resources.Requests, corev1.ResourceCPU, DispatcherRequestsCPUKey, DefaultDispatcherRequestsCPU)
 	p.quantity(d.Resources.Requests, corev1.ResourceMemory, DispatcherRequestsMemoryKey, DefaultDispatcherRequestsMemory)

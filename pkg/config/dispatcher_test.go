@@ -21,6 +21,9 @@ func TestDispatcherDefaults(t *testing.T) {
 	if d.BufferPercent != 50 {
 		t.Errorf("default buffer percent = %d, want 50", d.BufferPercent)
 	}
+	if d.PoolMaxGroupMembers != 2 {
+		t.Errorf("default pool members per group = %d, want 2", d.PoolMaxGroupMembers)
+	}
 }
 
 func TestDispatcherKeys(t *testing.T) {
@@ -30,6 +33,7 @@ func TestDispatcherKeys(t *testing.T) {
 		DispatcherLimitsCPUKey:      "2",
 		DispatcherLimitsMemoryKey:   "2Gi",
 		DispatcherBufferPercentKey:  "30",
+		PoolMaxGroupMembersKey:      "4",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -44,6 +48,9 @@ func TestDispatcherKeys(t *testing.T) {
 	if k.Dispatcher.BufferPercent != 30 {
 		t.Errorf("buffer percent = %d, want 30", k.Dispatcher.BufferPercent)
 	}
+	if k.Dispatcher.PoolMaxGroupMembers != 4 {
+		t.Errorf("pool members per group = %d, want 4", k.Dispatcher.PoolMaxGroupMembers)
+	}
 }
 
 func TestDispatcherKeysRefused(t *testing.T) {
@@ -57,6 +64,8 @@ func TestDispatcherKeysRefused(t *testing.T) {
 		{map[string]string{DispatcherRequestsCPUKey: "2", DispatcherLimitsCPUKey: "1"}, DispatcherRequestsCPUKey},
 		{map[string]string{DispatcherBufferPercentKey: "95"}, DispatcherBufferPercentKey},
 		{map[string]string{DispatcherBufferPercentKey: "0"}, DispatcherBufferPercentKey},
+		{map[string]string{PoolMaxGroupMembersKey: "0"}, PoolMaxGroupMembersKey},
+		{map[string]string{PoolMaxGroupMembersKey: "all"}, PoolMaxGroupMembersKey},
 	} {
 		if _, err := NewKafkaFromMap(tc.data); err == nil || !strings.Contains(err.Error(), tc.key) {
 			t.Errorf("%v: error %v, want one naming %s", tc.data, err, tc.key)

@@ -134,6 +134,10 @@ func (d *Dispatcher) buffersFor(kc *v1beta1.KafkaChannel, snap client.Snapshot) 
 		partitions: int(kc.Spec.NumPartitions),
 		inFlight:   kc.DeliveryOrderOf().InFlight,
 	}
+	if d.opts.Placement != nil {
+		// The pool's groups of every channel share the budget.
+		n.groups, n.partitions = d.opts.Placement.Load(), 1
+	}
 	b, fits := sizeBuffers(n, snap.Settings.Sarama, kafka)
 	if !fits {
 		d.logger.Warn("The dispatcher's memory limit is too small for its subscribers x partitions x events in flight of the largest event; raise config-kafka's "+

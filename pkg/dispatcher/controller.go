@@ -7,13 +7,18 @@ import (
 
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/ptr"
 	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/eventingtls"
 	"knative.dev/eventing/pkg/kncloudevents"
@@ -50,35 +55,63 @@ func WithStopped(ctx context.Context) (context.Context, <-chan struct{}) {
 	return context.WithValue(ctx, stoppedKey{}, ch), ch
 }
 
-// NewController runs the Dispatcher of the channel named by CHANNEL_NAMESPACE
-// and CHANNEL_NAME, reconciling it on every change of the KafkaChannel, and
-// serves the probes on PORT.
+// NewController runs a dispatcher: the dedicated one of the channel named by
+// CHANNEL_NAMESPACE and CHANNEL_NAME, or, without them, the replica of the
+// shared pool that POD_NAME (<statefulset>-<ordinal>) names. It serves the
+// probes on PORT.
 func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
 	logger := logging.FromContext(ctx)
-	namespace, name := os.Getenv(resources.ChannelNamespaceEnv), os.Getenv(resources.ChannelNameEnv)
-	if namespace == "" || name == "" {
-		logger.Fatalf("%s and %s must name the dispatcher's KafkaChannel", resources.ChannelNamespaceEnv, resources.ChannelNameEnv)
-	}
 	port := DefaultPort
 	if p, err := strconv.Atoi(os.Getenv(PortEnv)); err == nil {
 		port = p
 	}
-
+	memoryLimit := memoryLimitFromEnv()
+	SetGoMemoryLimit(memoryLimit)
+	opts := Options{Sender: newSender(ctx), Logger: logger.Desugar(), MemoryLimit: memoryLimit, Recorder: eventRecorder(ctx)}
 	watcher := client.NewWatcher(ctx, cmw, Component+"-"+os.Getenv("POD_NAME"))
-	sender := kncloudevents.NewDispatcher(
+
+	var impl *controller.Impl
+	var prober Prober
+	var closer func()
+	if namespace, name := os.Getenv(resources.ChannelNamespaceEnv), os.Getenv(resources.ChannelNameEnv); namespace != "" || name != "" {
+		impl, prober, closer = newDedicated(ctx, namespace, name, watcher, opts)
+	} else {
+		impl, prober, closer = newPoolReplica(ctx, watcher, opts)
+	}
+	go func() {
+		if err := ServeProbes(ctx, port, prober); err != nil {
+			logger.Fatalw("Serving probes", zap.Error(err))
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		closer()
+		if ch, ok := ctx.Value(stoppedKey{}).(chan struct{}); ok {
+			close(ch)
+		}
+	}()
+	return impl
+}
+
+func newSender(ctx context.Context) *kncloudevents.Dispatcher {
+	return kncloudevents.NewDispatcher(
 		eventingtls.ClientConfig{TrustBundleConfigMapLister: configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())},
 		auth.NewOIDCTokenProvider(ctx),
 		kncloudevents.WithMeterProvider(otel.GetMeterProvider()),
 		kncloudevents.WithTraceProvider(otel.GetTracerProvider()),
 	)
-	memoryLimit := memoryLimitFromEnv()
-	SetGoMemoryLimit(memoryLimit)
-	d, err := New(ctx, watcher, Options{Sender: sender, Logger: logger.Desugar(), MemoryLimit: memoryLimit,
-		Recorder: eventRecorder(ctx)})
+}
+
+// newDedicated runs the Dispatcher of one channel, reconciling it on every change of the KafkaChannel.
+func newDedicated(ctx context.Context, namespace, name string, watcher *client.Watcher, opts Options) (*controller.Impl, Prober, func()) {
+	logger := logging.FromContext(ctx)
+	if namespace == "" || name == "" {
+		logger.Fatalf("%s and %s must both name the dispatcher's KafkaChannel", resources.ChannelNamespaceEnv, resources.ChannelNameEnv)
+	}
+	d, err := New(ctx, watcher, opts)
 	if err != nil {
 		logger.Fatalw("Creating the dispatcher", zap.Error(err))
 	}
-
 	informer := kafkachannelinformer.Get(ctx)
 	r := &reconciler{namespace: namespace, name: name, lister: informer.Lister(), dispatcher: d}
 	impl := controller.NewContext(ctx, r, controller.ControllerOptions{WorkQueueName: "KafkaChannelDispatcher", Logger: logger})
@@ -86,20 +119,45 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		FilterFunc: controller.FilterWithNameAndNamespace(namespace, name),
 		Handler:    controller.HandleAll(impl.Enqueue),
 	})
+	return impl, d, d.Close
+}
 
-	go func() {
-		if err := ServeProbes(ctx, port, d); err != nil {
-			logger.Fatalw("Serving probes", zap.Error(err))
+// newPoolReplica runs a replica of the shared pool over every channel of the
+// cluster, following the pool's size on its StatefulSet.
+func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) (*controller.Impl, Prober, func()) {
+	logger := logging.FromContext(ctx)
+	statefulSet, ordinal, err := PoolMember(os.Getenv("POD_NAME"))
+	if err != nil {
+		logger.Fatalw("Finding this replica's place in the dispatcher pool", zap.Error(err))
+	}
+	informer := kafkachannelinformer.Get(ctx)
+	pool := NewPool(ctx, ordinal, watcher, informer.Lister(), opts)
+	impl := controller.NewContext(ctx, pool, controller.ControllerOptions{WorkQueueName: "KafkaChannelPool", Logger: logger})
+	informer.Informer().AddEventHandler(controller.HandleAll(func(obj any) {
+		pool.ChannelChanged()
+		impl.Enqueue(obj)
+	}))
+	watchPoolSize(ctx, statefulSet, pool.SetReplicas)
+	return impl, pool, pool.Close
+}
+
+// watchPoolSize calls set with the StatefulSet's spec.replicas on every change.
+func watchPoolSize(ctx context.Context, name string, set func(int32)) {
+	factory := informers.NewSharedInformerFactoryWithOptions(kubeclient.Get(ctx), 0,
+		informers.WithNamespace(system.Namespace()),
+		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
+			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", name).String()
+		}))
+	update := func(obj any) {
+		if ss, ok := obj.(*appsv1.StatefulSet); ok {
+			set(ptr.Deref(ss.Spec.Replicas, 1))
 		}
-	}()
-	go func() {
-		<-ctx.Done()
-		d.Close()
-		if ch, ok := ctx.Value(stoppedKey{}).(chan struct{}); ok {
-			close(ch)
-		}
-	}()
-	return impl
+	}
+	_, _ = factory.Apps().V1().StatefulSets().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    update,
+		UpdateFunc: func(_, obj any) { update(obj) },
+	})
+	factory.Start(ctx.Done())
 }
 
 // eventRecorder records Kubernetes events on the channel: the one sharedmain's

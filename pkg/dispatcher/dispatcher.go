@@ -60,6 +60,21 @@ type Options struct {
 	MemoryLimit int64
 	// Recorder records Kubernetes events on the channel; none when nil.
 	Recorder record.EventRecorder
+	// Placement, when set, says which of the channel's groups this replica
+	// runs (the shared pool's); nil runs them all (a dedicated dispatcher).
+	Placement Placement
+}
+
+// Placement is how the shared pool tells a channel's Dispatcher which
+// consumer groups this replica hosts.
+type Placement interface {
+	// Hosts tells whether this replica runs a member of the group, whose
+	// topic has that many partitions.
+	Hosts(group string, partitions int32) bool
+	// Load is how many group partitions this replica hosts in all (each
+	// member may own every partition of its group): its buffer budget is
+	// shared among them.
+	Load() int
 }
 
 // SubscriberStatus is what this replica knows of one subscriber's consumer group.
@@ -230,6 +245,9 @@ func (d *Dispatcher) reconcile() outcome {
 	subs := map[types.UID]*subscription{}
 	listed := map[types.UID]bool{}
 	for _, s := range kc.Spec.Subscribers {
+		if !d.hosts(kc, s.UID) {
+			continue // another replica of the pool runs it: stopped here like a subscriber that left
+		}
 		listed[s.UID] = true
 		sub, err := newSubscription(kc, s)
 		if err != nil {
@@ -251,6 +269,11 @@ func (d *Dispatcher) reconcile() outcome {
 	}
 	out.retry = errors.Join(retry...)
 	return out
+}
+
+// hosts tells whether this replica runs the subscriber's group.
+func (d *Dispatcher) hosts(kc *v1beta1.KafkaChannel, uid types.UID) bool {
+	return d.opts.Placement == nil || d.opts.Placement.Hosts(resources.ConsumerGroup(kc.Namespace, kc.Name, string(uid)), kc.Spec.NumPartitions)
 }
 
 // connectSuccessors updates the running groups in place where their key still
@@ -360,6 +383,9 @@ func (d *Dispatcher) Ready() error {
 	}
 	return st.err
 }
+
+// Report implements Prober: each subscriber's group on this replica.
+func (d *Dispatcher) Report() any { return map[string]any{"subscribers": d.Status()} }
 
 func (d *Dispatcher) probeState() probeState {
 	d.mu.Lock()

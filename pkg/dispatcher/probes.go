@@ -17,10 +17,18 @@ const (
 	ReadinessPath = "/readyz"
 )
 
+// Prober is what the probes ask: a dedicated dispatcher's Dispatcher, or a
+// replica of the shared pool.
+type Prober interface {
+	Ready() error
+	// Report is the body of a successful readiness probe, for operators.
+	Report() any
+}
+
 // ProbeHandler answers the liveness and readiness probes of a dispatcher.
-// Readiness fails before the channel is reconciled, while its Kafka settings
-// are unusable, and once ctx (the process's signal context) is done.
-func ProbeHandler(ctx context.Context, d *Dispatcher) http.Handler {
+// Readiness fails while d is not Ready and once ctx (the process's signal
+// context) is done.
+func ProbeHandler(ctx context.Context, d Prober) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+LivenessPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
@@ -34,15 +42,15 @@ func ProbeHandler(ctx context.Context, d *Dispatcher) http.Handler {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		// The body tells an operator how each subscriber's group is doing on this replica.
+		// The body tells an operator how each group is doing on this replica.
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"subscribers": d.Status()})
+		_ = json.NewEncoder(w).Encode(d.Report())
 	})
 	return mux
 }
 
 // ServeProbes serves ProbeHandler on port until ctx is done.
-func ServeProbes(ctx context.Context, port int, d *Dispatcher) error {
+func ServeProbes(ctx context.Context, port int, d Prober) error {
 	srv := &http.Server{
 		Addr:              net.JoinHostPort("", strconv.Itoa(port)),
 		Handler:           ProbeHandler(ctx, d),

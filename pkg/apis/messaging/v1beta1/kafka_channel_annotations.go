@@ -47,3 +47,32 @@ func (c *KafkaChannel) DeliveryOrderOf() DeliveryOrder {
 	}
 	return o
 }
+
+// DispatcherAnnotation selects where a channel's consumer groups run: "pool"
+// (the default: on the shared dispatcher pool, with many other channels) or
+// "dedicated" (on a dispatcher Deployment of the channel's own, for noisy or
+// isolated workloads).
+const DispatcherAnnotation = "knative-kafka.dev/dispatcher"
+
+// Values of DispatcherAnnotation.
+const (
+	PoolDispatcher      = "pool"
+	DedicatedDispatcher = "dedicated"
+)
+
+func parseDispatcher(v string) (dedicated bool, err error) {
+	switch v {
+	case "", PoolDispatcher:
+		return false, nil
+	case DedicatedDispatcher:
+		return true, nil
+	}
+	return false, fmt.Errorf("want %q or %q", PoolDispatcher, DedicatedDispatcher)
+}
+
+// HasDedicatedDispatcher tells whether the channel asks for a dispatcher of
+// its own; a bad value (the webhook refuses them) means the pool.
+func (c *KafkaChannel) HasDedicatedDispatcher() bool {
+	dedicated, _ := parseDispatcher(c.Annotations[DispatcherAnnotation])
+	return dedicated
+}

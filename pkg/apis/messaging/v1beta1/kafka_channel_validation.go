@@ -121,13 +121,16 @@ func immutable(path string, was, got interface{}) *apis.FieldError {
 	}
 }
 
-func validateAnnotations(annotations map[string]string) *apis.FieldError {
-	v, ok := annotations[DeliveryOrderAnnotation]
-	if !ok {
-		return nil
+func validateAnnotations(annotations map[string]string) (errs *apis.FieldError) {
+	if v, ok := annotations[DeliveryOrderAnnotation]; ok {
+		if _, err := ParseDeliveryOrder(v); err != nil {
+			errs = errs.Also(apis.ErrInvalidValue(v, "", err.Error()).ViaFieldKey("annotations", DeliveryOrderAnnotation))
+		}
 	}
-	if _, err := ParseDeliveryOrder(v); err != nil {
-		return apis.ErrInvalidValue(v, "", err.Error()).ViaFieldKey("annotations", DeliveryOrderAnnotation)
+	if v, ok := annotations[DispatcherAnnotation]; ok {
+		if _, err := parseDispatcher(v); err != nil {
+			errs = errs.Also(apis.ErrInvalidValue(v, "", err.Error()).ViaFieldKey("annotations", DispatcherAnnotation))
+		}
 	}
-	return nil
+	return errs
 }

@@ -116,6 +116,17 @@ func TestValidate(t *testing.T) {
 		// knative.dev/pkg splits paths on dots, so a dotted key prints as ".[key]" rather than "[key]".
 		wantPaths: []string{"metadata.annotations.[knative-kafka.dev/delivery-order]"},
 	}, {
+		name: "dedicated dispatcher annotation",
+		mutate: func(c *KafkaChannel) {
+			c.Annotations = map[string]string{DispatcherAnnotation: DedicatedDispatcher}
+		},
+	}, {
+		name: "bad dispatcher annotation",
+		mutate: func(c *KafkaChannel) {
+			c.Annotations = map[string]string{DispatcherAnnotation: "own"}
+		},
+		wantPaths: []string{"metadata.annotations.[knative-kafka.dev/dispatcher]"},
+	}, {
 		name: "every bad field reported at once",
 		mutate: func(c *KafkaChannel) {
 			c.Spec.NumPartitions, c.Spec.ReplicationFactor, c.Spec.RetentionDuration = -1, 0, ""

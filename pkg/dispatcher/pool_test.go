@@ -1,0 +1,288 @@
+package dispatcher
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/twmb/franz-go/pkg/kfake"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+
+	kafka_sarama "github.com/cloudevents/sdk-go/protocol/kafka_sarama/v2"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+// poolEnv is a broker with one topic per channel, the channels in an
+// informer's cache, and a sink per subscriber.
+type poolEnv struct {
+	t        *testing.T
+	addrs    []string
+	settings *client.Settings
+	indexer  cache.Indexer
+	lister   listers.KafkaChannelLister
+	producer sarama.SyncProducer
+	channels []*v1beta1.KafkaChannel
+	sinks    map[string]*sink // by consumer group
+}
+
+func newPoolEnv(t *testing.T, partitions []int32) *poolEnv {
+	opts := []kfake.Opt{kfake.GroupMinSessionTimeout(100 * time.Millisecond)}
+	for i, p := range partitions {
+		opts = append(opts, kfake.SeedTopics(p, poolTopic(i)))
+	}
+	b := kafkatest.Start(t, opts...)
+	pcfg := kafkatest.Config()
+	pcfg.Producer.Return.Successes = true
+	pcfg.Producer.Partitioner = sarama.NewManualPartitioner
+	producer, err := sarama.NewSyncProducer(b.Addrs, pcfg)
+	if err != nil {
+		t.Fatalf("producer: %v", err)
+	}
+	t.Cleanup(func() { _ = producer.Close() })
+	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
+	e := &poolEnv{t: t, addrs: b.Addrs, producer: producer, indexer: indexer, lister: listers.NewKafkaChannelLister(indexer),
+		settings: &client.Settings{Brokers: b.Addrs, Sarama: testSaramaConfig(), Fingerprint: "test"}, sinks: map[string]*sink{}}
+	for i, p := range partitions {
+		kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: fmt.Sprintf("ch-%d", i)}}
+		kc.Spec.NumPartitions = p
+		kc.Status.TopicName = poolTopic(i)
+		for _, uid := range []string{"a", "b"} {
+			s := newSink(t, nil)
+			kc.Spec.Subscribers = append(kc.Spec.Subscribers, subscriber(uid, s.URL))
+			e.sinks[resources.ConsumerGroup(kc.Namespace, kc.Name, uid)] = s
+		}
+		if err := indexer.Add(kc); err != nil {
+			t.Fatal(err)
+		}
+		e.channels = append(e.channels, kc)
+	}
+	return e
+}
+
+func poolTopic(i int) string { return fmt.Sprintf("ns.ch-%d", i) }
+
+// replica starts the pool replica of that ordinal, which knows the pool has
+// replicas replicas, and reconciles every channel on it.
+func (e *poolEnv) replica(ordinal int, replicas int32) *Pool {
+	e.t.Helper()
+	p := NewPool(context.Background(), ordinal, staticSource{e.settings, nil}, e.lister, Options{DrainTimeout: time.Second})
+	e.t.Cleanup(p.Close)
+	p.SetReplicas(replicas)
+	e.reconcile(p)
+	return p
+}
+
+func (e *poolEnv) reconcile(p *Pool) {
+	e.t.Helper()
+	for _, kc := range e.channels {
+		if err := p.Reconcile(context.Background(), kc.Namespace+"/"+kc.Name); err != nil {
+			e.t.Fatalf("reconciling %s on ordinal %d: %v", kc.Name, p.ordinal, err)
+		}
+	}
+}
+
+// running is the consumer groups a replica runs, by name.
+func running(p *Pool) map[string]bool {
+	out := map[string]bool{}
+	for _, ch := range p.Status() {
+		for _, s := range ch.Subscribers {
+			if s.Error == "" {
+				out[s.Group] = true
+			}
+		}
+	}
+	return out
+}
+
+// waitAllReady waits until every group has committed offsets on every partition.
+func (e *poolEnv) waitAllReady() {
+	e.t.Helper()
+	k, err := admin.NewKafka(e.addrs, kafkatest.Config())
+	if err != nil {
+		e.t.Fatalf("admin: %v", err)
+	}
+	defer k.Close()
+	for _, kc := range e.channels {
+		for _, s := range kc.Spec.Subscribers {
+			group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
+			waitFor(e.t, "offsets of "+group, func() bool {
+				ok, err := k.OffsetsInitialized(context.Background(), group, kc.Status.TopicName)
+				return err == nil && ok
+			})
+		}
+	}
+}
+
+// produce writes events seq from..to-1 to every partition of every channel and returns their ids by channel.
+func (e *poolEnv) produce(from, to int) map[string][]string {
+	e.t.Helper()
+	ids := map[string][]string{}
+	for _, kc := range e.channels {
+		for seq := from; seq < to; seq++ {
+			for p := range kc.Spec.NumPartitions {
+				ev := event(p, seq, kc.Name)
+				msg := &sarama.ProducerMessage{Topic: kc.Status.TopicName, Partition: p}
+				if err := kafka_sarama.WriteProducerMessage(context.Background(), binding.ToMessage(&ev), msg); err != nil {
+					e.t.Fatalf("encoding: %v", err)
+				}
+				if _, _, err := e.producer.SendMessage(msg); err != nil {
+					e.t.Fatalf("producing: %v", err)
+				}
+				ids[kc.Name] = append(ids[kc.Name], ev.ID())
+			}
+		}
+	}
+	return ids
+}
+
+// waitDelivered waits until every subscriber of every channel got every event
+// of ids, and checks that each partition's first deliveries kept its order.
+func (e *poolEnv) waitDelivered(ids map[string][]string) {
+	e.t.Helper()
+	for _, kc := range e.channels {
+		for _, s := range kc.Spec.Subscribers {
+			group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
+			sk := e.sinks[group]
+			waitFor(e.t, "every event delivered to "+group, func() bool { return sk.hasAll(ids[kc.Name]) })
+			for p, seqs := range byPartition(firsts(sk.ids())) {
+				for i := 1; i < len(seqs); i++ {
+					if seqs[i] < seqs[i-1] {
+						e.t.Fatalf("%s partition %s: first deliveries out of order: %v", group, p, seqs)
+					}
+				}
+			}
+		}
+	}
+}
+
+// firsts keeps the first delivery of each id: an at-least-once redelivery repeats an earlier one.
+func firsts(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// The pool places each group on placement.Members replicas, the same ones
+// every replica computes, and every subscriber of every channel gets every
+// event; when the pool shrinks and grows again, the groups move with no event
+// lost and each partition's order kept.
+func TestPoolSharesChannelsAndMovesGroups(t *testing.T) {
+	e := newPoolEnv(t, []int32{1, 1, 1, 1, 1, 3})
+	r0, r1 := e.replica(0, 2), e.replica(1, 2)
+	e.waitAllReady()
+	checkPlacement := func(replicas int, pools ...*Pool) {
+		t.Helper()
+		for _, kc := range e.channels {
+			for _, s := range kc.Spec.Subscribers {
+				group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
+				want := placement.Hosts(group, replicas, placement.Members(int(kc.Spec.NumPartitions), replicas, 2))
+				for ordinal, p := range pools {
+					if got, hosted := running(p)[group], placement.Hosted(group, ordinal, replicas, len(want)); got != hosted {
+						t.Errorf("ordinal %d runs %s: %v, want %v (hosts %v)", ordinal, group, got, hosted, want)
+					}
+				}
+			}
+		}
+	}
+	checkPlacement(2, r0, r1)
+	if len(running(r0)) == 0 || len(running(r1)) == 0 {
+		t.Fatalf("one replica runs every group: %d and %d", len(running(r0)), len(running(r1)))
+	}
+	e.waitDelivered(e.produce(0, 5))
+
+	// Scale 2 -> 1: ordinal 1 leaves (committing), ordinal 0 takes every group.
+	first := e.produce(5, 10)
+	r1.Close()
+	r0.SetReplicas(1)
+	waitFor(t, "ordinal 0 running every group", func() bool { return len(running(r0)) == len(e.sinks) })
+	more := e.produce(10, 15)
+	e.waitDelivered(first)
+	e.waitDelivered(more)
+
+	// Scale 1 -> 2: groups move back to a new ordinal 1.
+	r0.SetReplicas(2)
+	r1 = e.replica(1, 2)
+	waitFor(t, "groups placed on two replicas again", func() bool { return len(running(r0))+len(running(r1)) == countMembers(e, 2) })
+	checkPlacement(2, r0, r1)
+	e.waitDelivered(e.produce(15, 20))
+}
+
+// countMembers is the number of group members a pool of that size runs.
+func countMembers(e *poolEnv, replicas int) int {
+	n := 0
+	for _, kc := range e.channels {
+		n += len(kc.Spec.Subscribers) * placement.Members(int(kc.Spec.NumPartitions), replicas, 2)
+	}
+	return n
+}
+
+// A channel with a dedicated dispatcher, or deleted, has no group on the pool.
+func TestPoolLeavesDedicatedAndDeletedChannels(t *testing.T) {
+	e := newPoolEnv(t, []int32{1, 1})
+	r0 := e.replica(0, 1)
+	waitFor(t, "both channels' groups running", func() bool { return len(running(r0)) == 4 })
+
+	dedicated := e.channels[0].DeepCopy()
+	dedicated.Annotations = map[string]string{v1beta1.DispatcherAnnotation: v1beta1.DedicatedDispatcher}
+	if err := e.indexer.Update(dedicated); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.indexer.Delete(e.channels[1]); err != nil {
+		t.Fatal(err)
+	}
+	e.reconcile(r0)
+	if got := running(r0); len(got) != 0 {
+		t.Errorf("the pool still runs %v", got)
+	}
+	if n := len(r0.dispatchers); n != 0 {
+		t.Errorf("the pool keeps %d channels it does not run", n)
+	}
+}
+
+func TestPoolMember(t *testing.T) {
+	for name, want := range map[string]struct {
+		set     string
+		ordinal int
+	}{
+		"kafka-channel-dispatcher-0":  {"kafka-channel-dispatcher", 0},
+		"kafka-channel-dispatcher-12": {"kafka-channel-dispatcher", 12},
+	} {
+		set, ordinal, err := PoolMember(name)
+		if err != nil || set != want.set || ordinal != want.ordinal {
+			t.Errorf("PoolMember(%q) = %q, %d, %v; want %q, %d", name, set, ordinal, err, want.set, want.ordinal)
+		}
+	}
+	for _, bad := range []string{"", "dispatcher", "dispatcher-x", "-1"} {
+		if _, _, err := PoolMember(bad); err == nil {
+			t.Errorf("PoolMember(%q) accepted a name that is not <statefulset>-<ordinal>", bad)
+		}
+	}
+}
+
+// Load counts the group partitions a replica hosts, rounded up to a power of two.
+func TestPoolLoad(t *testing.T) {
+	e := newPoolEnv(t, []int32{1, 1, 3})
+	p := NewPool(context.Background(), 0, staticSource{e.settings, nil}, e.lister, Options{})
+	p.SetReplicas(1)
+	// 2 subscribers x (1 + 1 + 3) partitions = 10 -> 16.
+	if got := p.Load(); got != 16 {
+		t.Errorf("Load() = %d, want 16", got)
+	}
+}
