@@ -1,5 +1,7 @@
-// Command dispatcher delivers one KafkaChannel's events to its subscribers;
-// the controller runs it as the channel's dispatcher Deployment.
+// Command dispatcher delivers KafkaChannels' events to their subscribers: as a
+// replica of the shared dispatcher pool (the StatefulSet in config/, over every
+// channel's groups that placement gives it), or, with CHANNEL_NAMESPACE and
+// CHANNEL_NAME set, as the dedicated dispatcher Deployment of one channel.
 package main
 
 import (
@@ -16,8 +18,9 @@ import (
 
 func main() {
 	ctx, cancel := context.WithCancel(signals.NewContext())
-	// Watch only the channel's namespace; the Kafka Secret and config-kafka are
-	// read from the system namespace regardless.
+	// A dedicated dispatcher watches only its channel's namespace, the pool
+	// every namespace; the Kafka Secret and config-kafka are read from the
+	// system namespace regardless.
 	ctx = injection.WithNamespaceScope(ctx, os.Getenv(resources.ChannelNamespaceEnv))
 	// Every replica consumes (the partitions are shared through Kafka), so no leader election.
 	ctx = sharedmain.WithHADisabled(ctx)

@@ -10,10 +10,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -32,6 +29,7 @@ import (
 	versionedscheme "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/scheme"
 	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
@@ -143,17 +141,13 @@ func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) 
 
 // watchPoolSize calls set with the StatefulSet's spec.replicas on every change.
 func watchPoolSize(ctx context.Context, name string, set func(int32)) {
-	factory := informers.NewSharedInformerFactoryWithOptions(kubeclient.Get(ctx), 0,
-		informers.WithNamespace(system.Namespace()),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", name).String()
-		}))
+	factory, informer := placement.PoolInformer(kubeclient.Get(ctx), system.Namespace(), name)
 	update := func(obj any) {
 		if ss, ok := obj.(*appsv1.StatefulSet); ok {
 			set(ptr.Deref(ss.Spec.Replicas, 1))
 		}
 	}
-	_, _ = factory.Apps().V1().StatefulSets().Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+	_, _ = informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    update,
 		UpdateFunc: func(_, obj any) { update(obj) },
 	})

@@ -183,7 +183,7 @@ func TestWebhookWiring(t *testing.T) {
 	if !secretFound {
 		t.Errorf("no Secret %s for the webhook's certificate", webhook.CertsSecretName)
 	}
-	if selectedDeployment(objs, serviceNamed(t, objs, service)) != webhookDeployment {
+	if w := selectedWorkload(objs, serviceNamed(t, objs, service)); w == nil || w.name != "Deployment/"+webhookDeployment.Name {
 		t.Errorf("Service %s does not select the webhook", service)
 	}
 }

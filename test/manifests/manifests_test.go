@@ -150,27 +150,81 @@ func TestObjectsAreUniqueAndInTheSystemNamespace(t *testing.T) {
 	}
 }
 
-func TestDeployments(t *testing.T) {
+// workload is a Deployment or a StatefulSet of config/.
+type workload struct {
+	name     string
+	selector map[string]string
+	template corev1.PodTemplateSpec
+}
+
+func workloads(objs []object) []workload {
+	var out []workload
+	for _, d := range all[*appsv1.Deployment](objs) {
+		out = append(out, workload{"Deployment/" + d.Name, d.Spec.Selector.MatchLabels, d.Spec.Template})
+	}
+	for _, ss := range all[*appsv1.StatefulSet](objs) {
+		out = append(out, workload{"StatefulSet/" + ss.Name, ss.Spec.Selector.MatchLabels, ss.Spec.Template})
+	}
+	return out
+}
+
+func TestWorkloads(t *testing.T) {
 	objs := load(t)
 	accounts := serviceAccounts(objs)
-	deployments := all[*appsv1.Deployment](objs)
 	var names []string
-	for _, d := range deployments {
-		names = append(names, d.Name)
-		if !labels.SelectorFromSet(d.Spec.Selector.MatchLabels).Matches(labels.Set(d.Spec.Template.Labels)) {
-			t.Errorf("%s: selector does not match its pod template", d.Name)
+	for _, w := range workloads(objs) {
+		names = append(names, w.name)
+		if !labels.SelectorFromSet(w.selector).Matches(labels.Set(w.template.Labels)) {
+			t.Errorf("%s: selector does not match its pod template", w.name)
 		}
-		if !accounts[d.Spec.Template.Spec.ServiceAccountName] {
-			t.Errorf("%s: ServiceAccount %q is not in config/", d.Name, d.Spec.Template.Spec.ServiceAccountName)
+		if !accounts[w.template.Spec.ServiceAccountName] {
+			t.Errorf("%s: ServiceAccount %q is not in config/", w.name, w.template.Spec.ServiceAccountName)
 		}
-		for _, c := range d.Spec.Template.Spec.Containers {
-			checkContainer(t, d.Name, c)
+		for _, c := range w.template.Spec.Containers {
+			checkContainer(t, w.name, c)
 		}
 	}
 	sort.Strings(names)
-	want := "kafka-channel-controller kafka-channel-receiver kafka-channel-webhook"
+	want := "Deployment/kafka-channel-controller Deployment/kafka-channel-receiver Deployment/kafka-channel-webhook StatefulSet/" + resources.PoolName
 	if got := strings.Join(names, " "); got != want {
-		t.Errorf("Deployments %q, want %q", got, want)
+		t.Errorf("workloads %q, want %q", got, want)
+	}
+}
+
+// The pool's replicas learn their ordinal from POD_NAME and their buffer
+// budget from MEMORY_LIMIT, and the RBAC that lets them watch their
+// StatefulSet names it.
+func TestDispatcherPool(t *testing.T) {
+	objs := load(t)
+	var pool *appsv1.StatefulSet
+	for _, ss := range all[*appsv1.StatefulSet](objs) {
+		if ss.Name == resources.PoolName {
+			pool = ss
+		}
+	}
+	if pool == nil {
+		t.Fatalf("no StatefulSet %s in config/", resources.PoolName)
+	}
+	c := pool.Spec.Template.Spec.Containers[0]
+	for _, env := range c.Env {
+		switch env.Name {
+		case "POD_NAME":
+			if env.ValueFrom == nil || env.ValueFrom.FieldRef == nil || env.ValueFrom.FieldRef.FieldPath != "metadata.name" {
+				t.Errorf("POD_NAME is %+v, want the pod's name", env)
+			}
+		case resources.MemoryLimitEnv:
+			if env.ValueFrom == nil || env.ValueFrom.ResourceFieldRef == nil || env.ValueFrom.ResourceFieldRef.Resource != "limits.memory" {
+				t.Errorf("%s is %+v, want the container's memory limit", env.Name, env)
+			}
+		case resources.ChannelNameEnv, resources.ChannelNamespaceEnv:
+			t.Errorf("%s set: the pool would run as one channel's dedicated dispatcher", env.Name)
+		}
+	}
+	if !hasEnv(c, "POD_NAME") || !hasEnv(c, resources.MemoryLimitEnv) {
+		t.Errorf("the pool's container lacks POD_NAME or %s", resources.MemoryLimitEnv)
+	}
+	if pool.Spec.ServiceName == "" {
+		t.Error("the pool's StatefulSet has no serviceName")
 	}
 }
 
@@ -269,31 +323,35 @@ func TestBindings(t *testing.T) {
 func TestServicesSelectTheirPods(t *testing.T) {
 	objs := load(t)
 	for _, svc := range all[*corev1.Service](objs) {
-		d := selectedDeployment(objs, svc)
-		if d == nil {
-			t.Errorf("Service %s selects no Deployment of config/", svc.Name)
+		w := selectedWorkload(objs, svc)
+		if w == nil {
+			t.Errorf("Service %s selects no Deployment or StatefulSet of config/", svc.Name)
 			continue
 		}
 		for _, p := range svc.Spec.Ports {
-			if !exposes(d, p.TargetPort.IntValue()) {
-				t.Errorf("Service %s port %s targets %s, which %s does not expose", svc.Name, p.Name, p.TargetPort.String(), d.Name)
+			target := p.TargetPort.IntValue()
+			if target == 0 {
+				target = int(p.Port)
+			}
+			if !exposes(w, target) {
+				t.Errorf("Service %s port %s targets %d, which %s does not expose", svc.Name, p.Name, target, w.name)
 			}
 		}
 	}
 }
 
-func selectedDeployment(objs []object, svc *corev1.Service) *appsv1.Deployment {
+func selectedWorkload(objs []object, svc *corev1.Service) *workload {
 	sel := labels.SelectorFromSet(svc.Spec.Selector)
-	for _, d := range all[*appsv1.Deployment](objs) {
-		if len(svc.Spec.Selector) > 0 && sel.Matches(labels.Set(d.Spec.Template.Labels)) {
-			return d
+	for _, w := range workloads(objs) {
+		if len(svc.Spec.Selector) > 0 && sel.Matches(labels.Set(w.template.Labels)) {
+			return &w
 		}
 	}
 	return nil
 }
 
-func exposes(d *appsv1.Deployment, port int) bool {
-	for _, c := range d.Spec.Template.Spec.Containers {
+func exposes(w *workload, port int) bool {
+	for _, c := range w.template.Spec.Containers {
 		for _, p := range c.Ports {
 			if int(p.ContainerPort) == port {
 				return true

@@ -94,10 +94,10 @@ func configFailed(name string, k *rowKafka, reason, message, event string) Table
 		Name:    name + ": ConfigurationReady false, nothing created",
 		Key:     kcKey,
 		Ctx:     withKafka(k),
-		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer)},
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer)},
 		WantErr: true,
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
-			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigFailed(reason, message)),
+			Object: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigFailed(reason, message)),
 		}},
 		WantEvents: []string{Eventf(corev1.EventTypeWarning, "InternalError", "%s", event)},
 	}
@@ -151,7 +151,7 @@ func TestWrongPasswordAgainstBroker(t *testing.T) {
 			Kafka:  client.NewStaticWatcher(secret(tc.password), config.Default(), "test").Current,
 			Admins: &admin.Cache{New: admin.New},
 		}
-		kc := NewKafkaChannel(kcName, testNS)
+		kc := NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher)
 		kc.Status.InitializeConditions()
 		if _, adm, err := r.connect(kc); err == nil {
 			_ = adm.Close()

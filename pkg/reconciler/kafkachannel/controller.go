@@ -2,9 +2,12 @@ package kafkachannel
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/kelseyhightower/envconfig"
+	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/eventing/pkg/auth"
 	eventpolicyinformer "knative.dev/eventing/pkg/client/injection/informers/eventing/v1alpha1/eventpolicy"
@@ -22,6 +25,7 @@ import (
 	kcclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client"
 	kcinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
@@ -45,12 +49,14 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	serviceInformer := serviceinformer.Get(ctx, resources.OwnedSelector)
 	eventPolicyInformer := eventpolicyinformer.Get(ctx)
 	watcher := client.NewWatcher(ctx, cmw, "kafka-channel-controller")
+	poolFactory, poolInformer := placement.PoolInformer(kubeclient.Get(ctx), system.Namespace(), resources.PoolName)
 
 	r := &Reconciler{
 		KubeClient:        kubeclient.Get(ctx),
 		Client:            kcclient.Get(ctx),
 		ChannelLister:     kcInformer.Lister(),
 		DeploymentLister:  deploymentInformer.Lister(),
+		PoolLister:        poolInformer.Lister(),
 		ServiceLister:     serviceInformer.Lister(),
 		EventPolicyLister: eventPolicyInformer.Lister(),
 		Kafka:             watcher.Current,
@@ -78,10 +84,17 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		kcInformer.Informer().GetIndexer(), v1beta1.SchemeGroupVersion.WithKind("KafkaChannel").GroupKind(), impl.EnqueueKey))
 	watcher.OnChange(func(client.Snapshot) { globalResync(nil) })
 
+	// Every channel's status carries the receiver's and the pool's readiness:
+	// only a change of that re-reconciles them all, not every status update.
 	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: controller.FilterWithNameAndNamespace(system.Namespace(), resources.ReceiverName),
-		Handler:    controller.HandleAll(globalResync),
+		Handler:    onReadinessChange(deploymentReadiness, globalResync),
 	})
+	poolInformer.Informer().AddEventHandler(onReadinessChange(poolReadiness, globalResync))
+	poolFactory.Start(ctx.Done())
+	if !cache.WaitForCacheSync(ctx.Done(), poolInformer.Informer().HasSynced) {
+		logger.Fatal("The dispatcher pool's informer did not sync")
+	}
 	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: pkgreconciler.LabelFilterFunc(resources.RoleLabel, resources.DispatcherRole, false),
 		Handler:    controller.HandleAll(impl.EnqueueLabelOfNamespaceScopedResource(resources.ChannelNamespaceLabel, resources.ChannelNameLabel)),
@@ -91,4 +104,44 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		Handler:    controller.HandleAll(impl.EnqueueControllerOf),
 	})
 	return impl
+}
+
+// onReadinessChange calls f when an object comes or goes, and on an update
+// only if readiness, as a channel's status reports it, changed.
+func onReadinessChange(readiness func(any) string, f func(any)) cache.ResourceEventHandler {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc: f,
+		UpdateFunc: func(old, obj any) {
+			if readiness(old) != readiness(obj) {
+				f(obj)
+			}
+		},
+		DeleteFunc: f,
+	}
+}
+
+// deploymentReadiness is what PropagateReceiverStatus reads: the Available condition.
+func deploymentReadiness(obj any) string {
+	d, ok := obj.(*appsv1.Deployment)
+	if !ok {
+		return ""
+	}
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentAvailable {
+			return fmt.Sprintf("%s/%s/%s", c.Status, c.Reason, c.Message)
+		}
+	}
+	return ""
+}
+
+// poolReadiness is what PropagatePoolStatus reads.
+func poolReadiness(obj any) string {
+	ss, ok := obj.(*appsv1.StatefulSet)
+	if !ok {
+		return ""
+	}
+	var st v1beta1.KafkaChannelStatus
+	st.PropagatePoolStatus(&ss.Status, ptr.Deref(ss.Spec.Replicas, 1))
+	c := st.GetCondition(v1beta1.KafkaChannelConditionDispatcherReady)
+	return fmt.Sprintf("%s/%s/%s", c.Status, c.Reason, c.Message)
 }

@@ -37,7 +37,7 @@ func TestControllerCachesOnlyItsOwn(t *testing.T) {
 	})
 	defer cancel()
 	kube := fakekubeclient.Get(ctx)
-	ours := resources.MakeDispatcher(resources.DispatcherArgs{Channel: reconcilertesting.NewKafkaChannel(kcName, testNS), SystemNamespace: system.Namespace()})
+	ours := resources.MakeDispatcher(resources.DispatcherArgs{Channel: reconcilertesting.NewKafkaChannel(kcName, testNS, reconcilertesting.WithDedicatedDispatcher), SystemNamespace: system.Namespace()})
 	theirs := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "web"}}
 	for _, d := range []*appsv1.Deployment{ours, theirs} {
 		if _, err := kube.AppsV1().Deployments(d.Namespace).Create(ctx, d, metav1.CreateOptions{}); err != nil {

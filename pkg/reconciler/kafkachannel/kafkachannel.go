@@ -27,6 +27,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	appsv1listers "k8s.io/client-go/listers/apps/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
+	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	eventingv1alpha1listers "knative.dev/eventing/pkg/client/listers/eventing/v1alpha1"
 	"knative.dev/pkg/apis"
@@ -59,8 +60,10 @@ type Reconciler struct {
 	// ChannelLister finds the other channels on a topic, which keep it alive.
 	ChannelLister    kclisters.KafkaChannelLister
 	DeploymentLister appsv1listers.DeploymentLister
-	ServiceLister    corev1listers.ServiceLister
-	URIResolver      *resolver.URIResolver
+	// PoolLister finds the shared dispatcher pool's StatefulSet.
+	PoolLister    appsv1listers.StatefulSetLister
+	ServiceLister corev1listers.ServiceLister
+	URIResolver   *resolver.URIResolver
 	// EventPolicyLister finds the EventPolicies that apply to a channel.
 	EventPolicyLister eventingv1alpha1listers.EventPolicyLister
 
@@ -202,6 +205,9 @@ func (r *Reconciler) reconcileDeadLetterSink(ctx context.Context, kc *v1beta1.Ka
 }
 
 func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaChannel, kafka *config.Kafka) error {
+	if !kc.HasDedicatedDispatcher() {
+		return r.reconcilePool(ctx, kc)
+	}
 	name := resources.DispatcherName(kc.Namespace, kc.Name)
 	current, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
 	if err != nil && !apierrs.IsNotFound(err) {
@@ -231,6 +237,35 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 	// Upgrade: the dispatcher that ran under the name DispatcherName gave before
 	// it was unique per channel leaves once this one exists.
 	return r.deleteDispatcher(ctx, kc, resources.LegacyDispatcherName(kc.Namespace, kc.Name), r.cachedDeployment)
+}
+
+// reconcilePool reports the shared pool's readiness for a channel whose
+// groups run there. A dedicated dispatcher the channel had before goes: its
+// members leave their groups, committing, and the pool's take over.
+func (r *Reconciler) reconcilePool(ctx context.Context, kc *v1beta1.KafkaChannel) error {
+	for _, name := range dispatcherNames(kc) {
+		if err := r.deleteDispatcher(ctx, kc, name, r.cachedDeployment); err != nil {
+			kc.Status.MarkDispatcherFailed("DispatcherDeleteFailed", "%v", err)
+			return err
+		}
+	}
+	pool, err := r.PoolLister.StatefulSets(r.SystemNamespace).Get(resources.PoolName)
+	switch {
+	case apierrs.IsNotFound(err):
+		// Its creation re-reconciles every channel.
+		kc.Status.MarkDispatcherFailed("DispatcherPoolNotFound", "the dispatcher pool, StatefulSet %s/%s, does not exist", r.SystemNamespace, resources.PoolName)
+		return nil
+	case err != nil:
+		kc.Status.MarkDispatcherFailed("DispatcherPoolGetFailed", "%v", err)
+		return err
+	}
+	kc.Status.PropagatePoolStatus(&pool.Status, ptr.Deref(pool.Spec.Replicas, 1))
+	return nil
+}
+
+// dispatcherNames are the names a dedicated dispatcher of the channel may have.
+func dispatcherNames(kc *v1beta1.KafkaChannel) []string {
+	return []string{resources.DispatcherName(kc.Namespace, kc.Name), resources.LegacyDispatcherName(kc.Namespace, kc.Name)}
 }
 
 func (r *Reconciler) cachedDeployment(_ context.Context, name string) (*appsv1.Deployment, error) {
@@ -396,7 +431,7 @@ func deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.G
 // reference cleans it up), the channel's consumer groups and, unless
 // config-kafka says retain, the topic.
 func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
-	for _, name := range []string{resources.DispatcherName(kc.Namespace, kc.Name), resources.LegacyDispatcherName(kc.Namespace, kc.Name)} {
+	for _, name := range dispatcherNames(kc) {
 		// Read live: a dispatcher created just before the channel's deletion
 		// may not be in the informer's cache yet, and must not be left behind.
 		if err := r.deleteDispatcher(ctx, kc, name, r.liveDeployment); err != nil {

@@ -165,6 +165,7 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 		Client:            fakeclient.Get(ctx),
 		ChannelLister:     ls.KafkaChannels(),
 		DeploymentLister:  ls.Deployments(),
+		PoolLister:        ls.StatefulSets(),
 		ServiceLister:     ls.Services(),
 		EventPolicyLister: ls.EventPolicies(),
 		URIResolver:       resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
@@ -200,7 +201,7 @@ func dispatcher(available corev1.ConditionStatus) *appsv1.Deployment {
 // dispatcherFor is the dispatcher Deployment made under config-kafka k.
 func dispatcherFor(k *config.Kafka, available corev1.ConditionStatus) *appsv1.Deployment {
 	d := resources.MakeDispatcher(resources.DispatcherArgs{
-		Channel: NewKafkaChannel(kcName, testNS), SystemNamespace: systemNS, Image: image, Resources: k.Dispatcher.Resources,
+		Channel: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher), SystemNamespace: systemNS, Image: image, Resources: k.Dispatcher.Resources,
 	})
 	d.Status = NewDeployment(systemNS, d.Name, available).Status
 	return d
@@ -211,13 +212,13 @@ func receiver() *appsv1.Deployment {
 }
 
 func channelService() *corev1.Service {
-	return resources.MakeChannelService(NewKafkaChannel(kcName, testNS), systemNS)
+	return resources.MakeChannelService(NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher), systemNS)
 }
 
 // readyStatus is the status of a channel whose every part is in place.
 func readyStatus(extra ...KafkaChannelOption) []KafkaChannelOption {
 	return append([]KafkaChannelOption{
-		WithFinalizer, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady, WithTopicReady,
+		WithDedicatedDispatcher, WithFinalizer, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady, WithTopicReady,
 		WithDeadLetterSinkNotConfigured, WithDispatcherStatus(dispatcher(corev1.ConditionTrue)),
 		WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(channelHost),
 		WithEmptySubscriberStatus, WithEventPoliciesOIDCDisabled,
@@ -247,14 +248,14 @@ func TestReconcile(t *testing.T) {
 		Name:                    "create: topic, dispatcher, channel service, finalizer and status",
 		Key:                     kcKey,
 		SkipNamespaceValidation: true,
-		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS), receiver()},
+		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher), receiver()},
 		WantCreates: []runtime.Object{
 			newDispatcher,
 			channelService(),
 		},
 		WantPatches: []clientgotesting.PatchActionImpl{finalizerPatch()},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
-			Object: NewKafkaChannel(kcName, testNS, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady,
+			Object: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady,
 				WithTopicReady, WithDeadLetterSinkNotConfigured, WithDispatcherStatus(newDispatcher),
 				WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(channelHost), WithEmptySubscriberStatus,
 				WithEventPoliciesOIDCDisabled),
@@ -357,10 +358,10 @@ func TestReconcile(t *testing.T) {
 		Name:    "Kafka configuration missing: ConfigurationReady false, nothing created",
 		Key:     kcKey,
 		Ctx:     withKafka(&rowKafka{cfgErr: errors.New(`no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing`)}),
-		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer)},
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer)},
 		WantErr: true,
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
-			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions,
+			Object: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, WithObservedGeneration, WithInitConditions,
 				WithConfigFailed(ReasonInvalidKafkaSecret, `no Secret labelled knative-kafka.dev/kafka-secret=true in namespace knative-testing`)),
 		}},
 		WantEvents: []string{
@@ -370,10 +371,10 @@ func TestReconcile(t *testing.T) {
 		Name:    "topic creation fails: TopicReady false with the broker's error",
 		Key:     kcKey,
 		Ctx:     withKafka(&rowKafka{admin: &fakeAdmin{ensureErr: fmt.Errorf(`creating topic "ns.orders": kafka server: Policy violation`)}}),
-		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer)},
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer)},
 		WantErr: true,
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
-			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigReady, WithTopic(topic),
+			Object: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigReady, WithTopic(topic),
 				WithTopicFailed("TopicCreateFailed", `creating topic "ns.orders": kafka server: Policy violation`)),
 		}},
 		WantEvents: []string{
@@ -383,10 +384,10 @@ func TestReconcile(t *testing.T) {
 		Name:    "Event Hubs quota refuses the topic: TopicReady false with its own reason",
 		Key:     kcKey,
 		Ctx:     withKafka(&rowKafka{admin: &fakeAdmin{ensureErr: fmt.Errorf(`event hub "ns.orders": %w: 48 partitions exceed the standard tier's 32 per event hub`, admin.ErrEventHubsLimit)}}),
-		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer)},
+		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer)},
 		WantErr: true,
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
-			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigReady, WithTopic(topic),
+			Object: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, WithObservedGeneration, WithInitConditions, WithConfigReady, WithTopic(topic),
 				WithTopicFailed("EventHubsLimitExceeded", `event hub "ns.orders": Event Hubs limit: 48 partitions exceed the standard tier's 32 per event hub`)),
 		}},
 		WantEvents: []string{
@@ -601,17 +602,17 @@ func TestCreateEnsuresTopicShape(t *testing.T) {
 		Key:                     kcKey,
 		SkipNamespaceValidation: true,
 		Ctx:                     withKafka(&rowKafka{admin: fa}),
-		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS, WithFinalizer, WithPartitions(6), WithRetention("PT2H")), receiver()},
+		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, WithPartitions(6), WithRetention("PT2H")), receiver()},
 		WantCreates: []runtime.Object{
 			func() *appsv1.Deployment {
-				d := resources.MakeDispatcher(resources.DispatcherArgs{Channel: NewKafkaChannel(kcName, testNS, WithPartitions(6)), SystemNamespace: systemNS, Image: image,
+				d := resources.MakeDispatcher(resources.DispatcherArgs{Channel: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithPartitions(6)), SystemNamespace: systemNS, Image: image,
 					Resources: config.Default().Dispatcher.Resources})
 				return d
 			}(),
 			channelService(),
 		},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
-			Object: NewKafkaChannel(kcName, testNS, WithFinalizer, WithPartitions(6), WithRetention("PT2H"), WithObservedGeneration, WithInitConditions,
+			Object: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, WithPartitions(6), WithRetention("PT2H"), WithObservedGeneration, WithInitConditions,
 				WithTopic(topic), WithConfigReady, WithTopicReady, WithDeadLetterSinkNotConfigured,
 				WithDispatcherStatus(&appsv1.Deployment{}), WithReceiverStatus(receiver()), WithChannelServiceReady,
 				WithAddress(channelHost), WithEmptySubscriberStatus, WithEventPoliciesOIDCDisabled),

@@ -27,7 +27,7 @@ const (
 // dispatcherOf is the dispatcher Deployment of channel ns/name, available, under the given name.
 func dispatcherOf(ns, name, deploymentName string) *appsv1.Deployment {
 	d := resources.MakeDispatcher(resources.DispatcherArgs{
-		Channel: NewKafkaChannel(name, ns), SystemNamespace: systemNS, Image: image, Resources: config.Default().Dispatcher.Resources,
+		Channel: NewKafkaChannel(name, ns, WithDedicatedDispatcher), SystemNamespace: systemNS, Image: image, Resources: config.Default().Dispatcher.Resources,
 	})
 	d.Name = deploymentName
 	d.Status = NewDeployment(systemNS, d.Name, corev1.ConditionTrue).Status
@@ -54,12 +54,12 @@ func TestChannelsNeverTouchEachOthersDispatcher(t *testing.T) {
 		Key:                     pairNS + "/" + pairName,
 		SkipNamespaceValidation: true,
 		Objects: []runtime.Object{
-			NewKafkaChannel(pairName, pairNS, WithFinalizer), receiver(),
+			NewKafkaChannel(pairName, pairNS, WithDedicatedDispatcher, WithFinalizer), receiver(),
 			dispatcherOf(otherPairNS, otherPairName, legacyPairDispatcher),
 		},
-		WantCreates: []runtime.Object{pairDispatcher, resources.MakeChannelService(NewKafkaChannel(pairName, pairNS), systemNS)},
+		WantCreates: []runtime.Object{pairDispatcher, resources.MakeChannelService(NewKafkaChannel(pairName, pairNS, WithDedicatedDispatcher), systemNS)},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
-			Object: NewKafkaChannel(pairName, pairNS, WithFinalizer, WithObservedGeneration, WithInitConditions, WithTopic(pairNS+"."+pairName),
+			Object: NewKafkaChannel(pairName, pairNS, WithDedicatedDispatcher, WithFinalizer, WithObservedGeneration, WithInitConditions, WithTopic(pairNS+"."+pairName),
 				WithConfigReady, WithTopicReady, WithDeadLetterSinkNotConfigured, WithDispatcherStatus(pairDispatcher),
 				WithReceiverStatus(receiver()), WithChannelServiceReady, WithAddress(pairName+"-kn-channel."+pairNS+".svc.cluster.local"),
 				WithEmptySubscriberStatus, WithEventPoliciesOIDCDisabled),
@@ -85,7 +85,7 @@ func TestChannelsNeverTouchEachOthersDispatcher(t *testing.T) {
 		Key:                     pairNS + "/" + pairName,
 		SkipNamespaceValidation: true,
 		Objects: []runtime.Object{
-			NewKafkaChannel(pairName, pairNS, WithFinalizer, WithDeleted),
+			NewKafkaChannel(pairName, pairNS, WithDedicatedDispatcher, WithFinalizer, WithDeleted),
 			dispatcherOf(otherPairNS, otherPairName, legacyPairDispatcher),
 		},
 		WantPatches: []clientgotesting.PatchActionImpl{{

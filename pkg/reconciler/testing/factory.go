@@ -82,6 +82,11 @@ func (l *Listers) KafkaChannels() listers.KafkaChannelLister {
 	return listers.NewKafkaChannelLister(l.indexerFor(&v1beta1.KafkaChannel{}))
 }
 
+// StatefulSets lists the row's StatefulSets.
+func (l *Listers) StatefulSets() appsv1listers.StatefulSetLister {
+	return appsv1listers.NewStatefulSetLister(l.indexerFor(&appsv1.StatefulSet{}))
+}
+
 // Deployments lists the row's Deployments.
 func (l *Listers) Deployments() appsv1listers.DeploymentLister {
 	return appsv1listers.NewDeploymentLister(l.indexerFor(&appsv1.Deployment{}))

@@ -115,6 +115,28 @@ func WithDeadLetterSinkResolved(uri string) KafkaChannelOption {
 	}
 }
 
+// WithDedicatedDispatcher asks for a dispatcher Deployment of the channel's own.
+func WithDedicatedDispatcher(kc *v1beta1.KafkaChannel) {
+	if kc.Annotations == nil {
+		kc.Annotations = map[string]string{}
+	}
+	kc.Annotations[v1beta1.DispatcherAnnotation] = v1beta1.DedicatedDispatcher
+}
+
+// WithPoolStatus propagates the dispatcher pool's status.
+func WithPoolStatus(ss *appsv1.StatefulSet) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.PropagatePoolStatus(&ss.Status, *ss.Spec.Replicas) }
+}
+
+// NewPool builds the dispatcher pool's StatefulSet with that many replicas, ready of them.
+func NewPool(namespace, name string, replicas, ready int32) *appsv1.StatefulSet {
+	return &appsv1.StatefulSet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec:       appsv1.StatefulSetSpec{Replicas: &replicas},
+		Status:     appsv1.StatefulSetStatus{Replicas: replicas, ReadyReplicas: ready},
+	}
+}
+
 // WithDispatcherStatus propagates a dispatcher Deployment's status.
 func WithDispatcherStatus(d *appsv1.Deployment) KafkaChannelOption {
 	return func(kc *v1beta1.KafkaChannel) { kc.Status.PropagateDispatcherStatus(&d.Status) }

@@ -129,6 +129,22 @@ func (s *KafkaChannelStatus) PropagateDispatcherStatus(ds *appsv1.DeploymentStat
 	propagateDeployment(s, KafkaChannelConditionDispatcherReady, "Dispatcher", ds)
 }
 
+// PropagatePoolStatus sets DispatcherReady from the shared dispatcher pool's
+// StatefulSet: ready while one replica is. Which replicas run the channel's
+// groups is the pool's own business; each subscriber's readiness says whether
+// its group is running.
+func (s *KafkaChannelStatus) PropagatePoolStatus(ss *appsv1.StatefulSetStatus, replicas int32) {
+	m := kcCondSet.Manage(s)
+	switch {
+	case replicas == 0:
+		m.MarkFalse(KafkaChannelConditionDispatcherReady, "DispatcherPoolScaledToZero", "the dispatcher pool has no replicas")
+	case ss.ReadyReplicas == 0:
+		m.MarkFalse(KafkaChannelConditionDispatcherReady, "DispatcherPoolUnavailable", "none of the %d replicas of the dispatcher pool is ready", replicas)
+	default:
+		m.MarkTrue(KafkaChannelConditionDispatcherReady)
+	}
+}
+
 // PropagateReceiverStatus sets ReceiverReady from the receiver Deployment's Available condition.
 func (s *KafkaChannelStatus) PropagateReceiverStatus(ds *appsv1.DeploymentStatus) {
 	propagateDeployment(s, KafkaChannelConditionReceiverReady, "Receiver", ds)

@@ -18,7 +18,9 @@ import (
 const (
 	// ReceiverName names the shared receiver's Deployment and Service in the system namespace.
 	ReceiverName = "kafka-channel-receiver"
-	// DispatcherServiceAccount runs every dispatcher Deployment.
+	// PoolName names the StatefulSet of the shared dispatcher pool in the system namespace.
+	PoolName = "kafka-channel-dispatcher"
+	// DispatcherServiceAccount runs the pool and every dedicated dispatcher Deployment.
 	DispatcherServiceAccount = "kafka-channel-dispatcher"
 
 	// Environment of a dispatcher: which channel it serves.
