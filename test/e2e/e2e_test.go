@@ -181,8 +181,16 @@ func TestDeletingSubscriptionStopsDelivery(t *testing.T) {
 }
 
 func TestDeletingChannelRemovesEverything(t *testing.T) {
-	ns := env.Namespace(t, "e2e-delete")
-	kc := env.CreateChannel(t, ns, "ch", v1beta1.KafkaChannelSpec{})
+	t.Run("pool", func(t *testing.T) { testDeletingChannelRemovesEverything(t, "e2e-delete", env.CreateChannel) })
+	t.Run("dedicated", func(t *testing.T) {
+		testDeletingChannelRemovesEverything(t, "e2e-delete-dedicated", env.CreateDedicatedChannel)
+	})
+}
+
+func testDeletingChannelRemovesEverything(t *testing.T, namespace string,
+	create func(testing.TB, string, string, v1beta1.KafkaChannelSpec) *v1beta1.KafkaChannel) {
+	ns := env.Namespace(t, namespace)
+	kc := create(t, ns, "ch", v1beta1.KafkaChannelSpec{})
 	ctx := context.Background()
 	env.DeleteChannel(t, ns, "ch")
 	if _, ok := topicPartitions(t, kc.Status.TopicName); ok {

@@ -25,8 +25,8 @@ func TestCollidingChannelsAreIndependent(t *testing.T) {
 	if resources.LegacyDispatcherName(nsA, "x-y") != resources.LegacyDispatcherName(nsB, "x") {
 		t.Fatal("the pair no longer collides under the old naming: the test proves nothing")
 	}
-	env.CreateChannel(t, nsA, "x-y", v1beta1.KafkaChannelSpec{})
-	env.CreateChannel(t, nsB, "x", v1beta1.KafkaChannelSpec{})
+	env.CreateDedicatedChannel(t, nsA, "x-y", v1beta1.KafkaChannelSpec{})
+	env.CreateDedicatedChannel(t, nsB, "x", v1beta1.KafkaChannelSpec{})
 	sinkA, sinkB := framework.NewSink(t), framework.NewSink(t)
 	env.Subscribe(t, nsA, "sub", "x-y", framework.SubscriptionOptions{Subscriber: sinkA.URL})
 	env.Subscribe(t, nsB, "sub", "x", framework.SubscriptionOptions{Subscriber: sinkB.URL})

@@ -40,15 +40,33 @@ func (e *Env) Eventing(t testing.TB) eventingclient.Interface {
 	return c
 }
 
-// CreateChannel creates a KafkaChannel and waits for it to be Ready.
+// CreateChannel creates a KafkaChannel on the shared dispatcher pool and waits for it to be Ready.
 func (e *Env) CreateChannel(t testing.TB, namespace, name string, spec v1beta1.KafkaChannelSpec) *v1beta1.KafkaChannel {
 	t.Helper()
-	ctx := context.Background()
-	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: spec}
-	if _, err := e.Kafka.MessagingV1beta1().KafkaChannels(namespace).Create(ctx, kc, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("creating KafkaChannel %s/%s: %v", namespace, name, err)
+	return e.CreateChannelObject(t, &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace}, Spec: spec})
+}
+
+// CreateDedicatedChannel creates a KafkaChannel with a dispatcher Deployment
+// of its own and waits for it to be Ready.
+func (e *Env) CreateDedicatedChannel(t testing.TB, namespace, name string, spec v1beta1.KafkaChannelSpec) *v1beta1.KafkaChannel {
+	t.Helper()
+	return e.CreateChannelObject(t, &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace,
+		Annotations: map[string]string{v1beta1.DispatcherAnnotation: v1beta1.DedicatedDispatcher}}, Spec: spec})
+}
+
+// CreateChannelObject creates kc and waits for it to be Ready.
+func (e *Env) CreateChannelObject(t testing.TB, kc *v1beta1.KafkaChannel) *v1beta1.KafkaChannel {
+	t.Helper()
+	e.StartChannel(t, kc)
+	return e.WaitChannelReady(t, kc.Namespace, kc.Name)
+}
+
+// StartChannel creates kc without waiting for it, so that a test can create many at once.
+func (e *Env) StartChannel(t testing.TB, kc *v1beta1.KafkaChannel) {
+	t.Helper()
+	if _, err := e.Kafka.MessagingV1beta1().KafkaChannels(kc.Namespace).Create(context.Background(), kc, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating KafkaChannel %s/%s: %v", kc.Namespace, kc.Name, err)
 	}
-	return e.WaitChannelReady(t, namespace, name)
 }
 
 // DeleteChannel deletes a KafkaChannel and waits until it is gone, that is
@@ -95,7 +113,13 @@ type SubscriptionOptions struct {
 // Subscribe creates a Subscription to a KafkaChannel and waits for it to be Ready.
 func (e *Env) Subscribe(t testing.TB, namespace, name, channel string, o SubscriptionOptions) *messagingv1.Subscription {
 	t.Helper()
-	ctx := context.Background()
+	e.StartSubscription(t, namespace, name, channel, o)
+	return e.WaitSubscriptionReady(t, namespace, name)
+}
+
+// StartSubscription creates a Subscription to a KafkaChannel without waiting for it.
+func (e *Env) StartSubscription(t testing.TB, namespace, name, channel string, o SubscriptionOptions) {
+	t.Helper()
 	sub := &messagingv1.Subscription{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 		Spec: messagingv1.SubscriptionSpec{
@@ -112,10 +136,16 @@ func (e *Env) Subscribe(t testing.TB, namespace, name, channel string, o Subscri
 	if o.Reply != "" {
 		sub.Spec.Reply = &duckv1.Destination{URI: mustURL(t, o.Reply)}
 	}
-	subs := e.Eventing(t).MessagingV1().Subscriptions(namespace)
-	if _, err := subs.Create(ctx, sub, metav1.CreateOptions{}); err != nil {
+	if _, err := e.Eventing(t).MessagingV1().Subscriptions(namespace).Create(context.Background(), sub, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating Subscription %s/%s: %v", namespace, name, err)
 	}
+}
+
+// WaitSubscriptionReady waits for a Subscription to be Ready and returns it.
+func (e *Env) WaitSubscriptionReady(t testing.TB, namespace, name string) *messagingv1.Subscription {
+	t.Helper()
+	ctx := context.Background()
+	subs := e.Eventing(t).MessagingV1().Subscriptions(namespace)
 	var got *messagingv1.Subscription
 	err := poll(2*time.Minute, func() (bool, error) {
 		var err error

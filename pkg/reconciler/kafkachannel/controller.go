@@ -61,6 +61,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		EventPolicyLister: eventPolicyInformer.Lister(),
 		Kafka:             watcher.Current,
 		Admins:            &admin.Cache{New: admin.New},
+		Topics:            &admin.EnsuredTopics{Interval: admin.TopicRecheckInterval},
 		SystemNamespace:   system.Namespace(),
 		DispatcherImage:   env.DispatcherImage,
 	}

@@ -1,7 +1,14 @@
 // Package kafkachannel reconciles KafkaChannels: config → topic → dispatcher
-// Deployment → channel Service → address → subscriber readiness, and deletes
-// the consumer groups of subscribers that left (and, on deletion, all of the
-// channel's).
+// (the shared pool's readiness, or a dedicated Deployment for a channel
+// annotated knative-kafka.dev/dispatcher: dedicated) → channel Service →
+// address → subscriber readiness, and deletes the consumer groups of
+// subscribers that left (and, on deletion, all of the channel's).
+//
+// At scale: the controller caches only the objects it owns, asks Kafka about
+// a topic only when its spec or the Kafka settings changed (or every
+// admin.TopicRecheckInterval), and re-reconciles every channel on a status
+// change of the receiver or the pool only when the readiness channels report
+// changed.
 //
 // A channel touches only its own objects: every name derived from it is unique
 // per (namespace, name); a dispatcher Deployment is changed or deleted only if
@@ -70,6 +77,8 @@ type Reconciler struct {
 	// Kafka returns the Kafka configuration in force (Secret + config-kafka).
 	Kafka  func() client.Snapshot
 	Admins *admin.Cache
+	// Topics spares Kafka the EnsureTopic of a reconcile where nothing changed; nil asks every time.
+	Topics *admin.EnsuredTopics
 
 	SystemNamespace string
 	DispatcherImage string
@@ -83,11 +92,12 @@ var (
 // ReconcileKind implements kcreconciler.Interface.
 func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel) pkgreconciler.Event {
 	kc.Status.InitializeConditions()
-	kafka, adm, err := r.connect(kc)
+	snap, adm, err := r.connect(kc)
 	if err != nil {
 		return err
 	}
-	if err := r.reconcileTopic(ctx, kc, kafka, adm); err != nil {
+	kafka := snap.Kafka
+	if err := r.reconcileTopic(ctx, kc, snap, adm); err != nil {
 		return err
 	}
 	if err := r.reconcileDeadLetterSink(ctx, kc); err != nil {
@@ -116,21 +126,22 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 }
 
 // connect validates the Kafka configuration and returns an Admin for it.
-func (r *Reconciler) connect(kc *v1beta1.KafkaChannel) (*config.Kafka, admin.Admin, error) {
+func (r *Reconciler) connect(kc *v1beta1.KafkaChannel) (client.Snapshot, admin.Admin, error) {
 	snap := r.Kafka()
 	if err := markConfigError(kc, snap); err != nil {
-		return nil, nil, err
+		return snap, nil, err
 	}
 	adm, err := r.Admins.Get(snap.Settings, snap.Kafka)
 	if err != nil {
 		markConnectFailed(kc, snap.Settings, err)
-		return nil, nil, err
+		return snap, nil, err
 	}
 	kc.Status.MarkConfigTrue()
-	return snap.Kafka, adm, nil
+	return snap, adm, nil
 }
 
-func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChannel, kafka *config.Kafka, adm admin.Admin) error {
+func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChannel, snap client.Snapshot, adm admin.Admin) error {
+	kafka := snap.Kafka
 	if kc.Status.TopicName == "" {
 		name, err := kafka.TopicName(kc.Namespace, kc.Name)
 		if err != nil {
@@ -143,6 +154,10 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 	if err != nil {
 		kc.Status.MarkTopicFailed("InvalidTopicSpec", "%v", err)
 		return err
+	}
+	if r.Topics.Fresh(kc.Status.TopicName, snap.Settings.Fingerprint, spec) {
+		kc.Status.MarkTopicTrue()
+		return nil
 	}
 	created, err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec)
 	if err != nil {
@@ -159,6 +174,7 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 	// Once created, always: later calls find the topic this channel made.
 	kc.Status.TopicCreated = kc.Status.TopicCreated || created || r.createdEarlier(ctx, kc)
 	kc.Status.MarkTopicTrue()
+	r.Topics.Record(kc.Status.TopicName, snap.Settings.Fingerprint, spec)
 	return nil
 }
 
@@ -456,6 +472,7 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, kc *v1beta1.KafkaChannel)
 		logging.FromContext(ctx).Infof("keeping topic %s: %s", kc.Status.TopicName, keep)
 		return nil
 	}
+	r.Topics.Forget(kc.Status.TopicName)
 	if err := adm.DeleteTopic(ctx, kc.Status.TopicName); err != nil {
 		r.Admins.Invalidate()
 		return err

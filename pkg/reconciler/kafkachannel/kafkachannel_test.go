@@ -668,7 +668,8 @@ func TestStaleReconcileKeepsTopicCreated(t *testing.T) {
 	stale := NewKafkaChannel(kcName, testNS, readyStatus()...)
 	r := &Reconciler{Client: kcfake.NewSimpleClientset(live), Admins: &admin.Cache{}}
 	adm := &fakeAdmin{ensured: map[string]admin.TopicSpec{}} // the topic exists: not created now
-	if err := r.reconcileTopic(context.Background(), stale, config.Default(), adm); err != nil {
+	snap := client.Snapshot{Kafka: config.Default(), Settings: &client.Settings{Fingerprint: "test"}}
+	if err := r.reconcileTopic(context.Background(), stale, snap, adm); err != nil {
 		t.Fatal(err)
 	}
 	if !stale.Status.TopicCreated {
@@ -677,10 +678,47 @@ func TestStaleReconcileKeepsTopicCreated(t *testing.T) {
 
 	adopted := NewKafkaChannel(kcName, testNS, readyStatus()...)
 	r.Client = kcfake.NewSimpleClientset(adopted.DeepCopy())
-	if err := r.reconcileTopic(context.Background(), adopted, config.Default(), adm); err != nil {
+	if err := r.reconcileTopic(context.Background(), adopted, snap, adm); err != nil {
 		t.Fatal(err)
 	}
 	if adopted.Status.TopicCreated {
 		t.Error("a topic that existed before the channel was recorded as created by it")
+	}
+}
+
+// A reconcile where nothing changed asks Kafka nothing about the topic: a
+// shared change re-reconciles every channel. A new spec, new Kafka settings
+// or the recheck interval make it ask again.
+func TestTopicEnsuredOncePerChange(t *testing.T) {
+	now := time.Now()
+	r := &Reconciler{Client: kcfake.NewSimpleClientset(), Admins: &admin.Cache{}, Topics: &admin.EnsuredTopics{Interval: time.Minute, Now: func() time.Time { return now }}}
+	adm := &fakeAdmin{ensured: map[string]admin.TopicSpec{}}
+	snap := client.Snapshot{Kafka: config.Default(), Settings: &client.Settings{Fingerprint: "a"}}
+	calls := 0
+	ensure := func(kc *v1beta1.KafkaChannel, snap client.Snapshot) {
+		t.Helper()
+		adm.ensured = map[string]admin.TopicSpec{}
+		if err := r.reconcileTopic(context.Background(), kc, snap, adm); err != nil {
+			t.Fatal(err)
+		}
+		if c := kc.Status.GetCondition(v1beta1.KafkaChannelConditionTopicReady); !c.IsTrue() {
+			t.Fatalf("TopicReady %+v", c)
+		}
+		calls += len(adm.ensured)
+	}
+	kc := NewKafkaChannel(kcName, testNS, readyStatus()...)
+	for range 3 {
+		ensure(kc, snap)
+	}
+	if calls != 1 {
+		t.Errorf("%d EnsureTopic calls for three reconciles of an unchanged channel, want 1", calls)
+	}
+	grown := NewKafkaChannel(kcName, testNS, append(readyStatus(), WithPartitions(4))...)
+	ensure(grown, snap)
+	ensure(grown, client.Snapshot{Kafka: config.Default(), Settings: &client.Settings{Fingerprint: "b"}})
+	now = now.Add(2 * time.Minute)
+	ensure(grown, client.Snapshot{Kafka: config.Default(), Settings: &client.Settings{Fingerprint: "b"}})
+	if calls != 4 {
+		t.Errorf("%d EnsureTopic calls, want 4 (new partitions, new settings, interval passed)", calls)
 	}
 }
