@@ -1,7 +1,23 @@
-// Package dispatcher delivers the events of one KafkaChannel's topic to the
-// channel's subscribers. It runs as the channel's dispatcher Deployment (one
-// replica per partition at most); replicas share the partitions through Kafka
-// consumer groups.
+// Package dispatcher delivers the events of KafkaChannels' topics to their
+// subscribers. A Dispatcher runs the consumer groups of one channel; replicas
+// share a group's partitions through Kafka's group protocol.
+//
+// # The shared pool and dedicated dispatchers
+//
+// By default a channel's groups run on the shared pool, the StatefulSet
+// resources.PoolName: each replica is a Pool, which keeps a Dispatcher per
+// channel and tells it, through Options.Placement, which of the channel's
+// groups it hosts. package placement decides that from the group's name, the
+// replica's ordinal (its pod name, PoolMember) and the StatefulSet's
+// spec.replicas, so every replica decides alone and all agree. A group the
+// replica no longer hosts (the pool was scaled, the channel went dedicated)
+// is stopped like a subscriber that left: its member leaves, committing what
+// it delivered, and the group's new member resumes there. All the groups a
+// replica hosts share its buffer budget (Placement.Load).
+//
+// A channel annotated knative-kafka.dev/dispatcher: dedicated has a
+// Deployment of its own, one replica per partition at most, whose process
+// runs that channel's Dispatcher alone; the pool leaves the channel alone.
 //
 // # Consumer groups
 //
