@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Memory is what /proc/<pid>/status tells of a process's resident memory, in bytes.
@@ -53,4 +54,63 @@ func ReadMemory(pid int) (Memory, error) {
 		return Memory{}, fmt.Errorf("/proc/%d/status lacks %v", pid, fields)
 	}
 	return m, nil
+}
+
+// userHZ is the unit of /proc/<pid>/stat's CPU times; Linux fixes it at 100
+// for user space whatever the kernel's own tick rate.
+const userHZ = 100
+
+// ReadCPU is the user+system CPU time of process pid so far, read from
+// /proc/<pid>/stat (fields 14 and 15, after the parenthesised command name).
+func ReadCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
+}
+
+// TCPConnections counts the established TCP connections, over IPv4 and IPv6,
+// whose local port is port: on a server's port, its clients.
+func TCPConnections(port int) (int, error) {
+	n := 0
+	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		f, err := os.Open(file)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return 0, err
+		}
+		s := bufio.NewScanner(f)
+		for s.Scan() {
+			fields := strings.Fields(s.Text())
+			// sl local_address rem_address st ...; st 01 is ESTABLISHED.
+			if len(fields) < 4 || fields[3] != "01" {
+				continue
+			}
+			_, hexPort, ok := strings.Cut(fields[1], ":")
+			if p, err := strconv.ParseInt(hexPort, 16, 32); ok && err == nil && int(p) == port {
+				n++
+			}
+		}
+		f.Close()
+		if err := s.Err(); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }

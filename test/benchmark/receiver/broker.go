@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/knative-kafka/knative-kafka/test/procstat"
 )
 
 // serveBrokerFlag turns this binary into the broker child: it serves kfake,
@@ -79,7 +81,7 @@ func startChildBroker() (*broker, error) {
 	pid := cmd.Process.Pid
 	return &broker{
 		addrs: strings.Fields(line),
-		cpu:   func() (time.Duration, error) { return processCPU(pid) },
+		cpu:   func() (time.Duration, error) { return procstat.ReadCPU(pid) },
 		desc:  fmt.Sprintf("kfake in a child process (pid %d)", pid),
 		stop:  stop,
 	}, nil

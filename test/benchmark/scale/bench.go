@@ -1,0 +1,343 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
+	eventingclient "knative.dev/eventing/pkg/client/clientset/versioned"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned"
+	"github.com/knative-kafka/knative-kafka/test/devenv"
+	"github.com/knative-kafka/knative-kafka/test/framework"
+	"github.com/knative-kafka/knative-kafka/test/procstat"
+)
+
+const namespace = "scale"
+
+// workers bounds the API calls and events in flight at once.
+const workers = 16
+
+type bench struct {
+	env      *devenv.Env
+	kafka    versioned.Interface
+	eventing eventingclient.Interface
+	sink     *sink
+}
+
+func newBench(ctx context.Context, env *devenv.Env) (*bench, error) {
+	kafka, err := versioned.NewForConfig(env.AdminConfig)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := eventingclient.NewForConfig(env.AdminConfig)
+	if err != nil {
+		return nil, err
+	}
+	s, err := startSink(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+	if _, err := env.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		return nil, err
+	}
+	return &bench{env: env, kafka: kafka, eventing: ev, sink: s}, nil
+}
+
+func channelName(i int) string { return fmt.Sprintf("ch-%04d", i) }
+
+// parallel runs f(0..n-1) on workers goroutines and returns the first error.
+func parallel(n int, f func(i int) error) error {
+	var mu sync.Mutex
+	var first error
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				if err := f(i); err != nil {
+					mu.Lock()
+					first = cmpErr(first, err)
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+func cmpErr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// readiness is how long each channel and subscription took to be Ready.
+type readiness struct {
+	channels, subscriptions []time.Duration
+}
+
+func (r readiness) print() {
+	for _, x := range []struct {
+		what string
+		ds   []time.Duration
+	}{{"channels", r.channels}, {"subscriptions", r.subscriptions}} {
+		p50, p99, top := percentiles(x.ds)
+		fmt.Printf("%-14s Ready: p50 %v, p99 %v, max %v (goal: all < 60s)\n", x.what, p50.Round(time.Millisecond), p99.Round(time.Millisecond), top.Round(time.Millisecond))
+	}
+}
+
+// createAll creates every channel and subscription at once and waits for all to be Ready.
+func (b *bench) createAll(ctx context.Context) (readiness, error) {
+	start := time.Now()
+	err := parallel(*channels, func(i int) error {
+		kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: channelName(i)},
+			Spec: v1beta1.KafkaChannelSpec{NumPartitions: int32(*partitions)}}
+		if *dedicated {
+			kc.Annotations = map[string]string{v1beta1.DispatcherAnnotation: v1beta1.DedicatedDispatcher}
+		}
+		_, err := b.kafka.MessagingV1beta1().KafkaChannels(namespace).Create(ctx, kc, metav1.CreateOptions{})
+		return err
+	})
+	if err != nil {
+		return readiness{}, fmt.Errorf("creating channels: %w", err)
+	}
+	err = parallel(*channels * *subscribers, func(k int) error {
+		i, s := k / *subscribers, k%*subscribers
+		uri, _ := apis.ParseURL(fmt.Sprintf("%s/%d/%d", b.sink.url, i, s))
+		sub := &messagingv1.Subscription{
+			ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fmt.Sprintf("%s-%d", channelName(i), s)},
+			Spec: messagingv1.SubscriptionSpec{
+				Channel:    duckv1.KReference{APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel", Name: channelName(i)},
+				Subscriber: &duckv1.Destination{URI: uri},
+			},
+		}
+		_, err := b.eventing.MessagingV1().Subscriptions(namespace).Create(ctx, sub, metav1.CreateOptions{})
+		return err
+	})
+	if err != nil {
+		return readiness{}, fmt.Errorf("creating subscriptions: %w", err)
+	}
+	return b.waitReady(ctx, start)
+}
+
+// waitReady lists the channels and subscriptions until all are Ready,
+// noting when each was first seen Ready.
+func (b *bench) waitReady(ctx context.Context, start time.Time) (readiness, error) {
+	chReady, subReady := map[string]time.Duration{}, map[string]time.Duration{}
+	wantSubs := *channels * *subscribers
+	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, *timeout, true, func(ctx context.Context) (bool, error) {
+		now := time.Since(start)
+		kcs, err := b.kafka.MessagingV1beta1().KafkaChannels(namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, kc := range kcs.Items {
+			if _, seen := chReady[kc.Name]; !seen && kc.IsReady() {
+				chReady[kc.Name] = now
+			}
+		}
+		subs, err := b.eventing.MessagingV1().Subscriptions(namespace).List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return false, nil
+		}
+		for _, s := range subs.Items {
+			if _, seen := subReady[s.Name]; !seen && s.Status.IsReady() {
+				subReady[s.Name] = now
+			}
+		}
+		return len(chReady) == *channels && len(subReady) == wantSubs, nil
+	})
+	r := readiness{}
+	for _, d := range chReady {
+		r.channels = append(r.channels, d)
+	}
+	for _, d := range subReady {
+		r.subscriptions = append(r.subscriptions, d)
+	}
+	if err != nil {
+		return r, fmt.Errorf("%d of %d channels and %d of %d subscriptions Ready after %v", len(chReady), *channels, len(subReady), wantSubs, *timeout)
+	}
+	return r, nil
+}
+
+// usage is what the processes hold and burn while nothing is sent.
+type usage struct {
+	dataPlane, controller []devenv.Process
+	dataRSS, controllerRSS int64
+	dataCores, brokerCores float64
+	connections            int
+}
+
+func (u usage) print() {
+	fmt.Printf("data plane: %d processes (%s)\n", len(u.dataPlane), names(u.dataPlane))
+	fmt.Printf("data plane RSS: %s in all (goal: <= 2048 MiB); controller RSS: %s\n", mib(u.dataRSS), mib(u.controllerRSS))
+	fmt.Printf("idle CPU over %v: data plane %.3f cores (goal: <= 0.25), broker %.3f cores\n", *idle, u.dataCores, u.brokerCores)
+	fmt.Printf("broker connections: %d\n", u.connections)
+}
+
+// measureIdle reads memory, then CPU over -idle, of the data plane, the controller and the broker.
+func (b *bench) measureIdle(ctx context.Context) (usage, error) {
+	var u usage
+	var broker []devenv.Process
+	for _, p := range b.env.Processes() {
+		switch {
+		case p.Name == devenv.ReceiverName || strings.Contains(p.Name, "dispatcher"):
+			u.dataPlane = append(u.dataPlane, p)
+		case p.Name == devenv.ControllerName:
+			u.controller = append(u.controller, p)
+		case p.Name == devenv.BrokerName:
+			broker = append(broker, p)
+		}
+	}
+	var err error
+	if u.dataRSS, err = totalRSS(u.dataPlane); err != nil {
+		return u, err
+	}
+	if u.controllerRSS, err = totalRSS(u.controller); err != nil {
+		return u, err
+	}
+	dataBefore, err := totalCPU(u.dataPlane)
+	if err != nil {
+		return u, err
+	}
+	brokerBefore, err := totalCPU(broker)
+	if err != nil {
+		return u, err
+	}
+	select {
+	case <-ctx.Done():
+		return u, ctx.Err()
+	case <-time.After(*idle):
+	}
+	dataAfter, err := totalCPU(u.dataPlane)
+	if err != nil {
+		return u, err
+	}
+	brokerAfter, err := totalCPU(broker)
+	if err != nil {
+		return u, err
+	}
+	u.dataCores = float64(dataAfter-dataBefore) / float64(*idle)
+	u.brokerCores = float64(brokerAfter-brokerBefore) / float64(*idle)
+	_, port, _ := net.SplitHostPort(b.env.BrokerAddr)
+	p, _ := strconv.Atoi(port)
+	u.connections, err = procstat.TCPConnections(p)
+	return u, err
+}
+
+func totalRSS(ps []devenv.Process) (int64, error) {
+	var sum int64
+	for _, p := range ps {
+		m, err := procstat.ReadMemory(p.PID)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", p.Name, err)
+		}
+		sum += m.RSS
+	}
+	return sum, nil
+}
+
+func totalCPU(ps []devenv.Process) (time.Duration, error) {
+	var sum time.Duration
+	for _, p := range ps {
+		d, err := procstat.ReadCPU(p.PID)
+		if err != nil {
+			return 0, fmt.Errorf("%s: %w", p.Name, err)
+		}
+		sum += d
+	}
+	return sum, nil
+}
+
+// sendOneEach sends one event through every channel and waits until every
+// subscriber got its channel's, or -timeout passed; it returns the deliveries.
+func (b *bench) sendOneEach(ctx context.Context) (int, error) {
+	url, err := b.env.ReceiverURL()
+	if err != nil {
+		return 0, err
+	}
+	err = parallel(*channels, func(i int) error {
+		ev := cloudevents.NewEvent()
+		ev.SetID(strconv.Itoa(i))
+		ev.SetType("dev.knative-kafka.scale")
+		ev.SetSource("/scale")
+		code, err := framework.Send(ctx, url, namespace, channelName(i), ev, nil)
+		if err == nil && code != http.StatusAccepted {
+			err = fmt.Errorf("channel %s answered %d", channelName(i), code)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sending: %w", err)
+	}
+	want := *channels * *subscribers
+	_ = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, *timeout, true, func(context.Context) (bool, error) {
+		return b.sink.count() >= want, nil
+	})
+	return b.sink.count(), nil
+}
+
+// sink counts the deliveries of each channel's event to each subscriber,
+// whose path is /<channel>/<subscriber>.
+type sink struct {
+	url  string
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func startSink(ctx context.Context) (*sink, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s := &sink{url: "http://" + l.Addr().String(), seen: map[string]bool{}}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	return s, nil
+}
+
+func (s *sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ev, err := cloudevents.NewEventFromHTTPRequest(r)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// Only a channel's own event to one of its subscribers counts.
+	if strings.HasPrefix(r.URL.Path, "/"+ev.ID()+"/") {
+		s.mu.Lock()
+		s.seen[r.URL.Path] = true
+		s.mu.Unlock()
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *sink) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.seen)
+}
