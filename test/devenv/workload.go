@@ -53,6 +53,18 @@ type podState struct {
 	started  time.Time
 }
 
+// newWorkload holds what Deployments and StatefulSets have in common; the
+// caller adds the naming of replicas and the status writer.
+func newWorkload(kind string, meta *metav1.ObjectMeta, replicas int, t *corev1.PodTemplateSpec) *workload {
+	return &workload{
+		key:       kind + "/" + meta.Name,
+		namespace: meta.Namespace,
+		revision:  revision(meta.Name, t),
+		replicas:  replicas,
+		template:  t,
+	}
+}
+
 // deploymentWorkload runs a Deployment as one process (none at replicas 0),
 // named after the Deployment; its pod is "<deployment>-local".
 func deploymentWorkload(d *appsv1.Deployment) *workload {
@@ -60,26 +72,15 @@ func deploymentWorkload(d *appsv1.Deployment) *workload {
 	if d.Spec.Replicas != nil && *d.Spec.Replicas == 0 {
 		replicas = 0
 	}
-	rev := revision(d.Name, &d.Spec.Template)
-	return &workload{
-		key:       "Deployment/" + d.Name,
-		namespace: d.Namespace,
-		revision:  rev,
-		replicas:  replicas,
-		template:  &d.Spec.Template,
-		podName:   func(int) string { return deploymentPod(d.Name) },
-		procName:  func(int) string { return d.Name },
-		reflect: func(ctx context.Context, kube kubernetes.Interface, pods []podState) error {
-			status := deploymentStatus(d, rev, pods)
-			if equality.Semantic.DeepEqual(status, d.Status) {
-				return nil
-			}
-			d := d.DeepCopy()
-			d.Status = status
-			_, err := kube.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
-			return err
-		},
+	w := newWorkload("Deployment", &d.ObjectMeta, replicas, &d.Spec.Template)
+	w.podName = func(int) string { return deploymentPod(d.Name) }
+	w.procName = func(int) string { return d.Name }
+	w.reflect = func(ctx context.Context, kube kubernetes.Interface, pods []podState) error {
+		next := d.DeepCopy()
+		next.Status = deploymentStatus(d, w.revision, pods)
+		return writeStatus(ctx, d.Status, next.Status, next, kube.AppsV1().Deployments(d.Namespace).UpdateStatus)
 	}
+	return w
 }
 
 // deploymentPod is the pod name of a Deployment's process.
@@ -92,27 +93,26 @@ func statefulSetWorkload(s *appsv1.StatefulSet) *workload {
 	if s.Spec.Replicas != nil {
 		replicas = int(*s.Spec.Replicas)
 	}
-	name := func(ordinal int) string { return fmt.Sprintf("%s-%d", s.Name, ordinal) }
-	rev := revision(s.Name, &s.Spec.Template)
-	return &workload{
-		key:       "StatefulSet/" + s.Name,
-		namespace: s.Namespace,
-		revision:  rev,
-		replicas:  replicas,
-		template:  &s.Spec.Template,
-		podName:   name,
-		procName:  name,
-		reflect: func(ctx context.Context, kube kubernetes.Interface, pods []podState) error {
-			status := statefulSetStatus(s, rev, pods)
-			if equality.Semantic.DeepEqual(status, s.Status) {
-				return nil
-			}
-			s := s.DeepCopy()
-			s.Status = status
-			_, err := kube.AppsV1().StatefulSets(s.Namespace).UpdateStatus(ctx, s, metav1.UpdateOptions{})
-			return err
-		},
+	w := newWorkload("StatefulSet", &s.ObjectMeta, replicas, &s.Spec.Template)
+	w.podName = func(ordinal int) string { return fmt.Sprintf("%s-%d", s.Name, ordinal) }
+	w.procName = w.podName
+	w.reflect = func(ctx context.Context, kube kubernetes.Interface, pods []podState) error {
+		next := s.DeepCopy()
+		next.Status = statefulSetStatus(s, w.revision, pods)
+		return writeStatus(ctx, s.Status, next.Status, next, kube.AppsV1().StatefulSets(s.Namespace).UpdateStatus)
 	}
+	return w
+}
+
+// writeStatus writes next, the object with its new status, unless that
+// status is the one it has: the API server then sees no write per poll.
+func writeStatus[T any](ctx context.Context, status, nextStatus any, next T,
+	update func(context.Context, T, metav1.UpdateOptions) (T, error)) error {
+	if equality.Semantic.DeepEqual(nextStatus, status) {
+		return nil
+	}
+	_, err := update(ctx, next, metav1.UpdateOptions{})
+	return err
 }
 
 // revision names a template as the StatefulSet controller names its
