@@ -225,7 +225,10 @@ func (e *Env) WaitStatefulSetReady(ctx context.Context, name string, replicas in
 		if err != nil {
 			return err
 		}
-		return statefulSetReady(s, replicas)
+		if err := statefulSetReady(s, replicas); err != nil {
+			return fmt.Errorf("%w; process logs in %s", err, filepath.Join(e.Dir, "logs", name+"-<ordinal>.log"))
+		}
+		return nil
 	})
 }
 
