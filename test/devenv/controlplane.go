@@ -119,8 +119,9 @@ func (e *Env) kubeconfig(auth *clientcmdapi.AuthInfo) *clientcmdapi.Config {
 }
 
 // startControllerManager runs the controllers a namespace deletion and owner
-// references need. Deployment and ReplicaSet controllers stay off: the
-// environment itself runs Deployments as processes and owns their status.
+// references need. The Deployment, ReplicaSet and StatefulSet controllers stay
+// off: the environment itself runs Deployments and StatefulSets as processes
+// and owns their status.
 func (e *Env) startControllerManager() error {
 	_, err := e.procs.start("kube-controller-manager", e.bin("kube-controller-manager"), []string{
 		"--kubeconfig", e.AdminKubeconfig,

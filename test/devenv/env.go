@@ -1,10 +1,14 @@
 // Package devenv runs knative-kafka on one machine with no cluster: a real
 // etcd, kube-apiserver and kube-controller-manager, a kfake Kafka broker, the
 // real Knative Eventing controller, and this project's binaries as local
-// processes. Every Deployment of config/ (and every dispatcher Deployment the
-// controller creates) runs as a process with that Deployment's env and its own
-// ServiceAccount's token, and its health is written back to the Deployment's
-// status. The dev environment (hack/local-up.sh) and the e2e tests use it.
+// processes. Every Deployment and StatefulSet of the system namespace that
+// runs one of this project's binaries (those of config/, and the dispatcher
+// Deployments the controller creates) runs as local processes with its env and
+// its own ServiceAccount's token: one per Deployment, spec.replicas per
+// StatefulSet, named as their pods would be ("<statefulset>-<ordinal>").
+// Their health is written back to the workload's status, as the Deployment
+// and StatefulSet controllers would. The dev environment (hack/local-up.sh)
+// and the e2e tests use it.
 package devenv
 
 import (
@@ -63,11 +67,7 @@ type Env struct {
 
 // Start builds what is missing and brings the whole environment up.
 func Start(ctx context.Context, opts Options) (*Env, error) {
-	if opts.Logf == nil {
-		opts.Logf = func(string, ...interface{}) {}
-	}
-	e := &Env{Options: opts, procs: &procs{logDir: filepath.Join(opts.Dir, "logs"), logf: opts.Logf}}
-	ctx, e.cancel = context.WithCancel(ctx)
+	e, ctx := newEnv(ctx, opts)
 	steps := []struct {
 		what string
 		do   func(context.Context) error
@@ -88,6 +88,17 @@ func Start(ctx context.Context, opts Options) (*Env, error) {
 		e.Logf("  done in %s", time.Since(start).Round(100*time.Millisecond))
 	}
 	return e, nil
+}
+
+// newEnv is an environment with nothing started yet, and the context its
+// processes run under until Stop.
+func newEnv(ctx context.Context, opts Options) (*Env, context.Context) {
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...interface{}) {}
+	}
+	e := &Env{Options: opts, procs: &procs{logDir: filepath.Join(opts.Dir, "logs"), logf: opts.Logf}}
+	ctx, e.cancel = context.WithCancel(ctx)
+	return e, ctx
 }
 
 // Stop ends every process the environment started.

@@ -44,7 +44,7 @@ func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 	}
 	cmd := exec.Command(bin, args...)
 	// ps then tells the processes apart: every dispatcher runs the same binary,
-	// only its Deployment's name says which channel it serves.
+	// only its Deployment's (or pod's) name says which channel it serves.
 	cmd.Args[0] = processTitle(bin, name)
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = f, f

@@ -23,7 +23,7 @@ const (
 )
 
 // startProject applies config/, points its Kafka Secret at the dev broker and runs
-// its Deployments as local processes until controller, webhook and receiver are available.
+// its workloads as local processes until controller, webhook and receiver are available.
 func (e *Env) startProject(ctx context.Context) error {
 	// A webhook configuration left by a previous run points at a webhook that is not
 	// running yet, and would refuse the objects about to be applied.
@@ -40,14 +40,19 @@ func (e *Env) startProject(ctx context.Context) error {
 	if err := e.pointSecretAtBroker(ctx); err != nil {
 		return err
 	}
-	e.runner = newRunner(e)
-	go e.runner.loop(ctx)
+	e.startRunner(ctx)
 	for _, name := range []string{ControllerName, WebhookName, ReceiverName} {
 		if err := e.WaitDeploymentAvailable(ctx, name, 3*time.Minute); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startRunner runs the system namespace's workloads as local processes until ctx ends.
+func (e *Env) startRunner(ctx context.Context) {
+	e.runner = newRunner(e)
+	go e.runner.loop(ctx)
 }
 
 func (e *Env) deleteWebhookConfigurations(ctx context.Context) error {
@@ -101,18 +106,18 @@ func (e *Env) pointSecretAtBroker(ctx context.Context) error {
 }
 
 // routeWebhook lets the API server reach a webhook process: the Service that
-// selects the Deployment becomes an ExternalName for localhost, and the webhook
+// selects the workload's pods becomes an ExternalName for localhost, and the webhook
 // configurations that name it use the process's port. TLS still verifies the
 // certificate against <service>.<namespace>.svc, as in a cluster.
-func (e *Env) routeWebhook(ctx context.Context, d *appsv1.Deployment, port int) error {
-	services, err := e.Kube.CoreV1().Services(d.Namespace).List(ctx, metav1.ListOptions{})
+func (e *Env) routeWebhook(ctx context.Context, w *workload, port int) error {
+	services, err := e.Kube.CoreV1().Services(w.namespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return err
 	}
 	for i := range services.Items {
 		svc := &services.Items[i]
 		if svc.Name != WebhookName || len(svc.Spec.Selector) == 0 ||
-			!labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(d.Spec.Template.Labels)) {
+			!labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(w.template.Labels)) {
 			continue
 		}
 		if err := e.externalNameForLocalhost(ctx, svc); err != nil {
@@ -211,9 +216,44 @@ func (e *Env) WaitDeploymentAvailable(ctx context.Context, name string, timeout 
 	})
 }
 
+// WaitStatefulSetReady waits for a StatefulSet of the system namespace to ask
+// for replicas and have them all ready at its current generation: scaled and
+// rolled out.
+func (e *Env) WaitStatefulSetReady(ctx context.Context, name string, replicas int32, timeout time.Duration) error {
+	return waitFor(ctx, "StatefulSet "+name, nil, timeout, func() error {
+		s, err := e.Kube.AppsV1().StatefulSets(SystemNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if err := statefulSetReady(s, replicas); err != nil {
+			return fmt.Errorf("%w; process logs in %s", err, filepath.Join(e.Dir, "logs", name+"-<ordinal>.log"))
+		}
+		return nil
+	})
+}
+
+// statefulSetReady tells why a StatefulSet is not (yet) at replicas, all
+// ready and updated.
+func statefulSetReady(s *appsv1.StatefulSet, replicas int32) error {
+	spec := int32(1)
+	if s.Spec.Replicas != nil {
+		spec = *s.Spec.Replicas
+	}
+	st := s.Status
+	switch {
+	case spec != replicas:
+		return fmt.Errorf("spec.replicas is %d, not %d", spec, replicas)
+	case st.ObservedGeneration != s.Generation:
+		return fmt.Errorf("generation %d not observed yet (status is of %d)", s.Generation, st.ObservedGeneration)
+	case st.Replicas != replicas || st.ReadyReplicas != replicas || st.UpdatedReplicas != replicas:
+		return fmt.Errorf("%d replicas, %d ready, %d updated; want %d", st.Replicas, st.ReadyReplicas, st.UpdatedReplicas, replicas)
+	}
+	return nil
+}
+
 // ReceiverURL is the local address of the shared receiver.
 func (e *Env) ReceiverURL() (string, error) {
-	p, ok := e.runner.port(ReceiverName, "PORT")
+	p, ok := e.runner.port(deploymentPod(ReceiverName), "PORT")
 	if !ok {
 		return "", fmt.Errorf("the receiver is not running")
 	}
@@ -222,5 +262,17 @@ func (e *Env) ReceiverURL() (string, error) {
 
 // KillDeployment crashes a Deployment's process; the environment starts a new one.
 func (e *Env) KillDeployment(name string) error {
+	return e.runner.kill(deploymentPod(name))
+}
+
+// KillPod crashes one replica (SIGKILL), named as its pod would be, e.g.
+// "kafka-channel-dispatcher-1"; the environment starts it again, same name.
+func (e *Env) KillPod(name string) error {
 	return e.runner.kill(name)
+}
+
+// Pods lists the pods a Deployment or StatefulSet of the system namespace
+// runs as local processes, lowest ordinal first.
+func (e *Env) Pods(workload string) []string {
+	return e.runner.podNames(workload)
 }

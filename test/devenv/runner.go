@@ -8,14 +8,13 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
@@ -30,25 +29,42 @@ const koPrefix = "ko://"
 // sharedmain's probes and profiling, and the admission webhook's port.
 var portEnvs = []string{"PORT", "PROBES_PORT", "PROFILING_PORT", "WEBHOOK_PORT"}
 
-// runner plays kubelet for the Deployments of the system namespace whose image is
-// one of this project's binaries: one process per Deployment (replicas > 0),
-// restarted when it exits or its spec changes, its readiness written to status.
+// runner plays kubelet and the Deployment and StatefulSet controllers for the
+// workloads of the system namespace whose image is one of this project's
+// binaries. Each replica is a local process: restarted when it exits, the
+// replicas beyond spec.replicas stopped highest ordinal first, and on a
+// template change replaced one at a time, highest ordinal first, each waiting
+// for the one before to be ready. Their readiness is written to the
+// workload's status, since the cluster's own controllers for these kinds are off.
 type runner struct {
-	e       *Env
-	mu      sync.Mutex
+	e  *Env
+	mu sync.Mutex
+	// running holds each replica's process by its pod name.
 	running map[string]*local
 	tokens  map[string]string
 	stopped bool
 }
 
-// local is one Deployment's process.
+// local is one replica's process.
 type local struct {
-	generation int64
-	proc       *proc
-	ports      map[string]int
-	probe      *probe
-	exitedAt   time.Time
+	pod      string
+	workload string
+	ordinal  int
+	revision string
+	proc     *proc
+	ports    map[string]int
+	probe    *probe
+	started  time.Time
+	// ready is the outcome of the last probe, which the roll waits on.
+	ready    bool
+	exitedAt time.Time
 }
+
+// stopGrace is the time a replica has between SIGTERM and SIGKILL.
+const stopGrace = 10 * time.Second
+
+// restartDelay is how long an exited replica stays down before it is restarted.
+const restartDelay = 2 * time.Second
 
 func newRunner(e *Env) *runner {
 	return &runner{e: e, running: map[string]*local{}, tokens: map[string]string{}}
@@ -57,7 +73,7 @@ func newRunner(e *Env) *runner {
 func (r *runner) loop(ctx context.Context) {
 	for {
 		if err := r.sync(ctx); err != nil && ctx.Err() == nil {
-			r.e.Logf("deployment runner: %v", err)
+			r.e.Logf("workload runner: %v", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -68,38 +84,57 @@ func (r *runner) loop(ctx context.Context) {
 }
 
 func (r *runner) sync(ctx context.Context) error {
-	list, err := r.e.Kube.AppsV1().Deployments(SystemNamespace).List(ctx, metav1.ListOptions{})
+	workloads, err := r.workloads(ctx)
 	if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
-	for i := range list.Items {
-		d := &list.Items[i]
-		if _, ok := r.e.localBinary(d); !ok {
-			continue
-		}
-		seen[d.Name] = true
-		if err := r.syncOne(ctx, d); err != nil {
-			r.e.Logf("deployment %s: %v", d.Name, err)
+	for _, w := range workloads {
+		seen[w.key] = true
+		if err := r.syncWorkload(ctx, w); err != nil {
+			r.e.Logf("%s: %v", w.key, err)
 		}
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for name, l := range r.running {
-		if !seen[name] {
-			l.proc.stop(10 * time.Second)
-			r.e.procs.remove(l.proc)
-			delete(r.running, name)
-		}
+	// The replicas of a deleted workload stop, highest ordinal first.
+	for _, l := range r.pods(func(l *local) bool { return !seen[l.workload] }) {
+		r.stopPod(l)
 	}
 	return nil
 }
 
-// localBinary names the binary of this project that a Deployment's image holds:
+// workloads lists the Deployments and StatefulSets of the system namespace
+// that run one of this project's binaries.
+func (r *runner) workloads(ctx context.Context) ([]*workload, error) {
+	apps := r.e.Kube.AppsV1()
+	deployments, err := apps.Deployments(SystemNamespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	statefulSets, err := apps.StatefulSets(SystemNamespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var out []*workload
+	for i := range deployments.Items {
+		out = append(out, deploymentWorkload(&deployments.Items[i]))
+	}
+	for i := range statefulSets.Items {
+		out = append(out, statefulSetWorkload(&statefulSets.Items[i]))
+	}
+	local := out[:0]
+	for _, w := range out {
+		if _, ok := r.e.localBinary(w.template); ok {
+			local = append(local, w)
+		}
+	}
+	return local, nil
+}
+
+// localBinary names the binary of this project that a pod template's image holds:
 // a ko:// reference from config/, or an image that ko resolved from one,
 // <repo>/<name>[:tag][@digest] with --base-import-paths.
-func (e *Env) localBinary(d *appsv1.Deployment) (string, bool) {
-	cs := d.Spec.Template.Spec.Containers
+func (e *Env) localBinary(t *corev1.PodTemplateSpec) (string, bool) {
+	cs := t.Spec.Containers
 	if len(cs) == 0 {
 		return "", false
 	}
@@ -117,45 +152,104 @@ func (e *Env) localBinary(d *appsv1.Deployment) (string, bool) {
 	return name, true
 }
 
-func (r *runner) syncOne(ctx context.Context, d *appsv1.Deployment) error {
-	r.mu.Lock()
-	l := r.running[d.Name]
-	r.mu.Unlock()
-	wantRunning := d.Spec.Replicas == nil || *d.Spec.Replicas > 0
-	switch {
-	case l != nil && (!wantRunning || l.generation != d.Generation):
-		r.stopLocal(d.Name, l)
-		l = nil
-	case l != nil && l.proc.exited():
-		if l.exitedAt.IsZero() {
-			l.exitedAt = time.Now()
-			r.e.Logf("%s exited (%v), restarting; see %s", d.Name, l.proc.err, l.proc.log)
-		}
-		if time.Since(l.exitedAt) > 2*time.Second {
-			r.stopLocal(d.Name, l)
-			l = nil
+// syncWorkload brings a workload's replicas one step closer to its spec:
+// scale down, restart what exited, roll one replica, start what is missing,
+// then report.
+func (r *runner) syncWorkload(ctx context.Context, w *workload) error {
+	pods := r.podsOf(w)
+	for _, o := range toStop(ordinals(pods), w.replicas) {
+		r.stopPod(pods[o])
+	}
+	for _, l := range r.podsOf(w) {
+		if r.restartDue(l) {
+			r.stopPod(l)
 		}
 	}
-	if l == nil && wantRunning {
-		var err error
-		if l, err = r.startLocal(ctx, d); err != nil {
+	pods = r.podsOf(w)
+	if o, ok := nextToRoll(states(pods), w.revision, time.Now()); ok {
+		r.e.Logf("%s: replacing %s (revision %s -> %s)", w.key, pods[o].pod, pods[o].revision, w.revision)
+		r.stopPod(pods[o])
+	}
+	for _, o := range toStart(ordinals(r.podsOf(w)), w.replicas) {
+		if _, err := r.startPod(ctx, w, o); err != nil {
 			return err
 		}
 	}
-	return r.reflect(ctx, d, l)
+	pods = r.podsOf(w)
+	for _, l := range pods {
+		l.ready = !l.proc.exited() && (l.probe == nil || httpGet(l.probe.url, l.probe.header) == nil)
+	}
+	return w.reflect(ctx, r.e.Kube, states(pods))
 }
 
-func (r *runner) stopLocal(name string, l *local) {
-	l.proc.stop(10 * time.Second)
+// restartDue reports whether an exited replica has been down long enough to
+// be started again.
+func (r *runner) restartDue(l *local) bool {
+	if !l.proc.exited() {
+		return false
+	}
+	if l.exitedAt.IsZero() {
+		l.exitedAt = time.Now()
+		r.e.Logf("%s exited (%v), restarting; see %s", l.pod, l.proc.err, l.proc.log)
+	}
+	return time.Since(l.exitedAt) > restartDelay
+}
+
+// podsOf returns a workload's replicas by ordinal.
+func (r *runner) podsOf(w *workload) map[int]*local {
+	out := map[int]*local{}
+	for _, l := range r.pods(func(l *local) bool { return l.workload == w.key }) {
+		out[l.ordinal] = l
+	}
+	return out
+}
+
+// pods returns the replicas that match, highest ordinal first.
+func (r *runner) pods(match func(*local) bool) []*local {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []*local
+	for _, l := range r.running {
+		if match(l) {
+			out = append(out, l)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].ordinal != out[j].ordinal {
+			return out[i].ordinal > out[j].ordinal
+		}
+		return out[i].pod < out[j].pod
+	})
+	return out
+}
+
+func ordinals(pods map[int]*local) []int {
+	out := make([]int, 0, len(pods))
+	for o := range pods {
+		out = append(out, o)
+	}
+	return out
+}
+
+func states(pods map[int]*local) []podState {
+	out := make([]podState, 0, len(pods))
+	for _, l := range pods {
+		out = append(out, podState{ordinal: l.ordinal, revision: l.revision, ready: l.ready, started: l.started})
+	}
+	return out
+}
+
+func (r *runner) stopPod(l *local) {
+	l.proc.stop(stopGrace)
 	r.e.procs.remove(l.proc)
 	r.mu.Lock()
-	delete(r.running, name)
+	delete(r.running, l.pod)
 	r.mu.Unlock()
 }
 
-func (r *runner) startLocal(ctx context.Context, d *appsv1.Deployment) (*local, error) {
-	c := d.Spec.Template.Spec.Containers[0]
-	l := &local{generation: d.Generation, ports: map[string]int{}}
+func (r *runner) startPod(ctx context.Context, w *workload, ordinal int) (*local, error) {
+	c := w.template.Spec.Containers[0]
+	l := &local{pod: w.podName(ordinal), workload: w.key, ordinal: ordinal, revision: w.revision, ports: map[string]int{}}
 	for _, name := range portEnvs {
 		p, err := freePort()
 		if err != nil {
@@ -163,11 +257,11 @@ func (r *runner) startLocal(ctx context.Context, d *appsv1.Deployment) (*local, 
 		}
 		l.ports[name] = p
 	}
-	kubeconfig, err := r.kubeconfigFor(ctx, d.Spec.Template.Spec.ServiceAccountName)
+	kubeconfig, err := r.kubeconfigFor(ctx, w.template.Spec.ServiceAccountName)
 	if err != nil {
 		return nil, err
 	}
-	env, err := r.containerEnv(ctx, d, c)
+	env, err := r.containerEnv(ctx, w, ordinal, c)
 	if err != nil {
 		return nil, err
 	}
@@ -175,33 +269,33 @@ func (r *runner) startLocal(ctx context.Context, d *appsv1.Deployment) (*local, 
 	for name, p := range l.ports {
 		env = append(env, fmt.Sprintf("%s=%d", name, p))
 	}
-	if err := r.e.routeWebhook(ctx, d, l.ports["WEBHOOK_PORT"]); err != nil {
+	if err := r.e.routeWebhook(ctx, w, l.ports["WEBHOOK_PORT"]); err != nil {
 		return nil, err
 	}
 	l.probe = probeFor(c, l.ports)
-	name, _ := r.e.localBinary(d)
-	bin := r.e.bin(name)
-	if l.proc, err = r.e.procs.start(d.Name, bin, c.Args, env); err != nil {
+	name, _ := r.e.localBinary(w.template)
+	if l.proc, err = r.e.procs.start(w.procName(ordinal), r.e.bin(name), c.Args, env); err != nil {
 		return nil, err
 	}
+	l.started = time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stopped { // the environment stopped while this process was starting
-		l.proc.stop(10 * time.Second)
+		l.proc.stop(stopGrace)
 		return nil, fmt.Errorf("environment stopped")
 	}
-	r.running[d.Name] = l
+	r.running[l.pod] = l
 	return l, nil
 }
 
 // containerEnv resolves the container's env as a kubelet would, for the fields used here.
-func (r *runner) containerEnv(ctx context.Context, d *appsv1.Deployment, c corev1.Container) ([]string, error) {
+func (r *runner) containerEnv(ctx context.Context, w *workload, ordinal int, c corev1.Container) ([]string, error) {
 	env := append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, r.e.proxy.proxyEnv()...)
 	for _, v := range c.Env {
 		value := v.Value
 		if v.ValueFrom != nil {
 			var err error
-			if value, err = r.valueFrom(ctx, d, c, v.ValueFrom); err != nil {
+			if value, err = r.valueFrom(ctx, w, ordinal, c, v.ValueFrom); err != nil {
 				return nil, fmt.Errorf("env %s: %w", v.Name, err)
 			}
 		}
@@ -210,28 +304,29 @@ func (r *runner) containerEnv(ctx context.Context, d *appsv1.Deployment, c corev
 	return env, nil
 }
 
-func (r *runner) valueFrom(ctx context.Context, d *appsv1.Deployment, c corev1.Container, src *corev1.EnvVarSource) (string, error) {
+// valueFrom resolves an env source for the replica of the workload with that ordinal.
+func (r *runner) valueFrom(ctx context.Context, w *workload, ordinal int, c corev1.Container, src *corev1.EnvVarSource) (string, error) {
 	switch {
 	case src.ResourceFieldRef != nil:
 		return resourceField(c, src.ResourceFieldRef)
 	case src.FieldRef != nil:
 		switch src.FieldRef.FieldPath {
 		case "metadata.name":
-			return d.Name + "-local", nil
+			return w.podName(ordinal), nil
 		case "metadata.namespace":
-			return d.Namespace, nil
+			return w.namespace, nil
 		case "spec.serviceAccountName":
-			return d.Spec.Template.Spec.ServiceAccountName, nil
+			return w.template.Spec.ServiceAccountName, nil
 		}
 		return "127.0.0.1", nil // status.podIP and the like
 	case src.ConfigMapKeyRef != nil:
-		cm, err := r.e.Kube.CoreV1().ConfigMaps(d.Namespace).Get(ctx, src.ConfigMapKeyRef.Name, metav1.GetOptions{})
+		cm, err := r.e.Kube.CoreV1().ConfigMaps(w.namespace).Get(ctx, src.ConfigMapKeyRef.Name, metav1.GetOptions{})
 		if err != nil {
 			return "", err
 		}
 		return cm.Data[src.ConfigMapKeyRef.Key], nil
 	case src.SecretKeyRef != nil:
-		s, err := r.e.Kube.CoreV1().Secrets(d.Namespace).Get(ctx, src.SecretKeyRef.Name, metav1.GetOptions{})
+		s, err := r.e.Kube.CoreV1().Secrets(w.namespace).Get(ctx, src.SecretKeyRef.Name, metav1.GetOptions{})
 		if err != nil {
 			return "", err
 		}
@@ -299,46 +394,6 @@ func probeFor(c corev1.Container, ports map[string]int) *probe {
 	return p
 }
 
-// reflect writes the process's readiness to the Deployment's status, as the
-// Deployment controller would from its pods.
-func (r *runner) reflect(ctx context.Context, d *appsv1.Deployment, l *local) error {
-	var replicas int32
-	ready := false
-	if l != nil {
-		replicas = 1
-		ready = !l.proc.exited() && (l.probe == nil || httpGet(l.probe.url, l.probe.header) == nil)
-	}
-	status := appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: replicas, UpdatedReplicas: replicas}
-	cond := appsv1.DeploymentCondition{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionFalse, Reason: "MinimumReplicasUnavailable", Message: "the local process is not ready"}
-	if ready || replicas == 0 {
-		status.ReadyReplicas, status.AvailableReplicas = replicas, replicas
-		cond = appsv1.DeploymentCondition{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable", Message: "the local process is ready"}
-	}
-	if old := availableCondition(d); old != nil && old.Status == cond.Status {
-		cond.LastTransitionTime = old.LastTransitionTime
-	} else {
-		cond.LastTransitionTime = metav1.Now()
-	}
-	cond.LastUpdateTime = cond.LastTransitionTime
-	status.Conditions = []appsv1.DeploymentCondition{cond}
-	if equality.Semantic.DeepEqual(status, d.Status) {
-		return nil
-	}
-	d = d.DeepCopy()
-	d.Status = status
-	_, err := r.e.Kube.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{})
-	return err
-}
-
-func availableCondition(d *appsv1.Deployment) *appsv1.DeploymentCondition {
-	for i := range d.Status.Conditions {
-		if d.Status.Conditions[i].Type == appsv1.DeploymentAvailable {
-			return &d.Status.Conditions[i]
-		}
-	}
-	return nil
-}
-
 // kubeconfigFor writes a kubeconfig holding a token of the ServiceAccount, so that
 // each component runs with exactly the permissions config/ grants it.
 func (r *runner) kubeconfigFor(ctx context.Context, sa string) (string, error) {
@@ -373,30 +428,45 @@ func (r *runner) stopAll() {
 	defer r.mu.Unlock()
 	r.stopped = true
 	for name, l := range r.running {
-		l.proc.stop(10 * time.Second)
+		l.proc.stop(stopGrace)
 		delete(r.running, name)
 	}
 }
 
-// port returns the local port a Deployment's process serves env's port on.
-func (r *runner) port(deployment, env string) (int, bool) {
+// port returns the local port a pod's process serves env's port on.
+func (r *runner) port(pod, env string) (int, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	l := r.running[deployment]
+	l := r.running[pod]
 	if l == nil {
 		return 0, false
 	}
 	return l.ports[env], true
 }
 
-// kill stops a Deployment's process abruptly (SIGKILL); the runner starts a new one.
-func (r *runner) kill(deployment string) error {
+// kill stops a pod's process abruptly (SIGKILL), as a crash would; the
+// runner starts it again.
+func (r *runner) kill(pod string) error {
 	r.mu.Lock()
-	l := r.running[deployment]
+	l := r.running[pod]
 	r.mu.Unlock()
 	if l == nil {
-		return fmt.Errorf("no local process for Deployment %s", deployment)
+		return fmt.Errorf("no local process for pod %s", pod)
 	}
 	l.proc.kill()
 	return nil
+}
+
+// podNames lists the pods a workload (Deployment or StatefulSet) of that name
+// runs, lowest ordinal first.
+func (r *runner) podNames(workload string) []string {
+	pods := r.pods(func(l *local) bool {
+		_, name, _ := strings.Cut(l.workload, "/")
+		return name == workload
+	})
+	out := make([]string, len(pods))
+	for i, l := range pods {
+		out[len(pods)-1-i] = l.pod
+	}
+	return out
 }
