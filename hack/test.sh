@@ -22,13 +22,16 @@ SUMMARY="${ROOT}/_output/bin/testsummary"
 mkdir -p "${ROOT}/_output/bin"
 go build -o "${SUMMARY}" ./test/cmd/testsummary
 
-step "unit and integration tests (in-process kfake brokers)"
+step "build the control plane (the first time only; test/devenv's own tests run it)"
+hack/build-tools.sh control-plane
+
+step "unit and integration tests (in-process kfake brokers; test/devenv on a real control plane)"
 go test -json -count=1 -timeout 30m ./... | "${SUMMARY}" -save "${ROOT}/_output/test-unit.json"
 
 step "the ko path, offline: ko resolve -f config against a registry on 127.0.0.1"
 hack/ko-resolve.sh "${ROOT}/_output/release.yaml"
 
-step "end-to-end and conformance tests on the ko-resolved manifests (the dev environment's first start builds the control plane)"
+step "end-to-end and conformance tests on the ko-resolved manifests"
 KNATIVE_KAFKA_MANIFESTS="${ROOT}/_output/release.yaml" \
   go test -json -count=1 -tags e2e -p 1 -timeout 50m ./test/e2e/... ./test/conformance/... |
   "${SUMMARY}" -save "${ROOT}/_output/test-e2e.json"

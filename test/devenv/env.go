@@ -33,6 +33,9 @@ import (
 // SystemNamespace is where Knative Eventing and this project's components run.
 const SystemNamespace = "knative-eventing"
 
+// BrokerName names the dev Kafka broker's process.
+const BrokerName = "kafka-broker"
+
 // Options shape an environment.
 type Options struct {
 	// Root is the repository's root directory.
@@ -170,7 +173,7 @@ func (e *Env) startBroker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := e.procs.start("kafka-broker", e.bin("devbroker"), []string{
+	p, err := e.procs.start(BrokerName, e.bin("devbroker"), []string{
 		"-port", strconv.Itoa(port), "-data-dir", filepath.Join(e.Dir, "kafka"),
 	}, os.Environ())
 	if err != nil {

@@ -194,3 +194,24 @@ func dialable(addr string) error {
 	}
 	return c.Close()
 }
+
+// Process is one running process of the environment: its name (a pod's, a
+// Deployment's, or a control-plane component's) and its PID.
+type Process struct {
+	Name string
+	PID  int
+}
+
+// Processes lists the environment's running processes, for benchmarks that
+// read their figures from /proc.
+func (e *Env) Processes() []Process {
+	e.procs.mu.Lock()
+	defer e.procs.mu.Unlock()
+	var out []Process
+	for _, p := range e.procs.list {
+		if !p.exited() {
+			out = append(out, Process{Name: p.name, PID: p.cmd.Process.Pid})
+		}
+	}
+	return out
+}

@@ -92,7 +92,7 @@ func TestPoolLosesNothingOnCrashAndScaling(t *testing.T) {
 	for i := range channels {
 		env.CreateChannel(t, ns, poolChannel(i), v1beta1.KafkaChannelSpec{NumPartitions: 3})
 		sinks[poolChannel(i)] = framework.NewSink(t)
-		env.Subscribe(t, ns, "sub", poolChannel(i), framework.SubscriptionOptions{Subscriber: sinks[poolChannel(i)].URL})
+		env.Subscribe(t, ns, poolChannel(i), poolChannel(i), framework.SubscriptionOptions{Subscriber: sinks[poolChannel(i)].URL})
 	}
 	t.Cleanup(func() { scalePool(t, poolReplicas) })
 
