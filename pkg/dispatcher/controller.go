@@ -120,6 +120,9 @@ func newDedicated(ctx context.Context, namespace, name string, watcher *client.W
 	return impl, d, d.Close
 }
 
+// poolConcurrency is how many channels a pool replica reconciles at once.
+const poolConcurrency = 8
+
 // newPoolReplica runs a replica of the shared pool over every channel of the
 // cluster, following the pool's size on its StatefulSet.
 func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) (*controller.Impl, Prober, func()) {
@@ -130,7 +133,10 @@ func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) 
 	}
 	informer := kafkachannelinformer.Get(ctx)
 	pool := NewPool(ctx, ordinal, watcher, informer.Lister(), opts)
-	impl := controller.NewContext(ctx, pool, controller.ControllerOptions{WorkQueueName: "KafkaChannelPool", Logger: logger})
+	// Channels are independent, and a reconcile waits on Kafka (a new group
+	// connects, a leaving one drains): a few at once keep one slow channel
+	// from holding up the others.
+	impl := controller.NewContext(ctx, pool, controller.ControllerOptions{WorkQueueName: "KafkaChannelPool", Logger: logger, Concurrency: poolConcurrency})
 	informer.Informer().AddEventHandler(controller.HandleAll(func(obj any) {
 		pool.ChannelChanged()
 		impl.Enqueue(obj)

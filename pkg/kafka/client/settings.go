@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/IBM/sarama"
 	corev1 "k8s.io/api/core/v1"
@@ -60,7 +61,11 @@ func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (
 	}
 	cfg := sarama.NewConfig()
 	cfg.ClientID = clientID
+	applyDefaults(cfg)
 	if err := kafka.ApplySarama(cfg); err != nil {
+		return nil, fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
+	}
+	if err := checkFetchWait(cfg); err != nil {
 		return nil, fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
 	}
 	if err := applySecurity(cfg, data); err != nil {
@@ -75,6 +80,40 @@ func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (
 		return nil, fmt.Errorf("invalid Sarama configuration: %w", err)
 	}
 	return &Settings{Brokers: brokers, Sarama: cfg, Fingerprint: fingerprint(data, kafka)}, nil
+}
+
+// IdleFetchWait is Consumer.MaxWaitTime unless config-kafka's sarama sets it:
+// how long the broker holds a fetch of a partition with nothing new. A
+// dispatcher pool runs thousands of consumer groups, mostly idle, and each
+// sends an empty fetch every MaxWaitTime (Sarama's default is 500 ms): a
+// longer poll cuts their idle cost several times over, and an event still
+// comes as soon as it is written. It cannot be much longer: Sarama sends a
+// group's heartbeats on the connection of its fetches, and Kafka answers a
+// connection's requests one at a time, so a heartbeat may wait a whole fetch
+// (see checkFetchWait). The price of the wait: a member leaves its session (a
+// rebalance, a stop) once its fetch in flight returned, up to this long.
+const IdleFetchWait = 2 * time.Second
+
+// applyDefaults sets this project's choices where Sarama's defaults do not
+// suit it; config-kafka's sarama may still change them.
+func applyDefaults(cfg *sarama.Config) {
+	cfg.Consumer.MaxWaitTime = IdleFetchWait
+}
+
+// checkFetchWait refuses a fetch wait that would make a consumer group's
+// members miss their session timeout: a heartbeat may wait behind a whole
+// fetch on the connection they share, so the broker may hear from a member
+// only every Heartbeat.Interval + MaxWaitTime, which must leave a margin of
+// one heartbeat interval within Session.Timeout. With 5 s, Sarama's default
+// 3 s heartbeats and 10 s session, idle groups rebalanced every few seconds.
+func checkFetchWait(cfg *sarama.Config) error {
+	g := cfg.Consumer.Group
+	if 2*g.Heartbeat.Interval+cfg.Consumer.MaxWaitTime > g.Session.Timeout {
+		return fmt.Errorf("Consumer.MaxWaitTime (%v) + 2 x Consumer.Group.Heartbeat.Interval (%v) must not exceed Consumer.Group.Session.Timeout (%v): "+
+			"a heartbeat waits behind a fetch on its connection, and a member heard from too rarely is dropped from its group",
+			cfg.Consumer.MaxWaitTime, g.Heartbeat.Interval, g.Session.Timeout)
+	}
+	return nil
 }
 
 // NewSettingsFromSecret is NewSettings for a Secret object; nil means "no Secret found".

@@ -186,6 +186,27 @@ func TestSaramaOverrides(t *testing.T) {
 	}
 }
 
+// Idle consumer groups long-poll (IdleFetchWait) unless config-kafka's sarama
+// says otherwise; a wait that would let a member's heartbeats lapse is refused.
+func TestFetchWait(t *testing.T) {
+	brokers := secretData(BrokersKey, "b:9092")
+	s, err := NewSettings(brokers, kafkaConfig(t, nil), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Sarama.Consumer.MaxWaitTime != IdleFetchWait {
+		t.Errorf("default fetch wait %v, want %v", s.Sarama.Consumer.MaxWaitTime, IdleFetchWait)
+	}
+	s, err = NewSettings(brokers, kafkaConfig(t, map[string]string{config.SaramaKey: "Consumer:\n  MaxWaitTime: 500000000\n"}), "test")
+	if err != nil || s.Sarama.Consumer.MaxWaitTime != 500*time.Millisecond {
+		t.Errorf("the operator's fetch wait not kept: %v, %v", s, err)
+	}
+	_, err = NewSettings(brokers, kafkaConfig(t, map[string]string{config.SaramaKey: "Consumer:\n  MaxWaitTime: 5000000000\n"}), "test")
+	if err == nil || !strings.Contains(err.Error(), "Consumer.MaxWaitTime") {
+		t.Errorf("a 5 s fetch wait with 3 s heartbeats in a 10 s session: error %v, want one naming Consumer.MaxWaitTime", err)
+	}
+}
+
 func TestFingerprint(t *testing.T) {
 	data := secretData(BrokersKey, "b:9092", ProtocolKey, "SASL_PLAINTEXT", UserKey, "u", PasswordKey, "p")
 	fp := func(data map[string][]byte, k *config.Kafka) string {
