@@ -28,6 +28,9 @@ func TestServiceAccountsHaveLeastPrivilege(t *testing.T) {
 			{"get", "secrets", "user-ns", false},
 			{"delete", "secrets", sys, false},
 			{"create", "pods", sys, false},
+			// It reads the dispatcher pool; scaling it is the operator's business.
+			{"watch", "statefulsets.apps", sys, true},
+			{"update", "statefulsets.apps", sys, false},
 		},
 		"kafka-channel-receiver": {
 			{"list", "kafkachannels.messaging.knative.dev", "user-ns", true},
@@ -40,6 +43,9 @@ func TestServiceAccountsHaveLeastPrivilege(t *testing.T) {
 			{"update", "kafkachannels.messaging.knative.dev/status", "user-ns", false},
 			{"get", "secrets", "user-ns", false},
 			{"create", "deployments.apps", sys, false},
+			// A pool replica watches its own StatefulSet, and no other.
+			{"update", "statefulsets.apps", sys, false},
+			{"list", "statefulsets.apps", "user-ns", false},
 		},
 		"kafka-channel-webhook": {
 			{"update", "kafkachannels.messaging.knative.dev", "user-ns", false},

@@ -31,6 +31,11 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
+// Concurrency is how many channels the controller reconciles at once. A
+// reconcile waits on Kafka and the API server, and a thousand channels
+// created at once (one per Broker) queue behind knative.dev/pkg's default of 2.
+const Concurrency = 16
+
 type envConfig struct {
 	DispatcherImage string `envconfig:"DISPATCHER_IMAGE" required:"true"`
 }
@@ -75,7 +80,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	})
 	features.WatchConfigs(cmw)
 	impl := kcreconciler.NewImpl(ctx, r, func(*controller.Impl) controller.Options {
-		return controller.Options{ConfigStore: features}
+		return controller.Options{ConfigStore: features, Concurrency: Concurrency}
 	})
 	r.URIResolver = resolver.NewURIResolverFromTracker(ctx, impl.Tracker)
 
