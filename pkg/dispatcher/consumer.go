@@ -73,6 +73,13 @@ type consumer struct {
 // one would replace still runs.
 func (c *consumer) connect(settings *client.Settings) error {
 	cl, err := sarama.NewClient(settings.Brokers, consumerConfig(settings.Sarama, c.key.buffers))
+	if err == nil {
+		// The client fetches no metadata of its own accord (Metadata.Full is
+		// off): this round trip is what proves the settings connect.
+		if err = cl.RefreshMetadata(c.key.topic); err != nil {
+			_ = cl.Close()
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("connecting consumer group %s to Kafka: %w", c.group, err)
 	}
@@ -194,6 +201,12 @@ func consumerConfig(base *sarama.Config, b buffers) *sarama.Config {
 	cfg := *base
 	b.apply(&cfg)
 	cfg.Consumer.Return.Errors = true
+	// A group's client caches the metadata of its topic only, not of every
+	// topic of the cluster (Sarama's default): a dispatcher pool runs a client
+	// per consumer group, and full metadata made its memory and refreshes grow
+	// with groups x topics (500 groups over 250 topics: 247 KiB of live heap
+	// per group, 71 KiB without).
+	cfg.Metadata.Full = false
 	// A new group starts at the tail; Setup commits that position (see doc.go).
 	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
 	cfg.Consumer.Offsets.AutoCommit.Enable = true

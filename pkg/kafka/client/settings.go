@@ -98,11 +98,6 @@ const IdleFetchWait = 2 * time.Second
 // suit it; config-kafka's sarama may still change them.
 func applyDefaults(cfg *sarama.Config) {
 	cfg.Consumer.MaxWaitTime = IdleFetchWait
-	// Each client caches the metadata of the topics it uses, not of every
-	// topic of the cluster (Sarama's default): a dispatcher pool runs a client
-	// per consumer group, one topic each, and full metadata made its memory
-	// and refreshes grow with groups x topics.
-	cfg.Metadata.Full = false
 }
 
 // checkFetchWait refuses a fetch wait that would make a consumer group's
