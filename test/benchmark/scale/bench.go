@@ -15,13 +15,16 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/cache"
 	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	eventingclient "knative.dev/eventing/pkg/client/clientset/versioned"
+	eventinginformers "knative.dev/eventing/pkg/client/informers/externalversions"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned"
+	kcinformers "github.com/knative-kafka/knative-kafka/pkg/client/informers/externalversions"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 	"github.com/knative-kafka/knative-kafka/test/procstat"
@@ -145,33 +148,40 @@ func (b *bench) createAll(ctx context.Context) (readiness, error) {
 	return b.waitReady(ctx, start)
 }
 
-// waitReady lists the channels and subscriptions until all are Ready,
-// noting when each was first seen Ready.
+// waitReady watches the channels and subscriptions until all are Ready,
+// noting when each was first seen Ready. Watches, not lists: listing
+// thousands of objects every poll would load the API server it measures.
 func (b *bench) waitReady(ctx context.Context, start time.Time) (readiness, error) {
+	var mu sync.Mutex
 	chReady, subReady := map[string]time.Duration{}, map[string]time.Duration{}
+	note := func(seen map[string]time.Duration, name string, ready bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, ok := seen[name]; !ok && ready {
+			seen[name] = time.Since(start)
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	kcFactory := kcinformers.NewSharedInformerFactoryWithOptions(b.kafka, 0, kcinformers.WithNamespace(namespace))
+	_, _ = kcFactory.Messaging().V1beta1().KafkaChannels().Informer().AddEventHandler(onObject(func(kc *v1beta1.KafkaChannel) {
+		note(chReady, kc.Name, kc.IsReady())
+	}))
+	subFactory := eventinginformers.NewSharedInformerFactoryWithOptions(b.eventing, 0, eventinginformers.WithNamespace(namespace))
+	_, _ = subFactory.Messaging().V1().Subscriptions().Informer().AddEventHandler(onObject(func(s *messagingv1.Subscription) {
+		note(subReady, s.Name, s.Status.IsReady())
+	}))
+	kcFactory.Start(ctx.Done())
+	subFactory.Start(ctx.Done())
+
 	wantSubs := *channels * *subscribers
-	err := wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, *timeout, true, func(ctx context.Context) (bool, error) {
-		now := time.Since(start)
-		kcs, err := b.kafka.MessagingV1beta1().KafkaChannels(namespace).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, nil
-		}
-		for _, kc := range kcs.Items {
-			if _, seen := chReady[kc.Name]; !seen && kc.IsReady() {
-				chReady[kc.Name] = now
-			}
-		}
-		subs, err := b.eventing.MessagingV1().Subscriptions(namespace).List(ctx, metav1.ListOptions{})
-		if err != nil {
-			return false, nil
-		}
-		for _, s := range subs.Items {
-			if _, seen := subReady[s.Name]; !seen && s.Status.IsReady() {
-				subReady[s.Name] = now
-			}
-		}
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, *timeout, true, func(context.Context) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
 		return len(chReady) == *channels && len(subReady) == wantSubs, nil
 	})
+	mu.Lock()
+	defer mu.Unlock()
 	r := readiness{}
 	for _, d := range chReady {
 		r.channels = append(r.channels, d)
@@ -183,6 +193,16 @@ func (b *bench) waitReady(ctx context.Context, start time.Time) (readiness, erro
 		return r, fmt.Errorf("%d of %d channels and %d of %d subscriptions Ready after %v", len(chReady), *channels, len(subReady), wantSubs, *timeout)
 	}
 	return r, nil
+}
+
+// onObject calls f with every added or updated object of type T.
+func onObject[T any](f func(T)) cache.ResourceEventHandler {
+	call := func(obj any) {
+		if o, ok := obj.(T); ok {
+			f(o)
+		}
+	}
+	return cache.ResourceEventHandlerFuncs{AddFunc: call, UpdateFunc: func(_, obj any) { call(obj) }}
 }
 
 // usage is what the processes hold and burn while nothing is sent.
