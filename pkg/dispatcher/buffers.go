@@ -1,6 +1,8 @@
 package dispatcher
 
 import (
+	"sync"
+
 	"github.com/IBM/sarama"
 	"go.uber.org/zap"
 
@@ -139,11 +141,31 @@ func (d *Dispatcher) buffersFor(kc *v1beta1.KafkaChannel, snap client.Snapshot) 
 		n.groups, n.partitions = d.opts.Placement.Load(), 1
 	}
 	b, fits := sizeBuffers(n, snap.Settings.Sarama, kafka)
-	if !fits {
-		d.logger.Warn("The dispatcher's memory limit is too small for its subscribers x partitions x events in flight of the largest event; raise config-kafka's "+
-			config.DispatcherLimitsMemoryKey+" or "+config.DispatcherBufferPercentKey,
+	if !fits && d.opts.shortfalls.first(n) {
+		// Once per shortfall, not per reconcile: a pool replica reconciles
+		// every channel with the same one.
+		d.opts.Logger.Warn("The dispatcher's memory limit is too small for its subscribers x partitions x events in flight of the largest event; raise its memory limit or "+
+			config.DispatcherBufferPercentKey+", or lower "+config.MaxEventBytesKey,
 			zap.Int64("bufferBudget", n.budget), zap.Int64("maxRecordBytes", n.maxRecord),
-			zap.Int("subscribers", n.groups), zap.Int("partitions", n.partitions), zap.Int("inFlight", n.inFlight))
+			zap.Int("groups", n.groups), zap.Int("partitions", n.partitions), zap.Int("inFlight", n.inFlight))
 	}
 	return b
+}
+
+// shortfalls remembers the last budget shortfall warned about, so that one is
+// warned about once; a pool's Dispatchers share one.
+type shortfalls struct {
+	mu   sync.Mutex
+	last bufferNeeds
+}
+
+// first tells whether n differs from the last shortfall, and remembers it.
+func (s *shortfalls) first(n bufferNeeds) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == n {
+		return false
+	}
+	s.last = n
+	return true
 }

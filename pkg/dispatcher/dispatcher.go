@@ -63,6 +63,10 @@ type Options struct {
 	// Placement, when set, says which of the channel's groups this replica
 	// runs (the shared pool's); nil runs them all (a dedicated dispatcher).
 	Placement Placement
+
+	// shortfalls, shared by a pool's Dispatchers, keeps a memory budget too
+	// small for the groups from being warned about at every reconcile.
+	shortfalls *shortfalls
 }
 
 // Placement is how the shared pool tells a channel's Dispatcher which
@@ -144,6 +148,9 @@ func New(ctx context.Context, source SettingsSource, opts Options) (*Dispatcher,
 	}
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
+	}
+	if opts.shortfalls == nil {
+		opts.shortfalls = &shortfalls{}
 	}
 	if opts.Sender == nil {
 		opts.Sender = kncloudevents.NewDispatcher(eventingtls.ClientConfig{}, nil, kncloudevents.WithMeterProvider(opts.MeterProvider))

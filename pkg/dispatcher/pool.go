@@ -53,6 +53,7 @@ func NewPool(ctx context.Context, ordinal int, source SettingsSource, lister lis
 	p := &Pool{ordinal: ordinal, source: source, opts: opts, ctx: ctx, lister: lister,
 		dispatchers: map[types.NamespacedName]*Dispatcher{}, load: -1}
 	p.opts.Placement = p
+	p.opts.shortfalls = &shortfalls{}
 	// One subscription for all channels: each Dispatcher gets a source that
 	// does not register its own, which would outlive a channel that left.
 	source.OnChange(func(client.Snapshot) { p.changed() })

@@ -9,6 +9,8 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"go.uber.org/zap"
+	zapobserver "go.uber.org/zap/zaptest/observer"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
 
@@ -284,5 +286,21 @@ func TestPoolLoad(t *testing.T) {
 	// 2 subscribers x (1 + 1 + 3) partitions = 10 -> 16.
 	if got := p.Load(); got != 16 {
 		t.Errorf("Load() = %d, want 16", got)
+	}
+}
+
+// A budget too small for the pool's groups is warned about once, not at the
+// reconcile of every channel that shares it.
+func TestPoolWarnsOnceOfATooSmallBudget(t *testing.T) {
+	e := newPoolEnv(t, []int32{1, 1, 1})
+	core, logs := zapobserver.New(zap.WarnLevel)
+	p := NewPool(context.Background(), 0, staticSource{e.settings, nil}, e.lister,
+		Options{DrainTimeout: time.Second, Logger: zap.New(core), MemoryLimit: 80 << 20})
+	t.Cleanup(p.Close)
+	p.SetReplicas(1)
+	e.reconcile(p)
+	e.reconcile(p)
+	if n := logs.FilterMessageSnippet("memory limit is too small").Len(); n != 1 {
+		t.Errorf("%d warnings of the budget over two reconciles of three channels, want 1", n)
 	}
 }
