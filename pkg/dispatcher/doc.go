@@ -160,6 +160,18 @@
 // longer fit the new ones (more subscribers or partitions, another record
 // size), not when they could grow.
 //
+// # Idle cost
+//
+// Sarama needs a client per consumer group, so a pool replica keeps each
+// group's as cheap as Sarama allows: it caches its own topic's metadata only
+// (Metadata.Full off; with full metadata, memory grew with groups x topics),
+// fetches long-poll (client.IdleFetchWait, 2 s, unless config-kafka's sarama
+// sets Consumer.MaxWaitTime), Sarama's go-metrics are off, and a group's
+// buffers fill only while its partitions have events. What remains is
+// Sarama's own: two connections per group (its seed broker's and the
+// partition leader's, which the coordinator shares), an empty fetch per
+// MaxWaitTime and a heartbeat per Consumer.Group.Heartbeat.Interval.
+//
 // # Telemetry and health
 //
 // Metrics are OpenTelemetry instruments (see metrics.go): dispatch latency and
