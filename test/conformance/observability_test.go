@@ -5,6 +5,7 @@ package conformance
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,7 +16,9 @@ import (
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -117,8 +120,8 @@ func (c *collector) allSpans() []span {
 }
 
 // o11y is the observability fixture: config-observability exports metrics and
-// traces to a local collector, the receiver is restarted to read it, and a new
-// channel (whose dispatcher starts with it) carried one good and one malformed
+// traces to a local collector, the receiver and the dispatcher pool are
+// restarted to read it, and a new channel carried one good and one malformed
 // request. It is left configured so until the dev environment stops.
 var o11y struct {
 	once  sync.Once
@@ -136,6 +139,7 @@ func observed(t *testing.T) *collector {
 		o11y.c = startCollector(t)
 		configureObservability(t, o11y.c.url)
 		restartReceiver(t)
+		restartPool(t)
 		ch := buildSubscribed(t, "conformance-o11y", "ch", 1)
 		o11y.ns = ch.ns
 		e := framework.NewEvent(uniqueID(t), "conformance.o11y", nil)
@@ -216,6 +220,22 @@ func restartReceiver(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("receiver not back after a restart: %v", err)
+	}
+}
+
+// restartPool rolls the dispatcher pool, as kubectl rollout restart does (a
+// pod template annotation), so that its replicas read the observability
+// config, and waits until every replica was replaced and is ready.
+func restartPool(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":%q}}}}}`, time.Now().Format(time.RFC3339Nano))
+	ss, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, resources.PoolName, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+	if err != nil {
+		t.Fatalf("restarting the dispatcher pool: %v", err)
+	}
+	if err := env.WaitStatefulSetReady(ctx, resources.PoolName, *ss.Spec.Replicas, 2*time.Minute); err != nil {
+		t.Fatal(err)
 	}
 }
 
