@@ -180,11 +180,14 @@
 //
 // The dispatcher command disables knative.dev/pkg sharedmain's default probes
 // and serves its own on PORT (default 8080): GET /healthz (liveness: the
-// process serves) and GET /readyz (readiness: the channel was reconciled with
-// usable Kafka settings; failing once SIGTERM arrived). The probes never wait
-// for Kafka: reconciles, which connect groups and drain deliveries, are
-// serialized under their own lock, and the probes read what the last one left. The readiness body
-// lists, per subscriber, whether this replica's group joined and initialised
-// its offsets, or why the subscriber does not run. Every replica consumes (no leader election); on SIGTERM the
-// groups are closed, committing what was delivered, before the process exits.
+// process serves) and GET /readyz (readiness: a dedicated dispatcher's channel
+// was reconciled, or a pool replica knows the pool's size, with usable Kafka
+// settings; failing once SIGTERM arrived). The probes never wait for Kafka:
+// reconciles, which connect groups and drain deliveries, are serialized under
+// their own lock, and the probes read what the last one left. GET
+// /readyz?verbose lists, per subscriber (and per channel on a pool replica),
+// whether this replica's group joined and initialised its offsets, or why the
+// subscriber does not run. Every replica consumes (no leader election); on
+// SIGTERM the groups are closed, committing what was delivered, before the
+// process exits.
 package dispatcher

@@ -27,13 +27,13 @@ type Prober interface {
 
 // ProbeHandler answers the liveness and readiness probes of a dispatcher.
 // Readiness fails while d is not Ready and once ctx (the process's signal
-// context) is done.
+// context) is done; GET /readyz?verbose adds d's Report as JSON.
 func ProbeHandler(ctx context.Context, d Prober) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+LivenessPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	})
-	mux.HandleFunc("GET "+ReadinessPath, func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+ReadinessPath, func(w http.ResponseWriter, r *http.Request) {
 		err := d.Ready()
 		if ctx.Err() != nil {
 			err = errors.New("shutting down")
@@ -42,7 +42,13 @@ func ProbeHandler(ctx context.Context, d Prober) http.Handler {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)
 			return
 		}
-		// The body tells an operator how each group is doing on this replica.
+		if _, verbose := r.URL.Query()["verbose"]; !verbose {
+			// Kubelets probe every few seconds: a pool replica's report of
+			// a thousand channels is for operators who ask, not for them.
+			_, _ = w.Write([]byte("ok\n"))
+			return
+		}
+		// How each group is doing on this replica.
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(d.Report())
 	})

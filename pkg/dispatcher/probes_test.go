@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -83,6 +84,20 @@ func blackHole(t *testing.T) (addr string, accepted func() int) {
 	return l.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return len(conns) }
 }
 
+// verboseReport reads what /readyz?verbose reports of a dedicated dispatcher.
+func verboseReport(t *testing.T, url string) (report struct{ Subscribers []SubscriberStatus }) {
+	t.Helper()
+	resp, err := http.Get(url + ReadinessPath + "?verbose")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&report); err != nil {
+		t.Fatalf("GET %s?verbose: %v", ReadinessPath, err)
+	}
+	return report
+}
+
 // getReadyz probes like a kubelet, giving up after twice the bound so that a
 // blocked probe fails the test instead of hanging it.
 func getReadyz(t *testing.T, url string) (status int, took time.Duration) {
@@ -162,7 +177,7 @@ func TestBadSubscriberIsolated(t *testing.T) {
 		t.Errorf("GET %s = %d with one good subscriber, want 200", ReadinessPath, status)
 	}
 	got := map[types.UID]SubscriberStatus{}
-	for _, st := range d.Status() {
+	for _, st := range verboseReport(t, probes.URL).Subscribers {
 		got[st.UID] = st
 	}
 	if st := got["a"]; st.Error != "" || !st.OffsetsInitialized {
