@@ -46,6 +46,9 @@ type Options struct {
 	// Manifests is what to install: config/ when empty, or the output of
 	// hack/ko-resolve.sh, so that ko's resolved objects are the ones that run.
 	Manifests string
+	// ReceiverPort is the receiver's HTTP port; 0 keeps one in Dir, the same
+	// across starts of the environment and restarts of the receiver.
+	ReceiverPort int
 	// Logf reports progress; nil is silent.
 	Logf func(format string, args ...interface{})
 }
@@ -183,8 +186,10 @@ func (e *Env) startBroker(ctx context.Context) error {
 	return waitFor(ctx, "Kafka broker", p, 30*time.Second, func() error { return dialable(e.BrokerAddr) })
 }
 
-// stablePort keeps a port across restarts of the same Dir, because the broker
-// advertises it and stored metadata (the Kafka Secret) names it.
+// stablePort keeps a port across restarts of the same Dir: the broker
+// advertises its port and stored metadata (the Kafka Secret) names it; the
+// receiver's URL is what users and tests are given. A port kept but taken by
+// another program is replaced.
 func (e *Env) stablePort(name string) (int, error) {
 	path := filepath.Join(e.Dir, name+".port")
 	if b, err := os.ReadFile(path); err == nil {

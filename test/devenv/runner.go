@@ -249,13 +249,10 @@ func (r *runner) stopPod(l *local) {
 
 func (r *runner) startPod(ctx context.Context, w *workload, ordinal int) (*local, error) {
 	c := w.template.Spec.Containers[0]
-	l := &local{pod: w.podName(ordinal), workload: w.key, ordinal: ordinal, revision: w.revision, ports: map[string]int{}}
-	for _, name := range portEnvs {
-		p, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		l.ports[name] = p
+	l := &local{pod: w.podName(ordinal), workload: w.key, ordinal: ordinal, revision: w.revision}
+	var err error
+	if l.ports, err = r.e.portsFor(w); err != nil {
+		return nil, err
 	}
 	kubeconfig, err := r.kubeconfigFor(ctx, w.template.Spec.ServiceAccountName)
 	if err != nil {
