@@ -176,13 +176,19 @@ func (e *Env) startBroker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := e.procs.start(BrokerName, e.bin("devbroker"), []string{
-		"-port", strconv.Itoa(port), "-data-dir", filepath.Join(e.Dir, "kafka"),
-	}, os.Environ())
+	start := func() (*proc, error) {
+		return e.procs.start(BrokerName, e.bin("devbroker"), []string{
+			"-port", strconv.Itoa(port), "-data-dir", filepath.Join(e.Dir, "kafka"),
+		}, os.Environ())
+	}
+	p, err := start()
 	if err != nil {
 		return err
 	}
 	e.BrokerAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	// Restarted on the same port and data dir: the Kafka Secret names the
+	// address, and the events are kept.
+	go e.procs.supervise(ctx, p, start)
 	return waitFor(ctx, "Kafka broker", p, 30*time.Second, func() error { return dialable(e.BrokerAddr) })
 }
 

@@ -31,6 +31,9 @@ type procs struct {
 	logf func(format string, args ...interface{})
 	mu   sync.Mutex
 	list []*proc
+	// stopped refuses new processes once stopAll has begun, so that none
+	// started meanwhile (a restart) is left behind.
+	stopped bool
 }
 
 func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
@@ -50,21 +53,62 @@ func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 	cmd.Stdout, cmd.Stderr = f, f
 	// Its own process group, so that stopping it also stops whatever it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
 	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	if err := ps.add(p); err != nil {
+		f.Close()
+		return nil, err
+	}
 	ps.logf("started %s (pid %d, log %s)", name, cmd.Process.Pid, logPath)
 	go func() {
 		p.err = cmd.Wait()
 		f.Close()
 		close(p.done)
 	}()
-	ps.mu.Lock()
-	ps.list = append(ps.list, p)
-	ps.mu.Unlock()
 	return p, nil
+}
+
+// add starts p's command and lists it, unless the processes are stopping.
+func (ps *procs) add(p *proc) error {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.stopped {
+		return fmt.Errorf("not starting %s: the environment is stopping", p.name)
+	}
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", p.name, err)
+	}
+	ps.list = append(ps.list, p)
+	return nil
+}
+
+// supervise restarts a process restartDelay after each exit, as the runner
+// does for the workloads, until ctx ends.
+func (ps *procs) supervise(ctx context.Context, p *proc, restart func() (*proc, error)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.done:
+		}
+		ps.logf("%s", p.restarting())
+		ps.remove(p)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(restartDelay):
+		}
+		next, err := restart()
+		if err != nil {
+			ps.logf("%v", err)
+			return
+		}
+		p = next
+	}
+}
+
+// restarting says that the process exited and is to be started again.
+func (p *proc) restarting() string {
+	return fmt.Sprintf("%s exited (%v), restarting; see %s", p.name, p.err, p.log)
 }
 
 // processTitle is the argv[0] a process shows in ps: its binary, and the
@@ -122,7 +166,7 @@ func (ps *procs) remove(p *proc) {
 func (ps *procs) stopAll(grace time.Duration) {
 	ps.mu.Lock()
 	list := append([]*proc{}, ps.list...)
-	ps.list = nil
+	ps.list, ps.stopped = nil, true
 	ps.mu.Unlock()
 	for i := len(list) - 1; i >= 0; i-- {
 		list[i].stop(grace)

@@ -190,7 +190,7 @@ func (r *runner) restartDue(l *local) bool {
 	}
 	if l.exitedAt.IsZero() {
 		l.exitedAt = time.Now()
-		r.e.Logf("%s exited (%v), restarting; see %s", l.pod, l.proc.err, l.proc.log)
+		r.e.Logf("%s", l.proc.restarting())
 	}
 	return time.Since(l.exitedAt) > restartDelay
 }
