@@ -78,4 +78,3 @@ func (l *lockedLog) String() string {
 	defer l.mu.Unlock()
 	return strings.Join(l.lines, "\n")
 }
-
