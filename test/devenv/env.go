@@ -107,7 +107,9 @@ func newEnv(ctx context.Context, opts Options) (*Env, context.Context) {
 	return e, ctx
 }
 
-// Stop ends every process the environment started.
+// Stop ends every process the environment started: this project's
+// workloads, then Knative Eventing and the broker, then the control plane;
+// each step in parallel, each process with its grace period.
 func (e *Env) Stop() {
 	if e.cancel != nil {
 		e.cancel()
@@ -115,7 +117,7 @@ func (e *Env) Stop() {
 	if e.runner != nil {
 		e.runner.stopAll()
 	}
-	e.procs.stopAll(5 * time.Second)
+	e.procs.stopAll(5*time.Second, "kube-controller-manager", "kube-apiserver", "etcd")
 	if e.proxy != nil {
 		e.proxy.stop()
 	}

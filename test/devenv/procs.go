@@ -147,9 +147,23 @@ func (p *proc) stop(grace time.Duration) {
 	select {
 	case <-p.done:
 	case <-time.After(grace):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
 	}
+	// Whatever of its group outlived it, or it itself past its grace.
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
+
+// stopTogether stops the processes in parallel, each with its grace.
+func stopTogether(list []*proc, grace time.Duration) {
+	var wg sync.WaitGroup
+	for _, p := range list {
+		wg.Add(1)
+		go func(p *proc) {
+			defer wg.Done()
+			p.stop(grace)
+		}(p)
+	}
+	wg.Wait()
 }
 
 func (ps *procs) remove(p *proc) {
@@ -163,13 +177,26 @@ func (ps *procs) remove(p *proc) {
 	}
 }
 
-func (ps *procs) stopAll(grace time.Duration) {
+// stopAll stops every process and refuses new ones: first all but those
+// named last, in parallel, then those named last, one name after the other
+// (what the others depend on, such as the control plane).
+func (ps *procs) stopAll(grace time.Duration, last ...string) {
 	ps.mu.Lock()
-	list := append([]*proc{}, ps.list...)
+	list := ps.list
 	ps.list, ps.stopped = nil, true
 	ps.mu.Unlock()
-	for i := len(list) - 1; i >= 0; i-- {
-		list[i].stop(grace)
+	phases := make([][]*proc, len(last)+1)
+	for _, p := range list {
+		i := 0
+		for j, name := range last {
+			if p.name == name {
+				i = j + 1
+			}
+		}
+		phases[i] = append(phases[i], p)
+	}
+	for _, phase := range phases {
+		stopTogether(phase, grace)
 	}
 }
 

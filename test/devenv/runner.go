@@ -420,14 +420,18 @@ func (r *runner) kubeconfigFor(ctx context.Context, sa string) (string, error) {
 	return file, nil
 }
 
+// stopAll stops every replica in parallel, each with its grace, and starts
+// no more.
 func (r *runner) stopAll() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.stopped = true
+	var list []*proc
 	for name, l := range r.running {
-		l.proc.stop(stopGrace)
+		list = append(list, l.proc)
 		delete(r.running, name)
 	}
+	r.mu.Unlock()
+	stopTogether(list, stopGrace)
 }
 
 // port returns the local port a pod's process serves env's port on.

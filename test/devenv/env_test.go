@@ -3,12 +3,17 @@ package devenv
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // After a crash (kill -9) the dev broker comes back on the same address, and
@@ -33,6 +38,36 @@ func TestBrokerIsRestartedAfterACrash(t *testing.T) {
 	}
 	if want := BrokerName + " exited ("; !strings.Contains(log.String(), want) {
 		t.Errorf("the log does not say %q:\n%s", want, log.String())
+	}
+}
+
+// Stop (Ctrl-C of local-up) ends every process the environment listed, by
+// PID, stopping the workloads together rather than one grace after another.
+func TestStopLeavesNoProcess(t *testing.T) {
+	e, ctx := startRunnerOnly(t)
+	buildDevBroker(t, e)
+	must(t, e.startBroker(ctx))
+	pool := fakePodStatefulSet("pool", 3)
+	pool.Spec.Template.Spec.Containers[0].Env = append(pool.Spec.Template.Spec.Containers[0].Env,
+		corev1.EnvVar{Name: stopTogetherEnv, Value: filepath.Join(e.Dir, "sigterms")},
+		corev1.EnvVar{Name: "STOP_PEERS", Value: "3"})
+	_, err := e.Kube.AppsV1().StatefulSets(SystemNamespace).Create(ctx, pool, metav1.CreateOptions{})
+	must(t, err)
+	mustBeReady(ctx, t, e, "pool", 3, "1")
+
+	running := e.Processes()
+	start := time.Now()
+	e.Stop()
+	t.Logf("Stop took %s for %d processes", time.Since(start).Round(time.Millisecond), len(running))
+	for _, p := range running {
+		if err := syscall.Kill(p.PID, 0); err == nil {
+			t.Errorf("%s (pid %d) is still running after Stop", p.Name, p.PID)
+		}
+	}
+	for _, pod := range []string{"pool-0", "pool-1", "pool-2"} {
+		if log, _ := os.ReadFile(filepath.Join(e.Dir, "logs", pod+".log")); !strings.Contains(string(log), "stopped together") {
+			t.Errorf("%s was not stopped together with the other replicas; its log:\n%s", pod, log)
+		}
 	}
 }
 
