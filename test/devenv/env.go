@@ -102,10 +102,14 @@ func newEnv(ctx context.Context, opts Options) (*Env, context.Context) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...interface{}) {}
 	}
-	e := &Env{Options: opts, procs: &procs{logDir: filepath.Join(opts.Dir, "logs"), logf: opts.Logf}}
+	e := &Env{Options: opts}
+	e.procs = &procs{logDir: e.LogDir(), logf: opts.Logf}
 	ctx, e.cancel = context.WithCancel(ctx)
 	return e, ctx
 }
+
+// LogDir holds a log file per process, named after it.
+func (e *Env) LogDir() string { return filepath.Join(e.Dir, "logs") }
 
 // Stop ends every process the environment started: this project's
 // workloads, then Knative Eventing and the broker, then the control plane;

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The sample's event display is what a newcomer judges the channel by: a
@@ -98,4 +101,51 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// Once ready, local-up prints in one place what a newcomer needs: where the
+// kubeconfig, the receiver, the Kafka broker and the logs are, and a curl
+// line that sends the sample channel an event.
+func TestReadyTable(t *testing.T) {
+	got := readyTable(ready{
+		kubeconfig: "/r/_output/devenv/admin.kubeconfig", receiver: "http://127.0.0.1:31000",
+		broker: "127.0.0.1:31001", logs: "/r/_output/devenv/logs",
+	})
+	for _, want := range []string{
+		"KUBECONFIG  /r/_output/devenv/admin.kubeconfig",
+		"receiver    http://127.0.0.1:31000",
+		"Kafka       127.0.0.1:31001",
+		"logs        /r/_output/devenv/logs",
+		"curl -i http://127.0.0.1:31000/default/sample",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("the table lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// Should the receiver's URL ever change (its port taken by another program
+// at a restart), local-up says so, once per change.
+func TestReceiverURLChangesArePrinted(t *testing.T) {
+	urls := []string{"http://a", "http://a", "http://b", "", "http://b", "http://c"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	next := func() (string, error) {
+		if len(urls) == 0 {
+			cancel()
+			return "", errors.New("done")
+		}
+		u := urls[0]
+		urls = urls[1:]
+		if u == "" {
+			return "", errors.New("the receiver is not running")
+		}
+		return u, nil
+	}
+	var out bytes.Buffer
+	watchReceiver(ctx, next, "http://a", time.Millisecond, &out)
+	want := "the receiver's URL is now http://b\nthe receiver's URL is now http://c\n"
+	if out.String() != want {
+		t.Errorf("printed %q, want %q", out.String(), want)
+	}
 }
