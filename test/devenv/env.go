@@ -9,6 +9,15 @@
 // Their health is written back to the workload's status, as the Deployment
 // and StatefulSet controllers would. The dev environment (hack/local-up.sh)
 // and the e2e tests use it.
+//
+// Addresses stay put: the broker's port and the receiver's HTTP port are kept
+// in Dir (<name>.port) across starts of the environment and restarts of their
+// processes (Options.ReceiverPort sets the receiver's); other processes get
+// free ports. The broker is supervised like the workloads: restarted, same
+// port and data dir, when it exits, and the exit logged. Stop ends this
+// project's workloads in parallel, then Eventing and the broker, then the
+// control plane, each process with its grace period and its whole process
+// group, so that none is left behind.
 package devenv
 
 import (
