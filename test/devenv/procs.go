@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -138,32 +139,45 @@ func (p *proc) kill() {
 	}
 }
 
-// stop sends SIGTERM to the process group, then SIGKILL after grace.
-func (p *proc) stop(grace time.Duration) {
+// stop sends SIGTERM to the process group, then SIGKILL after grace; killed
+// tells whether the grace ran out.
+func (p *proc) stop(grace time.Duration) (killed bool) {
 	if p.exited() {
-		return
+		return false
 	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(grace):
+		killed = true
 	}
 	// Whatever of its group outlived it, or it itself past its grace.
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
+	return killed
 }
 
-// stopTogether stops the processes in parallel, each with its grace.
-func stopTogether(list []*proc, grace time.Duration) {
+// stopTogether stops the processes in parallel, each with its grace, and
+// logs how long that took.
+func stopTogether(list []*proc, grace time.Duration, logf func(string, ...interface{})) {
+	if len(list) == 0 {
+		return
+	}
+	start := time.Now()
+	names := make([]string, len(list))
 	var wg sync.WaitGroup
-	for _, p := range list {
+	for i, p := range list {
+		names[i] = p.name
 		wg.Add(1)
 		go func(p *proc) {
 			defer wg.Done()
-			p.stop(grace)
+			if p.stop(grace) {
+				logf("%s did not stop within %s of SIGTERM: killed", p.name, grace)
+			}
 		}(p)
 	}
 	wg.Wait()
+	logf("stopped %s in %s", strings.Join(names, ", "), time.Since(start).Round(100*time.Millisecond))
 }
 
 func (ps *procs) remove(p *proc) {
@@ -187,6 +201,9 @@ func (ps *procs) stopAll(grace time.Duration, last ...string) {
 	ps.mu.Unlock()
 	phases := make([][]*proc, len(last)+1)
 	for _, p := range list {
+		if p.exited() { // a workload the runner stopped already
+			continue
+		}
 		i := 0
 		for j, name := range last {
 			if p.name == name {
@@ -196,7 +213,7 @@ func (ps *procs) stopAll(grace time.Duration, last ...string) {
 		phases[i] = append(phases[i], p)
 	}
 	for _, phase := range phases {
-		stopTogether(phase, grace)
+		stopTogether(phase, grace, ps.logf)
 	}
 }
 

@@ -431,7 +431,7 @@ func (r *runner) stopAll() {
 		delete(r.running, name)
 	}
 	r.mu.Unlock()
-	stopTogether(list, stopGrace)
+	stopTogether(list, stopGrace, r.e.Logf)
 }
 
 // port returns the local port a pod's process serves env's port on.
