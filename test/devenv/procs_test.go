@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -30,10 +31,15 @@ func TestProcessesShowTheirNameAndPID(t *testing.T) {
 	}
 	defer p.stop(time.Second)
 
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Start returns once exec has begun; the new program's arguments show in
+	// /proc a moment later.
+	var cmdline []byte
+	must(t, waitFor(context.Background(), "the process's cmdline", p, 10*time.Second, func() (err error) {
+		if cmdline, err = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.cmd.Process.Pid)); err == nil && len(cmdline) == 0 {
+			err = errors.New("empty")
+		}
+		return err
+	}))
 	argv := strings.Split(string(cmdline), "\x00")
 	if argv[0] != "sleep [orders.shop-kafka-dispatcher]" || argv[1] != "60" {
 		t.Errorf("ps shows %q, want the binary and the Deployment's name, then the arguments", argv)
