@@ -9,6 +9,15 @@
 // Their health is written back to the workload's status, as the Deployment
 // and StatefulSet controllers would. The dev environment (hack/local-up.sh)
 // and the e2e tests use it.
+//
+// Addresses stay put: the broker's port and the receiver's HTTP port are kept
+// in Dir (<name>.port) across starts of the environment and restarts of their
+// processes (Options.ReceiverPort sets the receiver's); other processes get
+// free ports. The broker is supervised like the workloads: restarted, same
+// port and data dir, when it exits, and the exit logged. Stop ends this
+// project's workloads in parallel, then Eventing and the broker, then the
+// control plane, each process with its grace period and its whole process
+// group, so that none is left behind.
 package devenv
 
 import (
@@ -46,6 +55,9 @@ type Options struct {
 	// Manifests is what to install: config/ when empty, or the output of
 	// hack/ko-resolve.sh, so that ko's resolved objects are the ones that run.
 	Manifests string
+	// ReceiverPort is the receiver's HTTP port; 0 keeps one in Dir, the same
+	// across starts of the environment and restarts of the receiver.
+	ReceiverPort int
 	// Logf reports progress; nil is silent.
 	Logf func(format string, args ...interface{})
 }
@@ -99,12 +111,18 @@ func newEnv(ctx context.Context, opts Options) (*Env, context.Context) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...interface{}) {}
 	}
-	e := &Env{Options: opts, procs: &procs{logDir: filepath.Join(opts.Dir, "logs"), logf: opts.Logf}}
+	e := &Env{Options: opts}
+	e.procs = &procs{logDir: e.LogDir(), logf: opts.Logf}
 	ctx, e.cancel = context.WithCancel(ctx)
 	return e, ctx
 }
 
-// Stop ends every process the environment started.
+// LogDir holds a log file per process, named after it.
+func (e *Env) LogDir() string { return filepath.Join(e.Dir, "logs") }
+
+// Stop ends every process the environment started: this project's
+// workloads, then Knative Eventing and the broker, then the control plane;
+// each step in parallel, each process with its grace period.
 func (e *Env) Stop() {
 	if e.cancel != nil {
 		e.cancel()
@@ -112,7 +130,7 @@ func (e *Env) Stop() {
 	if e.runner != nil {
 		e.runner.stopAll()
 	}
-	e.procs.stopAll(5 * time.Second)
+	e.procs.stopAll(5*time.Second, "kube-controller-manager", "kube-apiserver", "etcd")
 	if e.proxy != nil {
 		e.proxy.stop()
 	}
@@ -173,18 +191,26 @@ func (e *Env) startBroker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := e.procs.start(BrokerName, e.bin("devbroker"), []string{
-		"-port", strconv.Itoa(port), "-data-dir", filepath.Join(e.Dir, "kafka"),
-	}, os.Environ())
+	start := func() (*proc, error) {
+		return e.procs.start(BrokerName, e.bin("devbroker"), []string{
+			"-port", strconv.Itoa(port), "-data-dir", filepath.Join(e.Dir, "kafka"),
+		}, os.Environ())
+	}
+	p, err := start()
 	if err != nil {
 		return err
 	}
 	e.BrokerAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	// Restarted on the same port and data dir: the Kafka Secret names the
+	// address, and the events are kept.
+	go e.procs.supervise(ctx, p, start)
 	return waitFor(ctx, "Kafka broker", p, 30*time.Second, func() error { return dialable(e.BrokerAddr) })
 }
 
-// stablePort keeps a port across restarts of the same Dir, because the broker
-// advertises it and stored metadata (the Kafka Secret) names it.
+// stablePort keeps a port across restarts of the same Dir: the broker
+// advertises its port and stored metadata (the Kafka Secret) names it; the
+// receiver's URL is what users and tests are given. A port kept but taken by
+// another program is replaced.
 func (e *Env) stablePort(name string) (int, error) {
 	path := filepath.Join(e.Dir, name+".port")
 	if b, err := os.ReadFile(path); err == nil {

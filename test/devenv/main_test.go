@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // fakePodEnv, set in a container's env, makes this package's test binary
@@ -42,6 +45,30 @@ func runFakePod() int {
 	defer stop()
 	<-ctx.Done()
 	fmt.Println("stopping on SIGTERM")
+	if file := os.Getenv(stopTogetherEnv); file != "" {
+		fmt.Println(waitForPeers(file, os.Getenv("STOP_PEERS")))
+	}
 	_ = srv.Close()
 	return 0
+}
+
+// stopTogetherEnv names a file where each fake pod, on SIGTERM, adds a line,
+// then waits (bounded) for STOP_PEERS lines: all the pods were told to stop
+// before any of them had stopped, as when they are stopped in parallel.
+const stopTogetherEnv = "STOP_TOGETHER"
+
+func waitForPeers(file, peers string) string {
+	n, _ := strconv.Atoi(peers)
+	f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err.Error()
+	}
+	fmt.Fprintln(f, os.Getenv("POD_NAME"))
+	f.Close()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(file); strings.Count(string(b), "\n") >= n {
+			return "stopped together with its peers"
+		}
+	}
+	return "stopped before all its peers were told to stop"
 }

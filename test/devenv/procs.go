@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -31,6 +32,9 @@ type procs struct {
 	logf func(format string, args ...interface{})
 	mu   sync.Mutex
 	list []*proc
+	// stopped refuses new processes once stopAll has begun, so that none
+	// started meanwhile (a restart) is left behind.
+	stopped bool
 }
 
 func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
@@ -50,21 +54,62 @@ func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 	cmd.Stdout, cmd.Stderr = f, f
 	// Its own process group, so that stopping it also stops whatever it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
-	}
 	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	if err := ps.add(p); err != nil {
+		f.Close()
+		return nil, err
+	}
 	ps.logf("started %s (pid %d, log %s)", name, cmd.Process.Pid, logPath)
 	go func() {
 		p.err = cmd.Wait()
 		f.Close()
 		close(p.done)
 	}()
-	ps.mu.Lock()
-	ps.list = append(ps.list, p)
-	ps.mu.Unlock()
 	return p, nil
+}
+
+// add starts p's command and lists it, unless the processes are stopping.
+func (ps *procs) add(p *proc) error {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	if ps.stopped {
+		return fmt.Errorf("not starting %s: the environment is stopping", p.name)
+	}
+	if err := p.cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", p.name, err)
+	}
+	ps.list = append(ps.list, p)
+	return nil
+}
+
+// supervise restarts a process restartDelay after each exit, as the runner
+// does for the workloads, until ctx ends.
+func (ps *procs) supervise(ctx context.Context, p *proc, restart func() (*proc, error)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.done:
+		}
+		ps.logf("%s", p.restarting())
+		ps.remove(p)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(restartDelay):
+		}
+		next, err := restart()
+		if err != nil {
+			ps.logf("%v", err)
+			return
+		}
+		p = next
+	}
+}
+
+// restarting says that the process exited and is to be started again.
+func (p *proc) restarting() string {
+	return fmt.Sprintf("%s exited (%v), restarting; see %s", p.name, p.err, p.log)
 }
 
 // processTitle is the argv[0] a process shows in ps: its binary, and the
@@ -94,18 +139,45 @@ func (p *proc) kill() {
 	}
 }
 
-// stop sends SIGTERM to the process group, then SIGKILL after grace.
-func (p *proc) stop(grace time.Duration) {
+// stop sends SIGTERM to the process group, then SIGKILL after grace; killed
+// tells whether the grace ran out.
+func (p *proc) stop(grace time.Duration) (killed bool) {
 	if p.exited() {
-		return
+		return false
 	}
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
 	select {
 	case <-p.done:
 	case <-time.After(grace):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-		<-p.done
+		killed = true
 	}
+	// Whatever of its group outlived it, or it itself past its grace.
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+	return killed
+}
+
+// stopTogether stops the processes in parallel, each with its grace, and
+// logs how long that took.
+func stopTogether(list []*proc, grace time.Duration, logf func(string, ...interface{})) {
+	if len(list) == 0 {
+		return
+	}
+	start := time.Now()
+	names := make([]string, len(list))
+	var wg sync.WaitGroup
+	for i, p := range list {
+		names[i] = p.name
+		wg.Add(1)
+		go func(p *proc) {
+			defer wg.Done()
+			if p.stop(grace) {
+				logf("%s did not stop within %s of SIGTERM: killed", p.name, grace)
+			}
+		}(p)
+	}
+	wg.Wait()
+	logf("stopped %s in %s", strings.Join(names, ", "), time.Since(start).Round(100*time.Millisecond))
 }
 
 func (ps *procs) remove(p *proc) {
@@ -119,13 +191,29 @@ func (ps *procs) remove(p *proc) {
 	}
 }
 
-func (ps *procs) stopAll(grace time.Duration) {
+// stopAll stops every process and refuses new ones: first all but those
+// named last, in parallel, then those named last, one name after the other
+// (what the others depend on, such as the control plane).
+func (ps *procs) stopAll(grace time.Duration, last ...string) {
 	ps.mu.Lock()
-	list := append([]*proc{}, ps.list...)
-	ps.list = nil
+	list := ps.list
+	ps.list, ps.stopped = nil, true
 	ps.mu.Unlock()
-	for i := len(list) - 1; i >= 0; i-- {
-		list[i].stop(grace)
+	phases := make([][]*proc, len(last)+1)
+	for _, p := range list {
+		if p.exited() { // a workload the runner stopped already
+			continue
+		}
+		i := 0
+		for j, name := range last {
+			if p.name == name {
+				i = j + 1
+			}
+		}
+		phases[i] = append(phases[i], p)
+	}
+	for _, phase := range phases {
+		stopTogether(phase, grace, ps.logf)
 	}
 }
 

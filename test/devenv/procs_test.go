@@ -1,10 +1,15 @@
 package devenv
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -26,10 +31,15 @@ func TestProcessesShowTheirNameAndPID(t *testing.T) {
 	}
 	defer p.stop(time.Second)
 
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.cmd.Process.Pid))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Start returns once exec has begun; the new program's arguments show in
+	// /proc a moment later.
+	var cmdline []byte
+	must(t, waitFor(context.Background(), "the process's cmdline", p, 10*time.Second, func() (err error) {
+		if cmdline, err = os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.cmd.Process.Pid)); err == nil && len(cmdline) == 0 {
+			err = errors.New("empty")
+		}
+		return err
+	}))
 	argv := strings.Split(string(cmdline), "\x00")
 	if argv[0] != "sleep [orders.shop-kafka-dispatcher]" || argv[1] != "60" {
 		t.Errorf("ps shows %q, want the binary and the Deployment's name, then the arguments", argv)
@@ -38,4 +48,46 @@ func TestProcessesShowTheirNameAndPID(t *testing.T) {
 	if len(logged) != 1 || !strings.HasPrefix(logged[0], want) {
 		t.Errorf("logged %q, want one line starting %q", logged, want)
 	}
+}
+
+// Stopping a process also ends what it started and left behind, even a child
+// that ignores SIGTERM.
+func TestStopEndsTheProcessGroup(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh on this machine")
+	}
+	ps := &procs{logDir: t.TempDir(), logf: t.Logf}
+	pidFile := filepath.Join(t.TempDir(), "child.pid")
+	p, err := ps.start("parent", sh, []string{"-c", `(trap "" TERM; exec sleep 60) & echo $! > ` + pidFile + `; wait`}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var child int
+	must(t, waitFor(context.Background(), "the child's pid", p, 10*time.Second, func() error {
+		b, err := os.ReadFile(pidFile)
+		if err == nil {
+			child, err = strconv.Atoi(strings.TrimSpace(string(b)))
+		}
+		return err
+	}))
+	t.Cleanup(func() { _ = syscall.Kill(child, syscall.SIGKILL) }) // should the test fail
+	p.stop(5 * time.Second)
+	must(t, waitFor(context.Background(), "the child ended", nil, 10*time.Second, func() error {
+		if running(child) {
+			return fmt.Errorf("pid %d still running", child)
+		}
+		return nil
+	}))
+}
+
+// running reports whether a process exists and is not a zombie waiting to be
+// reaped by whichever process adopted it.
+func running(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	return !strings.HasPrefix(rest, "Z")
 }

@@ -251,6 +251,32 @@ func statefulSetReady(s *appsv1.StatefulSet, replicas int32) error {
 	return nil
 }
 
+// portsFor picks the ports a workload's process serves on (portEnvs): free
+// ones, except the receiver's HTTP port, which stays the same across its
+// restarts so that its URL does.
+func (e *Env) portsFor(w *workload) (map[string]int, error) {
+	ports := map[string]int{}
+	for _, name := range portEnvs {
+		p, err := freePort()
+		if name == "PORT" && w.key == "Deployment/"+ReceiverName {
+			p, err = e.receiverPort()
+		}
+		if err != nil {
+			return nil, err
+		}
+		ports[name] = p
+	}
+	return ports, nil
+}
+
+// receiverPort is Options.ReceiverPort, or else a port kept in Dir.
+func (e *Env) receiverPort() (int, error) {
+	if e.ReceiverPort != 0 {
+		return e.ReceiverPort, nil
+	}
+	return e.stablePort("receiver")
+}
+
 // ReceiverURL is the local address of the shared receiver.
 func (e *Env) ReceiverURL() (string, error) {
 	p, ok := e.runner.port(deploymentPod(ReceiverName), "PORT")

@@ -190,7 +190,7 @@ func (r *runner) restartDue(l *local) bool {
 	}
 	if l.exitedAt.IsZero() {
 		l.exitedAt = time.Now()
-		r.e.Logf("%s exited (%v), restarting; see %s", l.pod, l.proc.err, l.proc.log)
+		r.e.Logf("%s", l.proc.restarting())
 	}
 	return time.Since(l.exitedAt) > restartDelay
 }
@@ -249,13 +249,10 @@ func (r *runner) stopPod(l *local) {
 
 func (r *runner) startPod(ctx context.Context, w *workload, ordinal int) (*local, error) {
 	c := w.template.Spec.Containers[0]
-	l := &local{pod: w.podName(ordinal), workload: w.key, ordinal: ordinal, revision: w.revision, ports: map[string]int{}}
-	for _, name := range portEnvs {
-		p, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		l.ports[name] = p
+	l := &local{pod: w.podName(ordinal), workload: w.key, ordinal: ordinal, revision: w.revision}
+	var err error
+	if l.ports, err = r.e.portsFor(w); err != nil {
+		return nil, err
 	}
 	kubeconfig, err := r.kubeconfigFor(ctx, w.template.Spec.ServiceAccountName)
 	if err != nil {
@@ -423,14 +420,18 @@ func (r *runner) kubeconfigFor(ctx context.Context, sa string) (string, error) {
 	return file, nil
 }
 
+// stopAll stops every replica in parallel, each with its grace, and starts
+// no more.
 func (r *runner) stopAll() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.stopped = true
+	var list []*proc
 	for name, l := range r.running {
-		l.proc.stop(stopGrace)
+		list = append(list, l.proc)
 		delete(r.running, name)
 	}
+	r.mu.Unlock()
+	stopTogether(list, stopGrace, r.e.Logf)
 }
 
 // port returns the local port a pod's process serves env's port on.

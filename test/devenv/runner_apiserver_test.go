@@ -85,13 +85,8 @@ func statefulSetRunsAsPods(ctx context.Context, t *testing.T, e *Env) {
 // "<deployment>-local", restarted after a crash and on a template change,
 // its readiness in the Available condition.
 func deploymentRunsAsOneProcess(ctx context.Context, t *testing.T, e *Env) {
-	tmpl := fakePodStatefulSet("single", 1).Spec
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "single", Namespace: SystemNamespace},
-		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To[int32](1), Selector: tmpl.Selector, Template: tmpl.Template},
-	}
 	deployments := e.Kube.AppsV1().Deployments(SystemNamespace)
-	if _, err := deployments.Create(ctx, d, metav1.CreateOptions{}); err != nil {
+	if _, err := deployments.Create(ctx, fakePodDeployment("single"), metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	available := func(version string) {
@@ -128,6 +123,39 @@ func deploymentRunsAsOneProcess(ctx context.Context, t *testing.T, e *Env) {
 	update(ctx, t, "single", func(d *appsv1.Deployment) { d.Spec.Replicas = ptr.To[int32](0) }, deployments.Get, deployments.Update)
 	eventually(ctx, t, "replicas 0 stopped the Deployment's process", noPods(e, "single"))
 	must(t, e.WaitDeploymentAvailable(ctx, "single", time.Minute))
+}
+
+// The receiver's URL is what users and tests are given (local-up prints it
+// in a curl line): a crash and restart of its process must not change it.
+func TestReceiverKeepsItsAddressAcrossRestarts(t *testing.T) {
+	e, ctx := startRunnerOnly(t)
+	_, err := e.Kube.AppsV1().Deployments(SystemNamespace).Create(ctx, fakePodDeployment(ReceiverName), metav1.CreateOptions{})
+	must(t, err, e.WaitDeploymentAvailable(ctx, ReceiverName, time.Minute))
+	before, err := e.ReceiverURL()
+	must(t, err)
+
+	pod := deploymentPod(ReceiverName)
+	crashed := pid(e, pod)
+	must(t, e.KillDeployment(ReceiverName))
+	eventually(ctx, t, "the receiver restarted and answers", func() error {
+		if p := pid(e, pod); p == 0 || p == crashed {
+			return fmt.Errorf("pid %d", p)
+		}
+		_, err := ask(e, pod)
+		return err
+	})
+	if after, err := e.ReceiverURL(); err != nil || after != before {
+		t.Errorf("the receiver's URL was %s, after a restart %s (%v)", before, after, err)
+	}
+}
+
+// fakePodDeployment runs one fake pod (see TestMain) as a Deployment.
+func fakePodDeployment(name string) *appsv1.Deployment {
+	tmpl := fakePodStatefulSet(name, 1).Spec
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: SystemNamespace},
+		Spec:       appsv1.DeploymentSpec{Replicas: ptr.To[int32](1), Selector: tmpl.Selector, Template: tmpl.Template},
+	}
 }
 
 // setVersion sets the VERSION a fake pod answers with.

@@ -1,6 +1,7 @@
 package devenv
 
 import (
+	"context"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,5 +32,31 @@ func TestResourceField(t *testing.T) {
 	}
 	if _, err := resourceField(c, &corev1.ResourceFieldSelector{ContainerName: "other", Resource: "limits.memory"}); err == nil {
 		t.Error("a resourceFieldRef of another container was accepted")
+	}
+}
+
+// The receiver's HTTP port is Options.ReceiverPort when set; otherwise one
+// kept in Dir, the same for the next start of the environment. Other ports
+// stay free ones.
+func TestReceiverPort(t *testing.T) {
+	receiver := deploymentWorkload(fakePodDeployment(ReceiverName))
+	dir := t.TempDir()
+	ports := func(opts Options) map[string]int {
+		e, _ := newEnv(context.Background(), opts)
+		p, err := e.portsFor(receiver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first, again := ports(Options{Dir: dir}), ports(Options{Dir: dir})
+	if first["PORT"] != again["PORT"] || first["PROBES_PORT"] == again["PROBES_PORT"] {
+		t.Errorf("ports %v, then %v: want the same PORT only", first, again)
+	}
+	if got := ports(Options{Dir: dir, ReceiverPort: 18123})["PORT"]; got != 18123 {
+		t.Errorf("with ReceiverPort 18123 the receiver serves on %d", got)
+	}
+	if got := ports(Options{Dir: dir})["PORT"]; got != first["PORT"] {
+		t.Errorf("ReceiverPort changed the port kept in Dir: %d, was %d", got, first["PORT"])
 	}
 }

@@ -5,7 +5,9 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -43,55 +45,111 @@ spec:
 `
 
 func main() {
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run returns only once the environment has stopped, so that an error
+// after its start leaves no process behind.
+func run() error {
+	receiverPort := flag.Int("receiver-port", 0,
+		"the receiver's HTTP port on 127.0.0.1; 0 keeps one in _output/devenv/receiver.port, the same at every start")
+	flag.Parse()
 	root, err := os.Getwd()
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
 	env, err := devenv.Start(ctx, devenv.Options{
-		Root: root,
-		Dir:  filepath.Join(root, "_output", "devenv"),
-		Logf: func(f string, a ...interface{}) { fmt.Printf(f+"\n", a...) },
+		Root:         root,
+		Dir:          filepath.Join(root, "_output", "devenv"),
+		ReceiverPort: *receiverPort,
+		Logf:         func(f string, a ...interface{}) { fmt.Printf(f+"\n", a...) },
 	})
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	defer env.Stop()
+	defer func() {
+		stopping := time.Now()
+		fmt.Println("stopping...")
+		env.Stop()
+		fmt.Printf("stopped in %s\n", time.Since(stopping).Round(100*time.Millisecond))
+	}()
+	receiver, err := startSample(ctx, env)
+	if err != nil {
+		return err
+	}
+	fmt.Print(readyTable(ready{
+		kubeconfig: env.AdminKubeconfig, receiver: receiver, broker: env.BrokerAddr,
+		logs: env.LogDir(), took: time.Since(start),
+	}))
+	watchReceiver(ctx, env.ReceiverURL, receiver, time.Second, os.Stdout)
+	return nil
+}
 
+// startSample creates the sample channel, subscribed by an event display,
+// and returns the receiver's URL once both are ready.
+func startSample(ctx context.Context, env *devenv.Env) (string, error) {
 	display, err := startEventDisplay()
 	if err != nil {
-		log.Fatal(err)
+		return "", err
 	}
 	if err := env.ApplyYAML(ctx, fmt.Sprintf(sample, display)); err != nil {
-		log.Fatal(err)
+		return "", err
 	}
 	for _, r := range []string{"kafkachannel/sample", "subscription/sample-display"} {
 		if err := env.WaitReady(ctx, "default", r, 2*time.Minute); err != nil {
-			log.Fatal(err)
+			return "", err
 		}
 	}
-	receiver, err := env.ReceiverURL()
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Printf(`
-knative-kafka is up (%s). State, logs and kubeconfig: %s
+	return env.ReceiverURL()
+}
 
-  export KUBECONFIG=%s
+// ready is what a newcomer needs once the environment is up.
+type ready struct {
+	kubeconfig, receiver, broker, logs string
+	took                               time.Duration
+}
+
+func readyTable(r ready) string {
+	return fmt.Sprintf(`
+knative-kafka is up (%s):
+
+  KUBECONFIG  %s
+  receiver    %s
+  Kafka       %s
+  logs        %s
+
+  export KUBECONFIG=%[2]s
   kubectl get kafkachannels,subscriptions -A        (kubectl is in _output/bin)
 
 Send an event to the sample channel:
 
-  curl -i %s/default/sample \
+  curl -i %[3]s/default/sample \
     -H 'ce-specversion: 1.0' -H 'ce-type: dev.example' -H 'ce-source: curl' \
     -H 'ce-id: 1' -H 'content-type: application/json' -d '{"hello":"kafka"}'
 
 It is printed below by the event display subscribed to the channel. Ctrl-C stops everything.
-`, time.Since(start).Round(time.Second), env.Dir, env.AdminKubeconfig, receiver)
-	<-ctx.Done()
-	fmt.Println("stopping...")
+`, r.took.Round(time.Second), r.kubeconfig, r.receiver, r.broker, r.logs)
+}
+
+// watchReceiver prints the receiver's URL whenever it is no longer last,
+// until ctx ends.
+func watchReceiver(ctx context.Context, url func() (string, error), last string, every time.Duration, out io.Writer) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+		if u, err := url(); err == nil && u != last {
+			fmt.Fprintf(out, "the receiver's URL is now %s\n", u)
+			last = u
+		}
+	}
 }
 
 // startEventDisplay serves an HTTP endpoint that prints each CloudEvent it receives.
@@ -100,16 +158,22 @@ func startEventDisplay() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	p, err := cloudevents.NewHTTP()
-	if err != nil {
-		return "", err
-	}
-	h, err := cloudevents.NewHTTPReceiveHandler(context.Background(), p, func(e cloudevents.Event) {
-		fmt.Printf("event display received:\n%s\n", e)
-	})
-	if err != nil {
-		return "", err
-	}
-	go func() { _ = http.Serve(l, h) }()
+	go func() { _ = http.Serve(l, eventDisplay(os.Stdout)) }()
 	return "http://" + l.Addr().String(), nil
+}
+
+// eventDisplay prints each CloudEvent it receives to out and answers 202 at
+// once, 400 to a request that is no CloudEvent. A plain handler: the SDK's
+// receive handler pairs each request with its response through a channel and
+// stalled deliveries under a burst.
+func eventDisplay(out io.Writer) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, err := cloudevents.NewEventFromHTTPRequest(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(out, "event display received:\n%s\n", e)
+		w.WriteHeader(http.StatusAccepted)
+	})
 }
