@@ -199,19 +199,20 @@ func configureObservability(t *testing.T, url string) {
 }
 
 // restartReceiver kills the receiver process (sharedmain reads the
-// observability config at start) and waits for its successor to be ready.
+// observability config at start) and waits for its successor, a new process
+// on the same address, to be ready.
 func restartReceiver(t *testing.T) {
 	t.Helper()
-	old := env.MustReceiverURL(t)
+	old := receiverPID()
 	if err := env.KillDeployment(devenv.ReceiverName); err != nil {
 		t.Fatal(err)
 	}
 	err := framework.Poll(time.Minute, func() (bool, error) {
-		u, err := env.ReceiverURL()
-		if err != nil || u == old {
+		pid := receiverPID()
+		if pid == 0 || pid == old {
 			return false, nil
 		}
-		resp, err := http.Get(u + "/readyz")
+		resp, err := http.Get(env.MustReceiverURL(t) + "/readyz")
 		if err != nil {
 			return false, nil
 		}
@@ -221,6 +222,16 @@ func restartReceiver(t *testing.T) {
 	if err != nil {
 		t.Fatalf("receiver not back after a restart: %v", err)
 	}
+}
+
+// receiverPID is the PID of the receiver's process, 0 when none runs.
+func receiverPID() int {
+	for _, p := range env.Processes() {
+		if p.Name == devenv.ReceiverName {
+			return p.PID
+		}
+	}
+	return 0
 }
 
 // restartPool rolls the dispatcher pool, as kubectl rollout restart does (a
