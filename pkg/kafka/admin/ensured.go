@@ -28,23 +28,30 @@ type EnsuredTopics struct {
 type ensuredTopic struct {
 	spec        TopicSpec
 	fingerprint string
+	created     bool
 	at          time.Time
 }
 
 // Fresh tells whether the topic was ensured with this spec, under settings
-// of this fingerprint, less than Interval ago.
-func (e *EnsuredTopics) Fresh(topic, fingerprint string, spec TopicSpec) bool {
+// of this fingerprint, less than Interval ago, and whether its channel had
+// created it: a reconcile that starts from a cache not yet showing that must
+// not write that the channel adopted it.
+func (e *EnsuredTopics) Fresh(topic, fingerprint string, spec TopicSpec) (fresh, created bool) {
 	if e == nil {
-		return false
+		return false, false
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	t, ok := e.topics[topic]
-	return ok && t.spec == spec && t.fingerprint == fingerprint && e.now().Sub(t.at) < e.Interval
+	if !ok || t.spec != spec || t.fingerprint != fingerprint || e.now().Sub(t.at) >= e.Interval {
+		return false, false
+	}
+	return true, t.created
 }
 
-// Record remembers that EnsureTopic succeeded.
-func (e *EnsuredTopics) Record(topic, fingerprint string, spec TopicSpec) {
+// Record remembers that EnsureTopic succeeded, and whether the topic's
+// channel created it.
+func (e *EnsuredTopics) Record(topic, fingerprint string, spec TopicSpec, created bool) {
 	if e == nil {
 		return
 	}
@@ -53,7 +60,7 @@ func (e *EnsuredTopics) Record(topic, fingerprint string, spec TopicSpec) {
 	if e.topics == nil {
 		e.topics = map[string]ensuredTopic{}
 	}
-	e.topics[topic] = ensuredTopic{spec: spec, fingerprint: fingerprint, at: e.now()}
+	e.topics[topic] = ensuredTopic{spec: spec, fingerprint: fingerprint, created: created, at: e.now()}
 }
 
 // Forget drops a topic: it failed, or it is being deleted.

@@ -155,7 +155,8 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		kc.Status.MarkTopicFailed("InvalidTopicSpec", "%v", err)
 		return err
 	}
-	if r.Topics.Fresh(kc.Status.TopicName, snap.Settings.Fingerprint, spec) {
+	if fresh, created := r.Topics.Fresh(kc.Status.TopicName, snap.Settings.Fingerprint, spec); fresh {
+		kc.Status.TopicCreated = kc.Status.TopicCreated || created
 		kc.Status.MarkTopicTrue()
 		return nil
 	}
@@ -174,7 +175,7 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 	// Once created, always: later calls find the topic this channel made.
 	kc.Status.TopicCreated = kc.Status.TopicCreated || created || r.createdEarlier(ctx, kc)
 	kc.Status.MarkTopicTrue()
-	r.Topics.Record(kc.Status.TopicName, snap.Settings.Fingerprint, spec)
+	r.Topics.Record(kc.Status.TopicName, snap.Settings.Fingerprint, spec, kc.Status.TopicCreated)
 	return nil
 }
 

@@ -686,6 +686,25 @@ func TestStaleReconcileKeepsTopicCreated(t *testing.T) {
 	}
 }
 
+// The same, when the stale reconcile is answered from the topic cache rather
+// than by Kafka: the cache remembers that the channel created its topic.
+func TestStaleReconcileFromTheTopicCacheKeepsTopicCreated(t *testing.T) {
+	r := &Reconciler{Client: kcfake.NewSimpleClientset(), Admins: &admin.Cache{}, Topics: &admin.EnsuredTopics{Interval: time.Minute}}
+	adm := &fakeAdmin{ensured: map[string]admin.TopicSpec{}, creates: true}
+	snap := client.Snapshot{Kafka: config.Default(), Settings: &client.Settings{Fingerprint: "test"}}
+	first := NewKafkaChannel(kcName, testNS, readyStatus()...)
+	if err := r.reconcileTopic(context.Background(), first, snap, adm); err != nil || !first.Status.TopicCreated {
+		t.Fatalf("first reconcile: created %v, %v", first.Status.TopicCreated, err)
+	}
+	stale := NewKafkaChannel(kcName, testNS, readyStatus()...)
+	if err := r.reconcileTopic(context.Background(), stale, snap, adm); err != nil {
+		t.Fatal(err)
+	}
+	if !stale.Status.TopicCreated {
+		t.Error("a reconcile from a stale cache, answered by the topic cache, recorded the channel's own topic as adopted")
+	}
+}
+
 // A reconcile where nothing changed asks Kafka nothing about the topic: a
 // shared change re-reconciles every channel. A new spec, new Kafka settings
 // or the recheck interval make it ask again.
