@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,8 +51,12 @@ func Main(m *testing.M, env **Env) int {
 		fmt.Fprintf(os.Stderr, "dev environment: %v (logs in %s)\n", err, filepath.Join(dir, "logs"))
 		return 1
 	}
+	code := 1
 	defer func() {
 		e.Stop()
+		if code != 0 {
+			saveLogs(root, dir)
+		}
 		if os.Getenv("KEEP_E2E_DIR") == "" {
 			os.RemoveAll(dir)
 		}
@@ -66,7 +71,34 @@ func Main(m *testing.M, env **Env) int {
 		return 1
 	}
 	*env = fe
-	return m.Run()
+	code = m.Run()
+	return code
+}
+
+// saveLogs keeps the processes' logs of a failed run in _output/e2e-logs,
+// where CI and the next session can read them; the rest of dir goes.
+func saveLogs(root, dir string) {
+	dst := filepath.Join(root, "_output", "e2e-logs", filepath.Base(dir))
+	src := filepath.Join(dir, "logs")
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, strings.TrimPrefix(path, src))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "keeping the logs of the failed run: %v\n", err)
+		return
+	}
+	fmt.Printf("tests failed: the processes' logs are kept in %s\n", dst)
 }
 
 func repoRoot() (string, error) {
