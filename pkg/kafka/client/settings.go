@@ -65,9 +65,6 @@ func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (
 	if err := kafka.ApplySarama(cfg); err != nil {
 		return nil, fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
 	}
-	if err := checkFetchWait(cfg); err != nil {
-		return nil, fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
-	}
 	if err := applySecurity(cfg, data); err != nil {
 		return nil, err
 	}
@@ -75,6 +72,10 @@ func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (
 		if err := applyAzure(cfg, kafka); err != nil {
 			return nil, err
 		}
+	}
+	// After the flavor's corrections, which may raise timeouts.
+	if err := checkTimeouts(cfg); err != nil {
+		return nil, fmt.Errorf("config-kafka %q: %w", config.SaramaKey, err)
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid Sarama configuration: %w", err)
@@ -90,7 +91,7 @@ func NewSettings(data map[string][]byte, kafka *config.Kafka, clientID string) (
 // comes as soon as it is written. It cannot be much longer: Sarama sends a
 // group's heartbeats on the connection of its fetches, and Kafka answers a
 // connection's requests one at a time, so a heartbeat may wait a whole fetch
-// (see checkFetchWait). The price of the wait: a member leaves its session (a
+// (see checkTimeouts). The price of the wait: a member leaves its session (a
 // rebalance, a stop) once its fetch in flight returned, up to this long.
 const IdleFetchWait = 2 * time.Second
 
@@ -98,20 +99,40 @@ const IdleFetchWait = 2 * time.Second
 // suit it; config-kafka's sarama may still change them.
 func applyDefaults(cfg *sarama.Config) {
 	cfg.Consumer.MaxWaitTime = IdleFetchWait
+	cfg.Consumer.Group.Rebalance.Timeout = RebalanceTimeout
 }
 
-// checkFetchWait refuses a fetch wait that would make a consumer group's
-// members miss their session timeout: a heartbeat may wait behind a whole
-// fetch on the connection they share, so the broker may hear from a member
-// only every Heartbeat.Interval + MaxWaitTime, which must leave a margin of
-// one heartbeat interval within Session.Timeout. With 5 s, Sarama's default
-// 3 s heartbeats and 10 s session, idle groups rebalanced every few seconds.
-func checkFetchWait(cfg *sarama.Config) error {
+// RebalanceTimeout is Consumer.Group.Rebalance.Timeout unless config-kafka's
+// sarama sets it: how long the broker waits for a group's members to rejoin
+// once a rebalance began, and so how long it may hold a JoinGroup. Sarama
+// reads that response within Net.ReadTimeout (30 s) like any other, so its
+// own default of 60 s let a member give up on a JoinGroup the broker still
+// held, rejoin, and keep the rebalance from ever ending while a member that
+// left without a word (killed during a scale-down) was waited for: a group
+// stopped delivering for minutes. It must stay below Net.ReadTimeout (see
+// checkTimeouts), and above the dispatcher's drain of deliveries in flight.
+const RebalanceTimeout = 25 * time.Second
+
+// checkTimeouts refuses consumer group timeouts that let a member drop out
+// of its group:
+//   - a heartbeat may wait behind a whole fetch on the connection they share,
+//     so the broker may hear from a member only every Heartbeat.Interval +
+//     MaxWaitTime, which must leave a margin of one heartbeat interval within
+//     Session.Timeout (with 5 s, Sarama's default 3 s heartbeats and 10 s
+//     session, idle groups rebalanced every few seconds);
+//   - a JoinGroup may be held for Rebalance.Timeout, which must end before
+//     Net.ReadTimeout gives up on it (see RebalanceTimeout).
+func checkTimeouts(cfg *sarama.Config) error {
 	g := cfg.Consumer.Group
 	if 2*g.Heartbeat.Interval+cfg.Consumer.MaxWaitTime > g.Session.Timeout {
 		return fmt.Errorf("Consumer.MaxWaitTime (%v) + 2 x Consumer.Group.Heartbeat.Interval (%v) must not exceed Consumer.Group.Session.Timeout (%v): "+
 			"a heartbeat waits behind a fetch on its connection, and a member heard from too rarely is dropped from its group",
 			cfg.Consumer.MaxWaitTime, g.Heartbeat.Interval, g.Session.Timeout)
+	}
+	if g.Rebalance.Timeout >= cfg.Net.ReadTimeout {
+		return fmt.Errorf("Consumer.Group.Rebalance.Timeout (%v) must be below Net.ReadTimeout (%v): "+
+			"the broker may hold a JoinGroup that long, and a member that gives up on it first can keep its group's rebalance from ending",
+			g.Rebalance.Timeout, cfg.Net.ReadTimeout)
 	}
 	return nil
 }

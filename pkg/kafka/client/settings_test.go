@@ -207,6 +207,24 @@ func TestFetchWait(t *testing.T) {
 	}
 }
 
+// A JoinGroup the broker may hold for the rebalance timeout must be read to
+// its end: the default rebalance timeout stays below Net.ReadTimeout, and an
+// override that does not is refused.
+func TestRebalanceTimeoutWithinReadTimeout(t *testing.T) {
+	brokers := secretData(BrokersKey, "b:9092")
+	s, err := NewSettings(brokers, kafkaConfig(t, nil), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := s.Sarama.Consumer.Group; g.Rebalance.Timeout != RebalanceTimeout || g.Rebalance.Timeout >= s.Sarama.Net.ReadTimeout {
+		t.Errorf("rebalance timeout %v with read timeout %v, want %v below it", g.Rebalance.Timeout, s.Sarama.Net.ReadTimeout, RebalanceTimeout)
+	}
+	_, err = NewSettings(brokers, kafkaConfig(t, map[string]string{config.SaramaKey: "Consumer:\n  Group:\n    Rebalance:\n      Timeout: 60000000000\n"}), "test")
+	if err == nil || !strings.Contains(err.Error(), "Consumer.Group.Rebalance.Timeout") {
+		t.Errorf("Sarama's 60 s rebalance timeout with its 30 s read timeout: error %v, want one naming Consumer.Group.Rebalance.Timeout", err)
+	}
+}
+
 func TestFingerprint(t *testing.T) {
 	data := secretData(BrokersKey, "b:9092", ProtocolKey, "SASL_PLAINTEXT", UserKey, "u", PasswordKey, "p")
 	fp := func(data map[string][]byte, k *config.Kafka) string {
