@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/bits"
 	"slices"
 	"strconv"
@@ -227,14 +228,8 @@ type ChannelStatus struct {
 
 // Status lists the channels of which this replica runs a group, or could not.
 func (p *Pool) Status() []ChannelStatus {
-	p.mu.Lock()
-	all := make(map[types.NamespacedName]*Dispatcher, len(p.dispatchers))
-	for nn, d := range p.dispatchers {
-		all[nn] = d
-	}
-	p.mu.Unlock()
 	var out []ChannelStatus
-	for nn, d := range all {
+	for nn, d := range p.snapshot() {
 		if subs := d.Status(); len(subs) > 0 {
 			out = append(out, ChannelStatus{Namespace: nn.Namespace, Name: nn.Name, Subscribers: subs})
 		}
@@ -253,17 +248,18 @@ func (p *Pool) Report() any {
 // Close stops every group of every channel, in parallel, committing what was delivered.
 func (p *Pool) Close() {
 	p.closed.Store(true)
-	p.mu.Lock()
-	all := make([]*Dispatcher, 0, len(p.dispatchers))
-	for _, d := range p.dispatchers {
-		all = append(all, d)
-	}
-	p.mu.Unlock()
 	var wg sync.WaitGroup
-	for _, d := range all {
+	for _, d := range p.snapshot() {
 		wg.Go(d.Close)
 	}
 	wg.Wait()
+}
+
+// snapshot is the channels' Dispatchers at this moment, to work on outside the lock.
+func (p *Pool) snapshot() map[types.NamespacedName]*Dispatcher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.dispatchers)
 }
 
 // quietSource gives a channel's Dispatcher the pool's settings; the pool
