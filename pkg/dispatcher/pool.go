@@ -90,9 +90,7 @@ func (p *Pool) ChannelChanged() {
 // changed re-applies every channel: placement or settings changed.
 func (p *Pool) changed() {
 	p.ChannelChanged()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, d := range p.dispatchers {
+	for _, d := range p.snapshot() {
 		go d.resync()
 	}
 }
