@@ -34,14 +34,10 @@ func (e *Env) startControlPlane(ctx context.Context) error {
 }
 
 func (e *Env) startEtcd(ctx context.Context) error {
-	client, err := freePort()
-	if err != nil {
-		return err
-	}
-	peer, err := freePort()
-	if err != nil {
-		return err
-	}
+	return onFreePorts(2, func(ports []int) error { return e.startEtcdOn(ctx, ports[0], ports[1]) })
+}
+
+func (e *Env) startEtcdOn(ctx context.Context, client, peer int) error {
 	clientURL := fmt.Sprintf("http://127.0.0.1:%d", client)
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peer)
 	p, err := e.procs.start("etcd", e.bin("etcd"), []string{
@@ -60,10 +56,10 @@ func (e *Env) startEtcd(ctx context.Context) error {
 }
 
 func (e *Env) startAPIServer(ctx context.Context) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+	return onFreePorts(1, func(ports []int) error { return e.startAPIServerOn(ctx, ports[0]) })
+}
+
+func (e *Env) startAPIServerOn(ctx context.Context, port int) error {
 	pk := e.pki.path
 	p, err := e.procs.start("kube-apiserver", e.bin("kube-apiserver"), []string{
 		"--etcd-servers", e.etcdURL,
@@ -84,10 +80,11 @@ func (e *Env) startAPIServer(ctx context.Context) error {
 		return err
 	}
 	e.APIServerURL = fmt.Sprintf("https://127.0.0.1:%d", port)
-	if e.proxy, err = startAPIProxy(e.APIServerURL); err != nil {
+	if err := waitFor(ctx, "kube-apiserver", p, 2*time.Minute, func() error { return httpOK(e.APIServerURL + "/readyz") }); err != nil {
 		return err
 	}
-	return waitFor(ctx, "kube-apiserver", p, 2*time.Minute, func() error { return httpOK(e.APIServerURL + "/readyz") })
+	e.proxy, err = startAPIProxy(e.APIServerURL)
+	return err
 }
 
 func (e *Env) writeAdminKubeconfig() error {

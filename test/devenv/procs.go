@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -21,8 +22,11 @@ type proc struct {
 	name string
 	cmd  *exec.Cmd
 	log  string
-	done chan struct{}
-	err  error
+	// logFrom is where this run's output begins in log, which earlier runs
+	// of the same name share.
+	logFrom int64
+	done    chan struct{}
+	err     error
 }
 
 // procs starts processes and stops them, by PID, in the reverse order.
@@ -54,7 +58,8 @@ func (ps *procs) start(name, bin string, args, env []string) (*proc, error) {
 	cmd.Stdout, cmd.Stderr = f, f
 	// Its own process group, so that stopping it also stops whatever it started.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	p := &proc{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	from, _ := f.Seek(0, io.SeekEnd)
+	p := &proc{name: name, cmd: cmd, log: logPath, logFrom: from, done: make(chan struct{})}
 	if err := ps.add(p); err != nil {
 		f.Close()
 		return nil, err
@@ -219,12 +224,75 @@ func (ps *procs) stopAll(grace time.Duration, last ...string) {
 
 // freePort asks the kernel for a free loopback port.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := freePorts(1)
 	if err != nil {
 		return 0, err
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports[0], nil
+}
+
+// freePorts asks the kernel for n distinct free loopback ports, holding each
+// until all are chosen so that it cannot hand out one twice.
+func freePorts(n int) ([]int, error) {
+	ports := make([]int, 0, n)
+	for len(ports) < n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// errPortTaken is a process's exit because a port chosen free was taken
+// before it bound it (by any program's listener or outgoing connection).
+var errPortTaken = errors.New("a port chosen for it was taken meanwhile")
+
+// onFreePorts runs start with n free ports, and again with new ones when the
+// process it started lost the race for one of them.
+func onFreePorts(n int, start func(ports []int) error) error {
+	for attempt := 1; ; attempt++ {
+		ports, err := freePorts(n)
+		if err != nil {
+			return err
+		}
+		err = start(ports)
+		if err == nil || attempt == 3 || !errors.Is(err, errPortTaken) {
+			return err
+		}
+	}
+}
+
+// exitErr says why p exited, with the end of its log (which a test's
+// temporary directory does not keep), and as errPortTaken when it was that.
+func (p *proc) exitErr() error {
+	out := p.output()
+	err := fmt.Errorf("%s exited (%v); see %s, which ends:\n%s", p.name, p.err, p.log, lastLines(out, 5))
+	if strings.Contains(out, "address already in use") {
+		return fmt.Errorf("%w: %v", errPortTaken, err)
+	}
+	return err
+}
+
+// output is what this run of p wrote to its log (up to 1 MiB).
+func (p *proc) output() string {
+	f, err := os.Open(p.log)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	out, _ := io.ReadAll(io.NewSectionReader(f, p.logFrom, 1<<20))
+	return string(out)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "  " + strings.Join(lines, "\n  ")
 }
 
 // waitFor polls check until it succeeds, p exits, or the timeout passes.
@@ -236,7 +304,7 @@ func waitFor(ctx context.Context, what string, p *proc, timeout time.Duration, c
 			return nil
 		}
 		if p != nil && p.exited() {
-			return fmt.Errorf("%s exited (%v); see %s", p.name, p.err, p.log)
+			return p.exitErr()
 		}
 		select {
 		case <-ctx.Done():

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,4 +91,60 @@ func running(pid int) bool {
 	}
 	_, rest, _ := strings.Cut(string(stat), ") ")
 	return !strings.HasPrefix(rest, "Z")
+}
+
+// A port chosen free can be taken before the process binds it (by another
+// program's listener or outgoing connection): the start is retried on new
+// ports rather than failing the environment.
+func TestStartRetriesWhenAPortWasTaken(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	ps := &procs{logDir: t.TempDir(), logf: t.Logf}
+	defer ps.stopAll(time.Second)
+	var tried []int
+	err = onFreePorts(1, func(ports []int) error {
+		port := ports[0]
+		if len(tried) == 0 {
+			port = taken.Addr().(*net.TCPAddr).Port
+		}
+		tried = append(tried, port)
+		env := append(os.Environ(), fakePodEnv+"=1", "PORT="+strconv.Itoa(port))
+		p, err := ps.start("fake", os.Args[0], nil, env)
+		if err != nil {
+			return err
+		}
+		return waitFor(context.Background(), "fake", p, 10*time.Second, func() error {
+			return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+		})
+	})
+	if err != nil {
+		t.Fatalf("started on ports %v: %v", tried, err)
+	}
+	if len(tried) != 2 {
+		t.Errorf("tried ports %v, want the taken one, then one other", tried)
+	}
+}
+
+// Any other exit is reported as it is, not retried.
+func TestStartDoesNotRetryOtherExits(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh on this machine")
+	}
+	ps := &procs{logDir: t.TempDir(), logf: t.Logf}
+	attempts := 0
+	err = onFreePorts(1, func([]int) error {
+		attempts++
+		p, err := ps.start("broken", sh, []string{"-c", "echo bad flag; exit 2"}, nil)
+		if err != nil {
+			return err
+		}
+		return waitFor(context.Background(), "broken", p, 10*time.Second, func() error { return errors.New("never ready") })
+	})
+	if err == nil || errors.Is(err, errPortTaken) || attempts != 1 || !strings.Contains(err.Error(), "bad flag") {
+		t.Errorf("after %d attempts: %v; want one attempt and its exit, with its log's end", attempts, err)
+	}
 }
