@@ -1511,6 +1511,15 @@ func (g *group) updateHeartbeat(m *groupMember) {
 		if g.members[m.memberID] != m {
 			return
 		}
+		// knative-kafka patch: like Kafka (MemberMetadata.shouldKeepAlive),
+		// a member waiting in JoinGroup or SyncGroup is not expired: it
+		// sends no heartbeat while it waits, and the rebalance's own
+		// timeouts bound the wait. Expiring it left its JoinGroup
+		// unanswered until the client's read timeout.
+		if !m.waitingReply.empty() {
+			g.updateHeartbeat(m)
+			return
+		}
 		g.updateMemberAndRebalance(m, nil, nil)
 	})
 }
