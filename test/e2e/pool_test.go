@@ -91,9 +91,6 @@ func TestPoolLosesNothingOnCrash(t *testing.T) {
 
 // The same while the pool is scaled 2 -> 3 -> 1.
 func TestPoolLosesNothingOnScaling(t *testing.T) {
-	t.Skip("known issue, left for the next session: after a pool move under traffic, a group's partition " +
-		"can stall for minutes (a member stopped mid-JoinGroup; see the session's closing note); " +
-		"this test failed in 4 of 8 runs")
 	testPoolUnderTraffic(t, "e2e-pool-scaling", true)
 }
 
@@ -129,16 +126,15 @@ func testPoolUnderTraffic(t *testing.T, namespace string, scaling bool) {
 		}{"scale to 1", func() { scalePool(t, 1) }})
 	}
 	for _, step := range steps {
+		// Back to back: the next fault may come while groups still
+		// rebalance after the last one.
 		traffic.waitAccepted(t, 50)
-		// Each fault comes once the pool delivered everything accepted
-		// before it: back-to-back moves during a rebalance can stall a
-		// group (see the closing note of the session that found it).
-		traffic.waitDelivered(t, sinks)
 		t.Logf("%s after %d accepted events", step.what, traffic.total())
 		step.do()
 	}
 	traffic.waitAccepted(t, 50)
 	accepted := traffic.stop()
+	stopped := time.Now()
 
 	lost, dups := 0, 0
 	for ch, ids := range accepted {
@@ -149,7 +145,8 @@ func testPoolUnderTraffic(t *testing.T, namespace string, scaling bool) {
 		dups += len(got) - distinctIDs(got)
 		checkOrderPerKey(t, ch, got)
 	}
-	t.Logf("%d events accepted over %d channels, %d lost, %d redelivered", traffic.total(), channels, lost, dups)
+	t.Logf("%d events accepted over %d channels, %d lost, %d redelivered; all delivered %v after the last was accepted",
+		traffic.total(), channels, lost, dups, time.Since(stopped).Round(100*time.Millisecond))
 }
 
 // scalePool sets the pool's replicas and waits for them to be ready.
@@ -212,22 +209,6 @@ func (tr *traffic) waitAccepted(t *testing.T, n int) {
 	target := tr.total() + n
 	if err := framework.Poll(time.Minute, func() (bool, error) { return tr.total() >= target, nil }); err != nil {
 		t.Fatalf("the receiver accepted %d events, want %d: %v", tr.total(), target, err)
-	}
-}
-
-// waitDelivered waits until every event accepted so far reached its channel's subscriber.
-func (tr *traffic) waitDelivered(t *testing.T, sinks map[string]*framework.Sink) {
-	t.Helper()
-	tr.mu.Lock()
-	accepted := map[string][]string{}
-	for ch, ids := range tr.accepted {
-		accepted[ch] = append([]string(nil), ids...)
-	}
-	tr.mu.Unlock()
-	for ch, ids := range accepted {
-		sinks[ch].WaitFor(t, 2*time.Minute, "the events of "+ch+" accepted so far", func(r []framework.Received) bool {
-			return containsAll(r, ids)
-		})
 	}
 }
 
