@@ -17,22 +17,48 @@ K8S_VERSION=v1.35.8
 mkdir -p "${BIN}"
 export GOFLAGS=-mod=mod
 
+# Compiler output and module downloads go to this log; the terminal gets one
+# line per tool, and a reminder every 30 s while one builds.
+LOG="${BIN}/build-tools.log"
+
 # stamp_ok NAME MODULE_DIR: true when NAME was built from MODULE_DIR's current go.sum.
 stamp_ok() {
   [[ -x "${BIN}/$1" && -f "${BIN}/.$1.stamp" ]] && cmp -s "$2/go.sum" "${BIN}/.$1.stamp"
 }
 
+# The groups run twice: first to count what is stale (MODE=plan), then to build it.
+MODE=plan STALE=0 DONE=0
+
 build() { # NAME MODULE_DIR PACKAGE [LDFLAGS]
   local name=$1 dir=$2 pkg=$3 ldflags=${4:-}
   if stamp_ok "${name}" "${dir}"; then
-    echo "  ${name}: up to date"
-    return
+    [[ ${MODE} == run ]] && echo "  ${name}: up to date"
+    return 0
   fi
-  echo "  ${name}: building ${pkg} (a first build takes minutes)..."
-  local start=${SECONDS}
-  (cd "${dir}" && go build -trimpath -ldflags "-s -w ${ldflags}" -o "${BIN}/${name}" "${pkg}")
+  if [[ ${MODE} == plan ]]; then
+    STALE=$((STALE + 1))
+    return 0
+  fi
+  DONE=$((DONE + 1))
+  echo "  [${DONE}/${STALE}] ${name}: building ${pkg}..."
+  local start=${SECONDS} last=${SECONDS}
+  echo "=== ${name}: go build ${pkg} ($(date +%T))" >>"${LOG}"
+  (cd "${dir}" && go build -trimpath -ldflags "-s -w ${ldflags}" -o "${BIN}/${name}" "${pkg}") >>"${LOG}" 2>&1 &
+  local pid=$!
+  while kill -0 "${pid}" 2>/dev/null; do
+    sleep 1
+    if ((SECONDS - last >= 30)); then
+      last=${SECONDS}
+      echo "  [${DONE}/${STALE}] ${name}: still building ($((SECONDS - start))s)"
+    fi
+  done
+  if ! wait "${pid}"; then
+    echo "  ${name}: build failed; the end of ${LOG}:" >&2
+    tail -n 30 "${LOG}" >&2
+    exit 1
+  fi
   cp "${dir}/go.sum" "${BIN}/.${name}.stamp"
-  echo "  ${name}: built in $((SECONDS - start))s"
+  echo "  [${DONE}/${STALE}] ${name}: built in $((SECONDS - start))s"
 }
 
 control_plane() {
@@ -65,12 +91,24 @@ codegen_tools() {
   build injection-gen "${dir}" knative.dev/pkg/codegen/cmd/injection-gen
 }
 
-echo "Building tools into ${BIN}"
-for group in "${@:-control-plane}"; do
-  case "${group}" in
-    control-plane) control_plane ;;
-    ko) ko_tools ;;
-    codegen) codegen_tools ;;
-    *) echo "unknown tool group ${group}" >&2; exit 2 ;;
-  esac
-done
+run_groups() {
+  local group
+  for group in "${@:-control-plane}"; do
+    case "${group}" in
+      control-plane) control_plane ;;
+      ko) ko_tools ;;
+      codegen) codegen_tools ;;
+      *) echo "unknown tool group ${group}" >&2; exit 2 ;;
+    esac
+  done
+}
+
+run_groups "$@"
+MODE=run
+if ((STALE > 0)); then
+  echo "Building ${STALE} tool(s) into ${BIN} (a first build of the whole control plane takes about 7 minutes on 2 cores;"
+  echo "  module downloads and compiler output go to ${LOG})"
+else
+  echo "Tools in ${BIN} are up to date"
+fi
+run_groups "$@"

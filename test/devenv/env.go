@@ -21,9 +21,11 @@
 package devenv
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,16 +151,27 @@ func (e *Env) build(ctx context.Context) error {
 		"./cmd/...", "./test/cmd/...")
 }
 
-// run runs a command, streaming its output to Logf.
+// run runs a command, passing each line of its output to Logf as it comes:
+// a first build runs for minutes and reports its progress.
 func (e *Env) run(ctx context.Context, dir, name string, args ...string) error {
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if line != "" {
-			e.Logf("  %s", line)
+	r, w := io.Pipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	logged := make(chan struct{})
+	go func() {
+		defer close(logged)
+		lines := bufio.NewScanner(r)
+		for lines.Scan() {
+			if line := strings.TrimSpace(lines.Text()); line != "" {
+				e.Logf("  %s", line)
+			}
 		}
-	}
+		_, _ = io.Copy(io.Discard, r) // past a line too long to scan
+	}()
+	err := cmd.Run()
+	w.Close()
+	<-logged
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
 	}

@@ -148,3 +148,33 @@ func TestStartDoesNotRetryOtherExits(t *testing.T) {
 		t.Errorf("after %d attempts: %v; want one attempt and its exit, with its log's end", attempts, err)
 	}
 }
+
+// A first build runs for minutes: its progress reaches the log line by line
+// while it runs, not at its end.
+func TestRunStreamsOutput(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh on this machine")
+	}
+	release := filepath.Join(t.TempDir(), "release")
+	lines := make(chan string, 10)
+	e := &Env{Options: Options{Logf: func(format string, args ...interface{}) { lines <- fmt.Sprintf(format, args...) }}}
+	done := make(chan error, 1)
+	go func() {
+		done <- e.run(context.Background(), t.TempDir(), sh, "-c",
+			`echo "[1/2] etcd: building"; while [ ! -e "$0" ]; do sleep 0.05; done; echo "[2/2] done" >&2`, release)
+	}()
+	select {
+	case line := <-lines:
+		if line != "  [1/2] etcd: building" {
+			t.Errorf("first line %q", line)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing logged while the command runs")
+	}
+	must(t, os.WriteFile(release, nil, 0o644))
+	must(t, <-done)
+	if line := <-lines; line != "  [2/2] done" {
+		t.Errorf("last line %q, want the command's stderr too", line)
+	}
+}
