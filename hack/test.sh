@@ -36,6 +36,9 @@ KNATIVE_KAFKA_MANIFESTS="${ROOT}/_output/release.yaml" \
   go test -json -count=1 -tags e2e -p 1 -timeout 50m ./test/e2e/... ./test/conformance/... |
   "${SUMMARY}" -save "${ROOT}/_output/test-e2e.json"
 
+step "short soak: continual traffic through six kinds of fault, nothing accepted lost (the full one: go run ./test/soak)"
+KNATIVE_KAFKA_MANIFESTS="${ROOT}/_output/release.yaml" go run ./test/soak -short
+
 step "short profile of the scale benchmark (the full one: go run ./test/benchmark/scale)"
 go run ./test/benchmark/scale -channels 50 -subscribers 2 -idle 10s -timeout 5m
 

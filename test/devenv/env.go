@@ -39,6 +39,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/knative-kafka/knative-kafka/test/faultproxy"
 )
 
 // SystemNamespace is where Knative Eventing and this project's components run.
@@ -62,6 +64,10 @@ type Options struct {
 	ReceiverPort int
 	// Logf reports progress; nil is silent.
 	Logf func(format string, args ...interface{})
+	// FaultProxy puts a fault proxy (test/faultproxy) between every Kafka
+	// client and the broker: the broker names the proxy's address in its
+	// metadata, so that a soak can cut or blackhole one process's traffic.
+	FaultProxy bool
 }
 
 // Env is a running environment.
@@ -79,6 +85,7 @@ type Env struct {
 	procs   *procs
 	runner  *runner
 	proxy   *apiProxy
+	kafka   *faultproxy.Proxy
 	cancel  context.CancelFunc
 }
 
@@ -135,6 +142,9 @@ func (e *Env) Stop() {
 	e.procs.stopAll(5*time.Second, "kube-controller-manager", "kube-apiserver", "etcd")
 	if e.proxy != nil {
 		e.proxy.stop()
+	}
+	if e.kafka != nil {
+		_ = e.kafka.Close()
 	}
 }
 
@@ -204,20 +214,51 @@ func (e *Env) startBroker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	start := func() (*proc, error) {
-		return e.procs.start(BrokerName, e.bin("devbroker"), []string{
-			"-port", strconv.Itoa(port), "-data-dir", filepath.Join(e.Dir, "kafka"),
-		}, os.Environ())
+	e.BrokerAddr = fmt.Sprintf("127.0.0.1:%d", port)
+	args := []string{"-data-dir", filepath.Join(e.Dir, "kafka")}
+	listening := e.BrokerAddr
+	if e.FaultProxy {
+		if listening, err = e.startKafkaProxy(); err != nil {
+			return err
+		}
+		args = append(args, "-advertise-port", strconv.Itoa(port))
 	}
+	args = append(args, "-port", strings.TrimPrefix(listening, "127.0.0.1:"))
+	start := func() (*proc, error) { return e.procs.start(BrokerName, e.bin("devbroker"), args, os.Environ()) }
 	p, err := start()
 	if err != nil {
 		return err
 	}
-	e.BrokerAddr = fmt.Sprintf("127.0.0.1:%d", port)
 	// Restarted on the same port and data dir: the Kafka Secret names the
 	// address, and the events are kept.
 	go e.procs.supervise(ctx, p, start)
-	return waitFor(ctx, "Kafka broker", p, 30*time.Second, func() error { return dialable(e.BrokerAddr) })
+	return waitFor(ctx, "Kafka broker", p, 30*time.Second, func() error { return dialable(listening) })
+}
+
+// startKafkaProxy serves the broker's address with a fault proxy to the
+// port the broker then listens on, kept in Dir like the other.
+func (e *Env) startKafkaProxy() (brokerListens string, err error) {
+	port, err := e.stablePort("broker-behind-proxy")
+	if err != nil {
+		return "", err
+	}
+	brokerListens = fmt.Sprintf("127.0.0.1:%d", port)
+	e.kafka, err = faultproxy.Start(e.BrokerAddr, brokerListens)
+	return brokerListens, err
+}
+
+// KafkaProxy is the fault proxy in front of the broker (Options.FaultProxy), or nil.
+func (e *Env) KafkaProxy() *faultproxy.Proxy { return e.kafka }
+
+// RestartBroker stops the broker as an operator would (SIGTERM, its data
+// kept); the environment starts it again on the same port and data dir.
+func (e *Env) RestartBroker() error {
+	p := e.procs.find(BrokerName)
+	if p == nil {
+		return fmt.Errorf("the Kafka broker is not running")
+	}
+	p.stop(10 * time.Second)
+	return nil
 }
 
 // stablePort keeps a port across restarts of the same Dir: the broker

@@ -126,6 +126,18 @@ func processTitle(bin, name string) string {
 	return bin
 }
 
+// find is the running process of this name, or nil.
+func (ps *procs) find(name string) *proc {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	for _, p := range ps.list {
+		if p.name == name && !p.exited() {
+			return p
+		}
+	}
+	return nil
+}
+
 // exited reports whether the process has ended.
 func (p *proc) exited() bool {
 	select {

@@ -30,49 +30,55 @@ type Env struct {
 // Main starts a dev environment in a temporary directory, runs the tests and
 // stops it; use it from TestMain. A failure to start fails the binary.
 func Main(m *testing.M, env **Env) int {
-	root, err := repoRoot()
+	e, stop, err := Start(devenv.Options{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	dir, err := os.MkdirTemp("", "knative-kafka-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	*env = e
+	code := m.Run()
+	stop(code != 0)
+	return code
+}
+
+// Start starts a dev environment in a temporary directory with opts (Root,
+// Dir, Manifests and Logf are filled in). stop ends it; after a failure it
+// keeps the processes' logs in _output/e2e-logs.
+func Start(opts devenv.Options) (env *Env, stop func(failed bool), err error) {
+	if opts.Root, err = repoRoot(); err != nil {
+		return nil, nil, err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	if opts.Dir, err = os.MkdirTemp("", "knative-kafka-e2e-"); err != nil {
+		return nil, nil, err
+	}
 	start := time.Now()
 	// KNATIVE_KAFKA_MANIFESTS selects ko-resolved manifests (hack/ko-resolve.sh) over config/.
-	e, err := devenv.Start(ctx, devenv.Options{Root: root, Dir: dir, Manifests: os.Getenv("KNATIVE_KAFKA_MANIFESTS"), Logf: func(f string, a ...interface{}) {
+	opts.Manifests = os.Getenv("KNATIVE_KAFKA_MANIFESTS")
+	opts.Logf = func(f string, a ...interface{}) {
 		fmt.Printf("[devenv %5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(f, a...))
-	}})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "dev environment: %v (logs in %s)\n", err, filepath.Join(dir, "logs"))
-		return 1
 	}
-	code := 1
-	defer func() {
+	e, err := devenv.Start(context.Background(), opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dev environment: %w (logs in %s)", err, filepath.Join(opts.Dir, "logs"))
+	}
+	stop = func(failed bool) {
 		e.Stop()
-		if code != 0 {
-			saveLogs(root, dir)
+		if failed {
+			saveLogs(opts.Root, opts.Dir)
 		}
 		if os.Getenv("KEEP_E2E_DIR") == "" {
-			os.RemoveAll(dir)
+			os.RemoveAll(opts.Dir)
 		}
-	}()
-	fe := &Env{Env: e}
-	if fe.Kafka, err = versioned.NewForConfig(e.AdminConfig); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
 	}
-	if fe.Dynamic, err = dynamic.NewForConfig(e.AdminConfig); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	env = &Env{Env: e}
+	if env.Kafka, err = versioned.NewForConfig(e.AdminConfig); err == nil {
+		env.Dynamic, err = dynamic.NewForConfig(e.AdminConfig)
 	}
-	*env = fe
-	code = m.Run()
-	return code
+	if err != nil {
+		stop(true)
+		return nil, nil, err
+	}
+	return env, stop, nil
 }
 
 // saveLogs keeps the processes' logs of a failed run in _output/e2e-logs,

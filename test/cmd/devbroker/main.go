@@ -6,6 +6,7 @@ package main
 import (
 	"flag"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -16,9 +17,13 @@ import (
 func main() {
 	port := flag.Int("port", 9092, "port to listen on, on 127.0.0.1")
 	dataDir := flag.String("data-dir", "", "directory that keeps records and offsets across restarts (empty: in memory)")
+	advertise := flag.Int("advertise-port", 0, "port that metadata names for the broker, on 127.0.0.1, when a proxy listens there in front of -port (0: -port)")
 	flag.Parse()
 
 	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(*port)}
+	if *advertise != 0 {
+		opts = append(opts, kfake.ListenFn(advertising(*advertise)))
+	}
 	if *dataDir != "" {
 		if err := os.MkdirAll(*dataDir, 0o755); err != nil {
 			log.Fatalf("data dir: %v", err)
@@ -37,3 +42,23 @@ func main() {
 	c.Close()
 	log.Print("stopped")
 }
+
+// advertising makes kfake listen as asked but name port in its metadata (it
+// names its listener's address), so that every client, after bootstrapping,
+// still goes through the proxy listening there.
+func advertising(port int) func(network, address string) (net.Listener, error) {
+	return func(network, address string) (net.Listener, error) {
+		l, err := net.Listen(network, address)
+		if err != nil {
+			return nil, err
+		}
+		return advertised{Listener: l, addr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}}, nil
+	}
+}
+
+type advertised struct {
+	net.Listener
+	addr net.Addr
+}
+
+func (a advertised) Addr() net.Addr { return a.addr }
