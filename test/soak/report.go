@@ -123,19 +123,49 @@ func (r *report) print(out io.Writer) {
 	_ = w.Flush()
 	fmt.Fprintln(out)
 	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "fault\tat\tlasted\tingress stall\tdelivery stall\t")
+	fmt.Fprintln(w, "fault\tat\tlasted\tingress stall\tdelivery stall\tredelivered\t")
+	redeliveries := r.redeliveries()
 	for i, f := range r.faults {
 		until := time.Now()
 		if i+1 < len(r.faults) {
 			until = r.faults[i+1].at
 		}
-		fmt.Fprintf(w, "%s\t%s\t%v\t%v\t%v\t\n", f.name, f.at.Format("15:04:05"), f.over.Sub(f.at).Round(100*time.Millisecond),
-			r.ingressStall(f.at, until).Round(100*time.Millisecond), r.deliveryStall(f.at, until).Round(100*time.Millisecond))
+		fmt.Fprintf(w, "%s\t%s\t%v\t%v\t%v\t%d\t\n", f.name, f.at.Format("15:04:05"), f.over.Sub(f.at).Round(100*time.Millisecond),
+			r.ingressStall(f.at, until).Round(100*time.Millisecond), r.deliveryStall(f.at, until).Round(100*time.Millisecond),
+			countBetween(redeliveries, f.at, until))
 	}
 	_ = w.Flush()
+	if len(r.faults) > 0 {
+		fmt.Fprintf(out, "\nredelivered before the first fault: %d\n", countBetween(redeliveries, time.Time{}, r.faults[0].at))
+	}
 	fmt.Fprintln(out, "\ningress stall: the longest time without a 202 after the fault began; delivery stall: the longest")
 	fmt.Fprintln(out, "an event waited past the fault's start (or its acceptance) for the counting subscribers. Order is")
 	fmt.Fprintln(out, "checked per partition key, for the half of the keys that keep their partition as the channel grows.")
+}
+
+// redeliveries are the times at which a subscriber took an event again.
+func (r *report) redeliveries() []time.Time {
+	var out []time.Time
+	for _, c := range r.checks {
+		seen := map[string]bool{}
+		for _, d := range c.sub.taken() {
+			if seen[d.id] {
+				out = append(out, d.at)
+			}
+			seen[d.id] = true
+		}
+	}
+	return out
+}
+
+func countBetween(times []time.Time, from, until time.Time) int {
+	n := 0
+	for _, t := range times {
+		if !t.Before(from) && t.Before(until) {
+			n++
+		}
+	}
+	return n
 }
 
 func orderColumn(c *check, o outcome) string {
