@@ -54,11 +54,22 @@ func TestStopLeavesNoProcess(t *testing.T) {
 	_, err := e.Kube.AppsV1().StatefulSets(SystemNamespace).Create(ctx, pool, metav1.CreateOptions{})
 	must(t, err)
 	mustBeReady(ctx, t, e, "pool", 3, "1")
+	// Draining for a minute, as the webhook does: Stop must not wait for it.
+	drainer := fakePodDeployment("drainer")
+	drainer.Spec.Template.Spec.Containers[0].Env = append(drainer.Spec.Template.Spec.Containers[0].Env,
+		corev1.EnvVar{Name: drainEnv, Value: "1m"})
+	_, err = e.Kube.AppsV1().Deployments(SystemNamespace).Create(ctx, drainer, metav1.CreateOptions{})
+	must(t, err)
+	must(t, e.WaitDeploymentAvailable(ctx, "drainer", time.Minute))
 
 	running := e.Processes()
 	start := time.Now()
 	e.Stop()
-	t.Logf("Stop took %s for %d processes", time.Since(start).Round(time.Millisecond), len(running))
+	took := time.Since(start)
+	t.Logf("Stop took %s for %d processes", took.Round(time.Millisecond), len(running))
+	if took >= stopGrace {
+		t.Errorf("Stop took %v: it waited for a drain (a replica's own grace is %v)", took, stopGrace)
+	}
 	for _, p := range running {
 		if err := syscall.Kill(p.PID, 0); err == nil {
 			t.Errorf("%s (pid %d) is still running after Stop", p.Name, p.PID)

@@ -48,6 +48,9 @@ func runFakePod() int {
 	if file := os.Getenv(stopTogetherEnv); file != "" {
 		fmt.Println(waitForPeers(file, os.Getenv("STOP_PEERS")))
 	}
+	if drain, err := time.ParseDuration(os.Getenv(drainEnv)); err == nil {
+		time.Sleep(drain) // as Knative's webhook drains for 45 s
+	}
 	_ = srv.Close()
 	return 0
 }
@@ -56,6 +59,9 @@ func runFakePod() int {
 // then waits (bounded) for STOP_PEERS lines: all the pods were told to stop
 // before any of them had stopped, as when they are stopped in parallel.
 const stopTogetherEnv = "STOP_TOGETHER"
+
+// drainEnv makes a fake pod take this long to stop after SIGTERM.
+const drainEnv = "DRAIN_ON_SIGTERM"
 
 func waitForPeers(file, peers string) string {
 	n, _ := strconv.Atoi(peers)

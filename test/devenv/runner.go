@@ -63,6 +63,13 @@ type local struct {
 // stopGrace is the time a replica has between SIGTERM and SIGKILL.
 const stopGrace = 10 * time.Second
 
+// shutdownGrace is the same when the whole environment stops (Ctrl-C of
+// local-up): nothing routes to its processes any more, so a drain such as
+// the webhook's (Knative's 45 s, for endpoints to catch up) only keeps the
+// user waiting; a dispatcher killed before its last commit redelivers, at
+// least once, on the next start.
+const shutdownGrace = 3 * time.Second
+
 // restartDelay is how long an exited replica stays down before it is restarted.
 const restartDelay = 2 * time.Second
 
@@ -420,8 +427,8 @@ func (r *runner) kubeconfigFor(ctx context.Context, sa string) (string, error) {
 	return file, nil
 }
 
-// stopAll stops every replica in parallel, each with its grace, and starts
-// no more.
+// stopAll stops every replica in parallel, each with the shutdown grace, and
+// starts no more.
 func (r *runner) stopAll() {
 	r.mu.Lock()
 	r.stopped = true
@@ -431,7 +438,7 @@ func (r *runner) stopAll() {
 		delete(r.running, name)
 	}
 	r.mu.Unlock()
-	stopTogether(list, stopGrace, r.e.Logf)
+	stopTogether(list, shutdownGrace, r.e.Logf)
 }
 
 // port returns the local port a pod's process serves env's port on.
