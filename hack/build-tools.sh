@@ -32,7 +32,8 @@ MODE=plan STALE=0 DONE=0
 build() { # NAME MODULE_DIR PACKAGE [LDFLAGS]
   local name=$1 dir=$2 pkg=$3 ldflags=${4:-}
   if stamp_ok "${name}" "${dir}"; then
-    [[ ${MODE} == run ]] && echo "  ${name}: up to date"
+    # Listed only beside what is built; otherwise one line says all are up to date.
+    [[ ${MODE} == run && ${STALE} -gt 0 ]] && echo "  ${name}: up to date"
     return 0
   fi
   if [[ ${MODE} == plan ]]; then
