@@ -13,14 +13,18 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/ptr"
 
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
@@ -373,4 +377,59 @@ func TestReceiverServiceMatchesTheController(t *testing.T) {
 		return
 	}
 	t.Errorf("no Service %s", resources.ReceiverName)
+}
+
+// Every workload that serves others (the webhook, the receiver, the pool) has
+// a PodDisruptionBudget selecting its pods that still lets a node drain take
+// one of them: a budget that allows no disruption blocks cluster upgrades.
+func TestDisruptionBudgets(t *testing.T) {
+	objs := load(t)
+	budgets := all[*policyv1.PodDisruptionBudget](objs)
+	replicas := map[string]int32{}
+	for _, d := range all[*appsv1.Deployment](objs) {
+		replicas["Deployment/"+d.Name] = ptr.Deref(d.Spec.Replicas, 1)
+	}
+	for _, ss := range all[*appsv1.StatefulSet](objs) {
+		replicas["StatefulSet/"+ss.Name] = ptr.Deref(ss.Spec.Replicas, 1)
+	}
+	want := map[string]bool{"Deployment/kafka-channel-webhook": true, "Deployment/" + resources.ReceiverName: true, "StatefulSet/" + resources.PoolName: true}
+	for _, w := range workloads(objs) {
+		var mine []*policyv1.PodDisruptionBudget
+		for _, b := range budgets {
+			selector, err := metav1.LabelSelectorAsSelector(b.Spec.Selector)
+			if err != nil {
+				t.Fatalf("PodDisruptionBudget %s: %v", b.Name, err)
+			}
+			if selector.Matches(labels.Set(w.template.Labels)) {
+				mine = append(mine, b)
+			}
+		}
+		switch {
+		case !want[w.name] && len(mine) > 0:
+			t.Errorf("%s: %d PodDisruptionBudgets, want none", w.name, len(mine))
+		case want[w.name] && len(mine) != 1:
+			t.Errorf("%s: %d PodDisruptionBudgets, want one", w.name, len(mine))
+		case want[w.name] && disruptionsAllowed(t, mine[0], replicas[w.name]) < 1:
+			t.Errorf("%s: PodDisruptionBudget %s allows no disruption of its %d replicas", w.name, mine[0].Name, replicas[w.name])
+		case want[w.name] && replicas[w.name] < 2 && mine[0].Spec.MinAvailable != nil:
+			t.Errorf("%s: %d replica with minAvailable: a drain would have to stop the last one", w.name, replicas[w.name])
+		}
+	}
+}
+
+// disruptionsAllowed is how many of replicas healthy pods the budget lets go at once.
+func disruptionsAllowed(t *testing.T, b *policyv1.PodDisruptionBudget, replicas int32) int32 {
+	t.Helper()
+	if b.Spec.MaxUnavailable != nil {
+		n, err := intstr.GetScaledValueFromIntOrPercent(b.Spec.MaxUnavailable, int(replicas), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return int32(n)
+	}
+	n, err := intstr.GetScaledValueFromIntOrPercent(b.Spec.MinAvailable, int(replicas), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return replicas - int32(n)
 }
