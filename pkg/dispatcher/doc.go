@@ -176,7 +176,8 @@
 //
 // Metrics are OpenTelemetry instruments (see metrics.go): dispatch latency and
 // event counts by outcome and response code, retries, dead-lettered events,
-// stalled events, and consumer lag.
+// stalled events. Consumer lag is the controller's to measure, from Kafka,
+// since a dispatcher that stalls or dies cannot report its own.
 //
 // The dispatcher command disables knative.dev/pkg sharedmain's default probes
 // and serves its own on PORT (default 8080): GET /healthz (liveness: the

@@ -106,7 +106,6 @@ func (p *partition) start(msg *sarama.ConsumerMessage) bool {
 	if !p.window.add(p.sess.Context(), msg.Offset, recordBytes(msg)) {
 		return false
 	}
-	p.c.metrics.recordLag(p.abortCtx, p.c.attrs, msg.Partition, p.claim.HighWaterMarkOffset()-msg.Offset-1)
 	p.inFlight.Add(1)
 	go p.deliver(msg)
 	return true

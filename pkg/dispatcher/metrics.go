@@ -34,7 +34,6 @@ type metrics struct {
 	events       metric.Int64Counter
 	retries      metric.Int64Counter
 	deadLettered metric.Int64Counter
-	lag          metric.Int64Gauge
 	stalled      metric.Int64Counter
 }
 
@@ -65,11 +64,6 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 		metric.WithUnit("{event}")); err != nil {
 		return nil, err
 	}
-	if ms.lag, err = m.Int64Gauge("kn.kafkachannel.consumer.lag",
-		metric.WithDescription("Records of a partition not yet read by the subscriber's consumer group"),
-		metric.WithUnit("{record}")); err != nil {
-		return nil, err
-	}
 	if ms.stalled, err = m.Int64Counter("kn.kafkachannel.dispatch.stalled",
 		metric.WithDescription("Events that held their partition for longer than their whole retry cycle"),
 		metric.WithUnit("{event}")); err != nil {
@@ -95,11 +89,6 @@ func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, r resu
 // recordStall records that a partition's oldest event outlived its retry cycle.
 func (m *metrics) recordStall(ctx context.Context, base attribute.Set, partition int32) {
 	m.stalled.Add(ctx, 1, withPartition(base, partition))
-}
-
-// recordLag records how far a partition's consumer is behind the high-water mark.
-func (m *metrics) recordLag(ctx context.Context, base attribute.Set, partition int32, lag int64) {
-	m.lag.Record(ctx, lag, withPartition(base, partition))
 }
 
 func withPartition(base attribute.Set, partition int32) metric.MeasurementOption {

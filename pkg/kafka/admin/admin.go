@@ -43,6 +43,14 @@ type SubscriberProber interface {
 	OffsetsInitialized(ctx context.Context, group, topic string) (bool, error)
 }
 
+// LagReader measures consumer lag from what Kafka holds, whatever the
+// consumers do: a stalled or dead consumer shows growing lag.
+type LagReader interface {
+	// Lag maps each partition of topic on which group committed an offset to
+	// the records past it (the high-water mark minus the committed offset).
+	Lag(ctx context.Context, group, topic string) (map[int32]int64, error)
+}
+
 // ErrGroupHasMembers is returned for a consumer group that cannot be deleted
 // yet because members still run in it: try again once they stopped.
 var ErrGroupHasMembers = errors.New("consumer group still has members")
@@ -66,6 +74,7 @@ var (
 	_ TopicAdmin       = (*Kafka)(nil)
 	_ SubscriberProber = (*Kafka)(nil)
 	_ GroupAdmin       = (*Kafka)(nil)
+	_ LagReader        = (*Kafka)(nil)
 )
 
 // NewKafka connects a ClusterAdmin to the brokers.
@@ -148,9 +157,44 @@ func (k *Kafka) DeleteTopic(_ context.Context, topic string) error {
 
 // OffsetsInitialized implements SubscriberProber.
 func (k *Kafka) OffsetsInitialized(_ context.Context, group, topic string) (bool, error) {
-	n, err := k.partitionCount(topic)
+	committed, partitions, err := k.committed(group, topic)
 	if err != nil {
 		return false, err
+	}
+	return len(committed) == len(partitions), nil
+}
+
+// Lag implements LagReader.
+func (k *Kafka) Lag(_ context.Context, group, topic string) (map[int32]int64, error) {
+	committed, _, err := k.committed(group, topic)
+	if err != nil || len(committed) == 0 {
+		return nil, err
+	}
+	newest := map[int32]int64{}
+	for p := range committed {
+		newest[p] = sarama.OffsetNewest
+	}
+	ends, err := k.admin.ListOffsets(map[string]map[int32]int64{topic: newest}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("reading the high-water marks of topic %q: %w", topic, err)
+	}
+	lag := make(map[int32]int64, len(committed))
+	for p, offset := range committed {
+		end := ends[topic][p]
+		if end == nil || (end.Err != nil && !errors.Is(end.Err, sarama.ErrNoError)) {
+			continue // this partition's leader did not answer: no figure rather than a wrong one
+		}
+		lag[p] = max(end.Offset-offset, 0)
+	}
+	return lag, nil
+}
+
+// committed reads the offsets group committed on topic's partitions (those
+// without a commit are left out) and lists the partitions.
+func (k *Kafka) committed(group, topic string) (map[int32]int64, []int32, error) {
+	n, err := k.partitionCount(topic)
+	if err != nil {
+		return nil, nil, err
 	}
 	partitions := make([]int32, n)
 	for i := range partitions {
@@ -158,18 +202,18 @@ func (k *Kafka) OffsetsInitialized(_ context.Context, group, topic string) (bool
 	}
 	resp, err := k.admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: partitions})
 	if errors.Is(err, sarama.ErrGroupIDNotFound) {
-		return false, nil // the dispatcher has not created the group yet
+		return nil, partitions, nil // the dispatcher has not created the group yet
 	}
 	if err != nil {
-		return false, fmt.Errorf("reading offsets of group %q: %w", group, err)
+		return nil, nil, fmt.Errorf("reading offsets of group %q: %w", group, err)
 	}
+	committed := map[int32]int64{}
 	for _, p := range partitions {
-		b := resp.GetBlock(topic, p)
-		if b == nil || b.Offset < 0 {
-			return false, nil
+		if b := resp.GetBlock(topic, p); b != nil && b.Offset >= 0 {
+			committed[p] = b.Offset
 		}
 	}
-	return true, nil
+	return committed, partitions, nil
 }
 
 // ConsumerGroups implements GroupAdmin.

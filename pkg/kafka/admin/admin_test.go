@@ -3,6 +3,7 @@ package admin_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -208,4 +209,26 @@ func (c committer) Setup(s sarama.ConsumerGroupSession) error {
 func (committer) Cleanup(sarama.ConsumerGroupSession) error { return nil }
 func (committer) ConsumeClaim(sarama.ConsumerGroupSession, sarama.ConsumerGroupClaim) error {
 	return nil
+}
+
+// Lag is what Kafka holds past each committed offset, so it grows while a
+// consumer makes no progress; a partition with no commit has no figure.
+func TestLag(t *testing.T) {
+	b, a := withTopic(t, "lagging", 3)
+	ctx := context.Background()
+	if lag, err := a.Lag(ctx, "g", "lagging"); err != nil || len(lag) != 0 {
+		t.Fatalf("a group that never committed: lag %v, %v; want none", lag, err)
+	}
+	kafkatest.Produce(t, b.Addrs, "lagging", 0, 5)
+	kafkatest.Produce(t, b.Addrs, "lagging", 1, 3)
+	kafkatest.CommitAt(t, b.Addrs, "g", "lagging", map[int32]int64{0: 2, 1: 3})
+	want := map[int32]int64{0: 3, 1: 0}
+	if lag, err := a.Lag(ctx, "g", "lagging"); err != nil || !maps.Equal(lag, want) {
+		t.Fatalf("lag %v, %v; want %v", lag, err, want)
+	}
+	kafkatest.Produce(t, b.Addrs, "lagging", 1, 4) // nothing consumes them
+	want[1] = 4
+	if lag, err := a.Lag(ctx, "g", "lagging"); err != nil || !maps.Equal(lag, want) {
+		t.Fatalf("after 4 more records: lag %v, %v; want %v", lag, err, want)
+	}
 }

@@ -163,6 +163,11 @@ func (c *Custom) OffsetsInitialized(ctx context.Context, group, topic string) (b
 	return c.kafka.OffsetsInitialized(ctx, group, topic)
 }
 
+// Lag implements LagReader on Kafka.
+func (c *Custom) Lag(ctx context.Context, group, topic string) (map[int32]int64, error) {
+	return c.kafka.Lag(ctx, group, topic)
+}
+
 // ConsumerGroups implements GroupAdmin on Kafka.
 func (c *Custom) ConsumerGroups(ctx context.Context, match func(string) bool) ([]string, error) {
 	return c.kafka.ConsumerGroups(ctx, match)

@@ -13,6 +13,7 @@ type Admin interface {
 	TopicAdmin
 	SubscriberProber
 	GroupAdmin
+	LagReader
 }
 
 // New connects the admin of the flavor config-kafka selects.

@@ -3,6 +3,8 @@
 package kafkatest
 
 import (
+	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -116,4 +118,65 @@ func TopicsWith(t testing.TB, addrs []string, cfg *sarama.Config) map[string]sar
 		t.Fatalf("listing topics: %v", err)
 	}
 	return topics
+}
+
+// Produce writes n small records to one partition of topic.
+func Produce(t testing.TB, addrs []string, topic string, partition int32, n int) {
+	t.Helper()
+	cfg := Config()
+	cfg.Producer.Return.Successes = true
+	cfg.Producer.Partitioner = sarama.NewManualPartitioner
+	p, err := sarama.NewSyncProducer(addrs, cfg)
+	if err != nil {
+		t.Fatalf("producer: %v", err)
+	}
+	defer p.Close()
+	for i := range n {
+		msg := &sarama.ProducerMessage{Topic: topic, Partition: partition, Value: sarama.StringEncoder(fmt.Sprint(i))}
+		if _, _, err := p.SendMessage(msg); err != nil {
+			t.Fatalf("producing to %s/%d: %v", topic, partition, err)
+		}
+	}
+}
+
+// CommitAt commits these offsets for group on topic's partitions, as a
+// member of the group that read up to them would (kfake keeps commits only
+// of groups that a member joined); a commit only moves an offset forward.
+func CommitAt(t testing.TB, addrs []string, group, topic string, offsets map[int32]int64) {
+	t.Helper()
+	cfg := Config()
+	cfg.Consumer.Offsets.AutoCommit.Enable = false
+	cg, err := sarama.NewConsumerGroup(addrs, group, cfg)
+	if err != nil {
+		t.Fatalf("consumer group %s: %v", group, err)
+	}
+	defer cg.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	h := committing{topic: topic, offsets: offsets, done: cancel}
+	if err := cg.Consume(ctx, []string{topic}, h); err != nil && ctx.Err() == nil {
+		t.Fatalf("committing %v for group %s: %v", offsets, group, err)
+	}
+}
+
+// committing commits its offsets as soon as its session begins, then ends it.
+type committing struct {
+	topic   string
+	offsets map[int32]int64
+	done    context.CancelFunc
+}
+
+func (c committing) Setup(s sarama.ConsumerGroupSession) error {
+	for p, o := range c.offsets {
+		s.MarkOffset(c.topic, p, o, "")
+	}
+	s.Commit()
+	c.done()
+	return nil
+}
+
+func (committing) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+
+func (committing) ConsumeClaim(sarama.ConsumerGroupSession, sarama.ConsumerGroupClaim) error {
+	return nil
 }

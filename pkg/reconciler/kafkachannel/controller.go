@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/kelseyhightower/envconfig"
+	"go.opentelemetry.io/otel"
+	"go.uber.org/zap"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
@@ -70,6 +72,11 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		SystemNamespace:   system.Namespace(),
 		DispatcherImage:   env.DispatcherImage,
 	}
+	lag, err := newLagMeter(otel.GetMeterProvider(), kcInformer.Lister(), r.lagReader, logger)
+	if err != nil {
+		logger.Fatalw("Creating the consumer lag gauge", zap.Error(err))
+	}
+	go lag.run(ctx, LagInterval)
 	// config-features (authentication-oidc) reaches each reconcile through its
 	// context; a change re-reconciles every channel.
 	var globalResync func(interface{})

@@ -140,6 +140,15 @@ func (r *Reconciler) connect(kc *v1beta1.KafkaChannel) (client.Snapshot, admin.A
 	return snap, adm, nil
 }
 
+// lagReader is the Admin of the Kafka configuration in force, for the lag meter.
+func (r *Reconciler) lagReader() (admin.LagReader, error) {
+	snap := r.Kafka()
+	if snap.Err != nil {
+		return nil, snap.Err
+	}
+	return r.Admins.Get(snap.Settings, snap.Kafka)
+}
+
 func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChannel, snap client.Snapshot, adm admin.Admin) error {
 	kafka := snap.Kafka
 	if kc.Status.TopicName == "" {
