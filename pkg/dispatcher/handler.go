@@ -43,6 +43,7 @@ func (h *handler) Cleanup(sarama.ConsumerGroupSession) error {
 func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
 	p := h.c.newPartition(sess, claim)
 	defer p.stop()
+	h.c.metrics.initPartition(p.abortCtx, h.c.attrs, p.id)
 	go p.watchStalls()
 	// Returning ends the whole session: that is how the group rejoins early (see expectPartitions).
 	end := h.c.session.Load().done

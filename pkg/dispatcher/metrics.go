@@ -86,6 +86,15 @@ func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, r resu
 	}
 }
 
+// initPartition sets a claimed partition's rare counters to 0: a counter
+// series that first appears at 1 hides its first increase from Prometheus'
+// rate() and increase(), and so from the alerts on dead letters and stalls.
+func (m *metrics) initPartition(ctx context.Context, base attribute.Set, partition int32) {
+	m.deadLettered.Add(ctx, 0, metric.WithAttributeSet(base))
+	m.retries.Add(ctx, 0, metric.WithAttributeSet(base))
+	m.stalled.Add(ctx, 0, withPartition(base, partition))
+}
+
 // recordStall records that a partition's oldest event outlived its retry cycle.
 func (m *metrics) recordStall(ctx context.Context, base attribute.Set, partition int32) {
 	m.stalled.Add(ctx, 1, withPartition(base, partition))

@@ -7,6 +7,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	zapobserver "go.uber.org/zap/zaptest/observer"
@@ -101,4 +102,44 @@ func TestRetryCycle(t *testing.T) {
 			t.Errorf("%s: retry cycle %v, want %v", name, got, tc.want)
 		}
 	}
+}
+
+// A claimed partition's dead-letter, retry and stall counters are exported at
+// 0 before anything happens: a counter series that first appears at 1 hides
+// that first increase from Prometheus' rate() and increase(), so an alert on
+// the first dead letter or stall would never fire.
+func TestRareCountersStartAtZero(t *testing.T) {
+	e := newEnv(t, 1)
+	reader := sdkmetric.NewManualReader()
+	d := e.dispatcher(Options{MeterProvider: sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))})
+	if err := d.Reconcile(channel("", subscriber("a", newSink(t, nil).URL))); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReady("a")
+	for _, name := range []string{"kn.kafkachannel.dispatch.dead_lettered", "kn.kafkachannel.dispatch.retries", "kn.kafkachannel.dispatch.stalled"} {
+		waitFor(t, name+" exported", func() bool {
+			points, total := counterPoints(t, reader, name)
+			return points > 0 && total == 0
+		})
+	}
+}
+
+// counterPoints counts an Int64 counter's points and sums their values.
+func counterPoints(t *testing.T, reader sdkmetric.Reader, name string) (points int, total int64) {
+	t.Helper()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(context.Background(), &rm); err != nil {
+		t.Fatal(err)
+	}
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if sum, ok := m.Data.(metricdata.Sum[int64]); ok && m.Name == name {
+				for _, dp := range sum.DataPoints {
+					points++
+					total += dp.Value
+				}
+			}
+		}
+	}
+	return points, total
 }

@@ -52,6 +52,8 @@ type collector struct {
 	mu     sync.Mutex
 	points []point
 	spans  []span
+	// instruments are every metric exported so far, by name.
+	instruments map[string]instrument
 }
 
 // point is one counter data point with its origin.
@@ -91,6 +93,10 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		c.points = append(c.points, points...)
+		exported, _ := instruments(b)
+		for _, i := range exported {
+			c.instruments[i.name] = i
+		}
 	case "/v1/traces":
 		spans, err := traceSpans(b)
 		if err != nil {
@@ -140,6 +146,7 @@ func observed(t *testing.T) *collector {
 		configureObservability(t, o11y.c.url)
 		restartReceiver(t)
 		restartPool(t)
+		restartController(t)
 		ch := buildSubscribed(t, "conformance-o11y", "ch", 1)
 		o11y.ns = ch.ns
 		e := framework.NewEvent(uniqueID(t), "conformance.o11y", nil)
@@ -165,7 +172,7 @@ func startCollector(t *testing.T) *collector {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &collector{url: "http://" + l.Addr().String()}
+	c := &collector{url: "http://" + l.Addr().String(), instruments: map[string]instrument{}}
 	go func() { _ = (&http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}).Serve(l) }()
 	return c
 }
@@ -198,36 +205,49 @@ func configureObservability(t *testing.T, url string) {
 	}
 }
 
-// restartReceiver kills the receiver process (sharedmain reads the
-// observability config at start) and waits for its successor, a new process
-// on the same address, to be ready.
-func restartReceiver(t *testing.T) {
+// restartDeployment kills a Deployment's process (sharedmain reads the
+// observability config at start) and waits for its successor, a new process,
+// to be ready.
+func restartDeployment(t *testing.T, name string, ready func() bool) {
 	t.Helper()
-	old := receiverPID()
-	if err := env.KillDeployment(devenv.ReceiverName); err != nil {
+	old := processPID(name)
+	if err := env.KillDeployment(name); err != nil {
 		t.Fatal(err)
 	}
 	err := framework.Poll(time.Minute, func() (bool, error) {
-		pid := receiverPID()
-		if pid == 0 || pid == old {
-			return false, nil
-		}
-		resp, err := http.Get(env.MustReceiverURL(t) + "/readyz")
-		if err != nil {
-			return false, nil
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK, nil
+		pid := processPID(name)
+		return pid != 0 && pid != old && ready(), nil
 	})
 	if err != nil {
-		t.Fatalf("receiver not back after a restart: %v", err)
+		t.Fatalf("%s not back after a restart: %v", name, err)
 	}
 }
 
-// receiverPID is the PID of the receiver's process, 0 when none runs.
-func receiverPID() int {
+// restartReceiver restarts the receiver, which comes back on the same address.
+func restartReceiver(t *testing.T) {
+	t.Helper()
+	restartDeployment(t, devenv.ReceiverName, func() bool {
+		resp, err := http.Get(env.MustReceiverURL(t) + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+}
+
+// restartController restarts the controller, for its consumer lag gauge.
+func restartController(t *testing.T) {
+	t.Helper()
+	restartDeployment(t, devenv.ControllerName, func() bool {
+		return env.WaitDeploymentAvailable(context.Background(), devenv.ControllerName, time.Second) == nil
+	})
+}
+
+// processPID is the PID of a Deployment's process, 0 when none runs.
+func processPID(deployment string) int {
 	for _, p := range env.Processes() {
-		if p.Name == devenv.ReceiverName {
+		if p.Name == deployment {
 			return p.PID
 		}
 	}

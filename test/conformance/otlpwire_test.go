@@ -159,3 +159,44 @@ func resourceService(fs []field) string {
 	}
 	return ""
 }
+
+// instrument is what an exported metric is, as far as its Prometheus name goes.
+type instrument struct {
+	name, unit string
+	kind       string // "gauge", "counter" (a monotonic sum), "sum", "histogram"
+}
+
+// instruments reads the metrics of ExportMetricsServiceRequest:
+// ...Metric(2){name(1), unit(3), Gauge(5), Sum(7){is_monotonic(3)}, Histogram(9)}.
+func instruments(b []byte) ([]instrument, error) {
+	req, err := decode(b)
+	if err != nil {
+		return nil, err
+	}
+	var out []instrument
+	for _, rm := range sub(req, 1) {
+		for _, sm := range sub(rm, 2) {
+			for _, m := range sub(sm, 2) {
+				out = append(out, instrument{name: str(m, 1), unit: str(m, 3), kind: kindOf(m)})
+			}
+		}
+	}
+	return out, nil
+}
+
+func kindOf(m []field) string {
+	switch {
+	case len(sub(m, 5)) > 0:
+		return "gauge"
+	case len(sub(m, 9)) > 0:
+		return "histogram"
+	}
+	for _, sum := range sub(m, 7) {
+		for _, f := range sum {
+			if f.num == 3 && f.value != 0 {
+				return "counter"
+			}
+		}
+	}
+	return "sum"
+}

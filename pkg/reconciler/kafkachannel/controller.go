@@ -76,7 +76,12 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	if err != nil {
 		logger.Fatalw("Creating the consumer lag gauge", zap.Error(err))
 	}
-	go lag.run(ctx, LagInterval)
+	go func() {
+		// The first measurement waits for the channels, rather than a whole interval.
+		if cache.WaitForCacheSync(ctx.Done(), kcInformer.Informer().HasSynced) {
+			lag.run(ctx, LagInterval)
+		}
+	}()
 	// config-features (authentication-oidc) reaches each reconcile through its
 	// context; a change re-reconciles every channel.
 	var globalResync func(interface{})

@@ -34,7 +34,8 @@ var (
 // offsets and high-water marks. A dispatcher only sees the lag of what it
 // reads, so a stalled partition or a dead dispatcher would show none; Kafka
 // shows it growing. The gauge reports the last measurement; a subscriber or
-// channel that is gone leaves it.
+// channel that is gone leaves it, and so does everything while Kafka cannot
+// be asked.
 type lagMeter struct {
 	channels kclisters.KafkaChannelLister
 	// admin is the Admin of the Kafka configuration in force, or an error.
@@ -77,7 +78,9 @@ func (l *lagMeter) run(ctx context.Context, interval time.Duration) {
 func (l *lagMeter) measure(ctx context.Context) {
 	adm, err := l.admin()
 	if err != nil {
+		// No figures rather than stale ones, which would hide a growing lag.
 		l.logger.Debugw("Consumer lag not measured: no Kafka admin", zap.Error(err))
+		l.report(nil)
 		return
 	}
 	channels, err := l.channels.List(labels.Everything())
@@ -97,8 +100,12 @@ func (l *lagMeter) measure(ctx context.Context) {
 			}
 		}
 	}
+	l.report(next)
+}
+
+func (l *lagMeter) report(lag map[lagKey]int64) {
 	l.mu.Lock()
-	l.last = next
+	l.last = lag
 	l.mu.Unlock()
 }
 

@@ -2,6 +2,7 @@ package kafkachannel
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"testing"
 
@@ -37,8 +38,9 @@ func TestLagMeterReportsWhatKafkaHolds(t *testing.T) {
 	kc.Spec.Subscribers = []eventingduckv1.SubscriberSpec{{UID: types.UID("a")}}
 	must(t, channels.Add(kc))
 	reader := sdkmetric.NewManualReader()
+	var kafkaDown error
 	l, err := newLagMeter(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)), kclisters.NewKafkaChannelLister(channels),
-		func() (admin.LagReader, error) { return adm, nil }, zap.NewNop().Sugar())
+		func() (admin.LagReader, error) { return adm, kafkaDown }, zap.NewNop().Sugar())
 	must(t, err)
 	group := resources.ConsumerGroup("ns", "ch", "a")
 	ctx := context.Background()
@@ -50,6 +52,14 @@ func TestLagMeterReportsWhatKafkaHolds(t *testing.T) {
 
 	kafkatest.Produce(t, b.Addrs, topic, 1, 7) // no consumer reads them
 	checkLag(t, reader, group, map[int]int64{0: 0, 1: 0})
+	l.measure(ctx)
+	checkLag(t, reader, group, map[int]int64{0: 0, 1: 7})
+
+	// While Kafka cannot be asked, no figure rather than a stale one.
+	kafkaDown = errors.New("no Kafka admin")
+	l.measure(ctx)
+	checkLag(t, reader, group, map[int]int64{})
+	kafkaDown = nil
 	l.measure(ctx)
 	checkLag(t, reader, group, map[int]int64{0: 0, 1: 7})
 
