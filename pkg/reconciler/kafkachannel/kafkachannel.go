@@ -169,6 +169,7 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		kc.Status.MarkTopicTrue()
 		return nil
 	}
+	wasReady := kc.Status.GetCondition(v1beta1.KafkaChannelConditionTopicReady).IsTrue()
 	created, err := adm.EnsureTopic(ctx, kc.Status.TopicName, spec)
 	if err != nil {
 		reason := "TopicCreateFailed"
@@ -178,7 +179,13 @@ func (r *Reconciler) reconcileTopic(ctx context.Context, kc *v1beta1.KafkaChanne
 		} else {
 			r.Admins.Invalidate()
 		}
-		kc.Status.MarkTopicFailed(reason, "%v", err)
+		if wasReady {
+			// A topic that was ready still takes events: say what failed
+			// (a periodic check, a growth) without stopping ingress.
+			kc.Status.MarkTopicCheckFailed(reason, "%v", err)
+		} else {
+			kc.Status.MarkTopicFailed(reason, "%v", err)
+		}
 		return err
 	}
 	// Once created, always: later calls find the topic this channel made.

@@ -383,6 +383,24 @@ func TestReconcile(t *testing.T) {
 			Eventf(corev1.EventTypeWarning, "InternalError", `creating topic "ns.orders": kafka server: Policy violation`),
 		},
 	}, {
+		// The receiver produces only while TopicReady is True: a failed periodic
+		// check or growth of a topic that exists must not stop ingress.
+		Name: "check of a ready topic fails: TopicReady stays True, saying why",
+		Key:  kcKey,
+		Ctx:  withKafka(&rowKafka{admin: &fakeAdmin{ensureErr: fmt.Errorf(`growing topic "ns.orders" from 3 to 6 partitions: kafka server: Policy violation`)}}),
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus()...),
+			dispatcher(corev1.ConditionTrue), channelService(),
+		},
+		WantErr: true,
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(
+				WithTopicCheckFailed("TopicCreateFailed", `growing topic "ns.orders" from 3 to 6 partitions: kafka server: Policy violation`))...),
+		}},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "InternalError", `growing topic "ns.orders" from 3 to 6 partitions: kafka server: Policy violation`),
+		},
+	}, {
 		Name:    "Event Hubs quota refuses the topic: TopicReady false with its own reason",
 		Key:     kcKey,
 		Ctx:     withKafka(&rowKafka{admin: &fakeAdmin{ensureErr: fmt.Errorf(`event hub "ns.orders": %w: 48 partitions exceed the standard tier's 32 per event hub`, admin.ErrEventHubsLimit)}}),

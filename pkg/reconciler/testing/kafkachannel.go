@@ -102,6 +102,11 @@ func WithTopicFailed(reason, message string) KafkaChannelOption {
 	return func(kc *v1beta1.KafkaChannel) { kc.Status.MarkTopicFailed(reason, "%s", message) }
 }
 
+// WithTopicCheckFailed keeps TopicReady true with why its last check failed.
+func WithTopicCheckFailed(reason, message string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.MarkTopicCheckFailed(reason, "%s", message) }
+}
+
 // WithDeadLetterSinkNotConfigured marks that no dead-letter sink is set.
 func WithDeadLetterSinkNotConfigured(kc *v1beta1.KafkaChannel) {
 	kc.Status.MarkDeadLetterSinkNotConfigured()

@@ -99,6 +99,14 @@ func (s *KafkaChannelStatus) MarkTopicTrue() {
 	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionTopicReady)
 }
 
+// MarkTopicCheckFailed keeps TopicReady True, saying why the last check or
+// growth of a topic that was ready failed: the topic still takes events (the
+// receiver produces to it, and answers 503 itself should Kafka refuse), so a
+// failed check must not stop the channel's ingress.
+func (s *KafkaChannelStatus) MarkTopicCheckFailed(reason, format string, args ...interface{}) {
+	kcCondSet.Manage(s).MarkTrueWithReason(KafkaChannelConditionTopicReady, reason, format, args...)
+}
+
 // MarkTopicFailed records why the topic could not be made ready.
 func (s *KafkaChannelStatus) MarkTopicFailed(reason, format string, args ...interface{}) {
 	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionTopicReady, reason, format, args...)
