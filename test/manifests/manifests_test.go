@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -186,6 +187,12 @@ func TestWorkloads(t *testing.T) {
 		}
 		for _, c := range w.template.Spec.Containers {
 			checkContainer(t, w.name, c)
+		}
+		// A scrape configuration selects every component's metrics by the port's name.
+		if !slices.ContainsFunc(w.template.Spec.Containers[0].Ports, func(p corev1.ContainerPort) bool {
+			return p.Name == "metrics" && p.ContainerPort == resources.MetricsPort
+		}) {
+			t.Errorf("%s: no container port named metrics (%d)", w.name, resources.MetricsPort)
 		}
 	}
 	sort.Strings(names)

@@ -80,6 +80,11 @@ func dispatcherReplicas(current, partitions int32) int32 {
 	return current
 }
 
+// MetricsPort is where Knative's Prometheus exporter serves, when
+// config-observability selects it: named, like every component's, so that a
+// scrape configuration can select it by name.
+const MetricsPort = 9090
+
 func dispatcherContainer(args DispatcherArgs) corev1.Container {
 	probe := func(path string) *corev1.Probe {
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
@@ -103,7 +108,7 @@ func dispatcherContainer(args DispatcherArgs) corev1.Container {
 			{Name: "CONFIG_OBSERVABILITY_NAME", Value: "config-observability"},
 			{Name: "METRICS_DOMAIN", Value: "knative.dev/eventing"},
 		},
-		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: DispatcherPort}},
+		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: DispatcherPort}, {Name: "metrics", ContainerPort: MetricsPort}},
 		ReadinessProbe: probe("/readyz"),
 		LivenessProbe:  probe("/healthz"),
 		Resources:      *args.Resources.DeepCopy(),

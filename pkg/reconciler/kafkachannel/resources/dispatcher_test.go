@@ -41,3 +41,16 @@ func TestDispatcherResourcesFromConfig(t *testing.T) {
 		t.Errorf("env %s = %+v, want the Downward API's %+v", MemoryLimitEnv, env, want)
 	}
 }
+
+// A dedicated dispatcher's metrics port is named as the other components',
+// so that one scrape configuration finds them all.
+func TestDispatcherDeclaresItsMetricsPort(t *testing.T) {
+	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "ch"}}
+	d := MakeDispatcher(DispatcherArgs{Channel: kc, SystemNamespace: "knative-eventing", Image: "dispatcher"})
+	for _, p := range d.Spec.Template.Spec.Containers[0].Ports {
+		if p.Name == "metrics" && p.ContainerPort == MetricsPort {
+			return
+		}
+	}
+	t.Errorf("ports %v, want one named metrics on %d", d.Spec.Template.Spec.Containers[0].Ports, MetricsPort)
+}
