@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The ko path, offline: resolves config/ with ko exactly as `ko apply -f config`
-# would, pushing the images to a throwaway registry on 127.0.0.1 (ko talks plain
-# HTTP to loopback registries) on top of a minimal base image made there with
-# crane. Writes the resolved manifests to _output/release.yaml (or $1); the
+# The ko path, offline: hack/release.sh, exactly as a release is made, pushing
+# the images to a throwaway registry on 127.0.0.1 (ko talks plain HTTP to
+# loopback registries) on top of a minimal base image made there with crane.
+# Writes the resolved manifests to _output/release.yaml (or $1); the
 # end-to-end tests then install those manifests instead of config/.
 set -o errexit -o nounset -o pipefail
 
@@ -38,7 +38,5 @@ tar -cf "${WORK}/empty.tar" -T /dev/null
 "${BIN}/crane" append --insecure --new_layer "${WORK}/empty.tar" --new_tag "${REGISTRY}/base:empty" >/dev/null
 "${BIN}/crane" mutate --insecure --set-platform linux/amd64 "${REGISTRY}/base:empty" --tag "${REGISTRY}/base:static" >/dev/null
 
-cd "${ROOT}"
-KO_DOCKER_REPO="${REGISTRY}/knative-kafka" KO_DEFAULTBASEIMAGE="${REGISTRY}/base:static" \
-  "${BIN}/ko" resolve --base-import-paths --platform=linux/amd64 -f config >"${OUT}"
-echo "Resolved config/ into ${OUT}: $(grep -c "${REGISTRY}/knative-kafka/" "${OUT}") image references"
+KO_DOCKER_REPO="${REGISTRY}/knative-kafka" KO_DEFAULTBASEIMAGE="${REGISTRY}/base:static" PLATFORMS=linux/amd64 \
+  "${ROOT}/hack/release.sh" "${OUT}"
