@@ -24,6 +24,7 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
 // DefaultDrainTimeout is how long deliveries in flight may go on after their
@@ -329,7 +330,7 @@ func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, 
 		logger:  d.logger,
 		sender:  &sender{dispatcher: d.opts.Sender, namespace: kc.Namespace},
 		metrics: d.metrics,
-		attrs:   attribute.NewSet(attrTopic.String(key.topic), attrGroup.String(group)),
+		attrs:   attribute.NewSet(telemetry.Topic.String(key.topic), telemetry.ConsumerGroup.String(group)),
 	}
 	c.opts.DrainTimeout = min(d.opts.DrainTimeout, settings.Sarama.Consumer.Group.Rebalance.Timeout/2)
 	c.sub.Store(sub)

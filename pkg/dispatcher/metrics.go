@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+
+	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
 // meterName scopes the dispatcher's instruments.
@@ -21,9 +23,6 @@ const (
 
 // Attribute keys, following the OpenTelemetry messaging and HTTP conventions.
 var (
-	attrTopic      = attribute.Key("messaging.destination.name")
-	attrGroup      = attribute.Key("messaging.consumer.group.name")
-	attrPartition  = attribute.Key("messaging.destination.partition.id")
 	attrStatusCode = attribute.Key("http.response.status_code")
 	attrOutcome    = attribute.Key("kn.kafkachannel.outcome")
 )
@@ -101,5 +100,5 @@ func (m *metrics) recordStall(ctx context.Context, base attribute.Set, partition
 }
 
 func withPartition(base attribute.Set, partition int32) metric.MeasurementOption {
-	return metric.WithAttributes(append(base.ToSlice(), attrPartition.Int(int(partition)))...)
+	return metric.WithAttributes(append(base.ToSlice(), telemetry.Partition.Int(int(partition)))...)
 }

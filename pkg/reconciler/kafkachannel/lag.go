@@ -5,7 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 	"k8s.io/apimachinery/pkg/labels"
@@ -14,6 +13,7 @@ import (
 	kclisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
 // LagInterval is how often the controller measures every subscriber's lag.
@@ -21,13 +21,6 @@ const LagInterval = 30 * time.Second
 
 // meterName scopes the controller's instruments.
 const meterName = "github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel"
-
-// Attribute keys of the lag gauge, as the dispatcher names them.
-var (
-	attrTopic     = attribute.Key("messaging.destination.name")
-	attrGroup     = attribute.Key("messaging.consumer.group.name")
-	attrPartition = attribute.Key("messaging.destination.partition.id")
-)
 
 // lagMeter measures, on a timer, how many records of each partition every
 // subscriber's consumer group has not committed, from Kafka's committed
@@ -125,7 +118,7 @@ func (l *lagMeter) observe(_ context.Context, o metric.Int64Observer) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for k, n := range l.last {
-		o.Observe(n, metric.WithAttributes(attrTopic.String(k.topic), attrGroup.String(k.group), attrPartition.Int(int(k.partition))))
+		o.Observe(n, metric.WithAttributes(telemetry.Topic.String(k.topic), telemetry.ConsumerGroup.String(k.group), telemetry.Partition.Int(int(k.partition))))
 	}
 	return nil
 }

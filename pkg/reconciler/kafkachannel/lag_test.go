@@ -19,6 +19,7 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
 // The lag gauge follows Kafka, not the dispatcher: records nobody consumes
@@ -83,8 +84,8 @@ func checkLag(t *testing.T, reader sdkmetric.Reader, group string, want map[int]
 				continue
 			}
 			for _, dp := range gauge.DataPoints {
-				g, _ := dp.Attributes.Value(attrGroup)
-				p, _ := dp.Attributes.Value(attrPartition)
+				g, _ := dp.Attributes.Value(telemetry.ConsumerGroup)
+				p, _ := dp.Attributes.Value(telemetry.Partition)
 				if g.AsString() == group {
 					got[int(p.AsInt64())] = dp.Value
 				}
