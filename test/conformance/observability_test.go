@@ -210,12 +210,12 @@ func configureObservability(t *testing.T, url string) {
 // to be ready.
 func restartDeployment(t *testing.T, name string, ready func() bool) {
 	t.Helper()
-	old := processPID(name)
+	old := env.PID(name)
 	if err := env.KillDeployment(name); err != nil {
 		t.Fatal(err)
 	}
 	err := framework.Poll(time.Minute, func() (bool, error) {
-		pid := processPID(name)
+		pid := env.PID(name)
 		return pid != 0 && pid != old && ready(), nil
 	})
 	if err != nil {
@@ -242,16 +242,6 @@ func restartController(t *testing.T) {
 	restartDeployment(t, devenv.ControllerName, func() bool {
 		return env.WaitDeploymentAvailable(context.Background(), devenv.ControllerName, time.Second) == nil
 	})
-}
-
-// processPID is the PID of a Deployment's process, 0 when none runs.
-func processPID(deployment string) int {
-	for _, p := range env.Processes() {
-		if p.Name == deployment {
-			return p.PID
-		}
-	}
-	return 0
 }
 
 // restartPool rolls the dispatcher pool, as kubectl rollout restart does (a

@@ -257,7 +257,7 @@ func (e *Env) RestartBroker() error {
 	if p == nil {
 		return fmt.Errorf("the Kafka broker is not running")
 	}
-	p.stop(10 * time.Second)
+	p.stop(stopGrace)
 	return nil
 }
 

@@ -24,11 +24,11 @@ func TestBrokerIsRestartedAfterACrash(t *testing.T) {
 	t.Cleanup(e.Stop)
 	buildDevBroker(t, e)
 	must(t, e.startBroker(ctx))
-	addr, crashed := e.BrokerAddr, processID(e, BrokerName)
+	addr, crashed := e.BrokerAddr, e.PID(BrokerName)
 
 	must(t, syscall.Kill(crashed, syscall.SIGKILL))
 	eventually(ctx, t, "the broker restarted and dialable", func() error {
-		if p := processID(e, BrokerName); p == 0 || p == crashed {
+		if p := e.PID(BrokerName); p == 0 || p == crashed {
 			return fmt.Errorf("pid %d", p)
 		}
 		return dialable(addr)
@@ -92,16 +92,6 @@ func buildDevBroker(t *testing.T, e *Env) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("building devbroker: %v\n%s", err, out)
 	}
-}
-
-// processID is the PID Env.Processes lists for a name, 0 when none.
-func processID(e *Env, name string) int {
-	for _, p := range e.Processes() {
-		if p.Name == name {
-			return p.PID
-		}
-	}
-	return 0
 }
 
 // lockedLog keeps what the environment logs, also passing it to t.Logf.

@@ -383,3 +383,12 @@ func (e *Env) Processes() []Process {
 	}
 	return out
 }
+
+// PID is the PID of the running process of this name (a pod's, a
+// Deployment's, or a control-plane component's), 0 when none runs.
+func (e *Env) PID(name string) int {
+	if p := e.procs.find(name); p != nil {
+		return p.cmd.Process.Pid
+	}
+	return 0
+}

@@ -156,10 +156,8 @@ func (s *soak) replica() string {
 }
 
 func (s *soak) pid(name string) (int, error) {
-	for _, p := range s.env.Processes() {
-		if p.Name == name {
-			return p.PID, nil
-		}
+	if pid := s.env.PID(name); pid != 0 {
+		return pid, nil
 	}
 	return 0, fmt.Errorf("no process %s running", name)
 }
