@@ -175,40 +175,15 @@ func TestOffsetsInitialized(t *testing.T) {
 	}
 }
 
-// commit joins the group, commits offset 0 for the given partitions and leaves,
-// as a dispatcher does when it initialises a new subscriber.
+// commit commits offset 0 for the given partitions, as a dispatcher does
+// when it initialises a new subscriber.
 func commit(t *testing.T, addrs []string, group, topic string, partitions ...int32) {
 	t.Helper()
-	cfg := kafkatest.Config()
-	cfg.Consumer.Offsets.AutoCommit.Enable = false
-	cg, err := sarama.NewConsumerGroup(addrs, group, cfg)
-	if err != nil {
-		t.Fatal(err)
+	offsets := map[int32]int64{}
+	for _, p := range partitions {
+		offsets[p] = 0
 	}
-	defer cg.Close()
-	h := committer{topic: topic, partitions: partitions}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := cg.Consume(ctx, []string{topic}, h); err != nil {
-		t.Fatal(err)
-	}
-}
-
-type committer struct {
-	topic      string
-	partitions []int32
-}
-
-func (c committer) Setup(s sarama.ConsumerGroupSession) error {
-	for _, p := range c.partitions {
-		s.MarkOffset(c.topic, p, 0, "")
-	}
-	s.Commit()
-	return nil
-}
-func (committer) Cleanup(sarama.ConsumerGroupSession) error { return nil }
-func (committer) ConsumeClaim(sarama.ConsumerGroupSession, sarama.ConsumerGroupClaim) error {
-	return nil
+	kafkatest.CommitAt(t, addrs, group, topic, offsets)
 }
 
 // Lag is what Kafka holds past each committed offset, so it grows while a
