@@ -119,7 +119,10 @@ func TestForwardsBothWays(t *testing.T) {
 	waitFor(t, "no open connection", func() bool { _, open := p.Stats(); return open == 0 })
 }
 
-func TestCutClosesOnlyThatProcess(t *testing.T) {
+// twoClients starts an echo target behind a proxy, a child process with
+// connection "a" through it, and one of the test's own, both shown working.
+func twoClients(t *testing.T) (*echoServer, *Proxy, *child, *lineConn) {
+	t.Helper()
 	e := startEcho(t)
 	p := startProxy(t, e.addr())
 	ch := startChild(t, p.Addr())
@@ -129,6 +132,11 @@ func TestCutClosesOnlyThatProcess(t *testing.T) {
 	ch.expect("a got hello")
 	own := dialLine(t, p.Addr())
 	own.roundTrip(t, "mine")
+	return e, p, ch, own
+}
+
+func TestCutClosesOnlyThatProcess(t *testing.T) {
+	_, p, ch, own := twoClients(t)
 
 	n, err := p.Cut(ch.pid)
 	if err != nil || n != 1 {
@@ -148,15 +156,7 @@ func TestCutClosesOnlyThatProcess(t *testing.T) {
 }
 
 func TestBlackholeHoldsThenHeals(t *testing.T) {
-	e := startEcho(t)
-	p := startProxy(t, e.addr())
-	ch := startChild(t, p.Addr())
-	ch.do("dial a")
-	ch.expect("dialed a")
-	ch.do("send a one")
-	ch.expect("a got one")
-	own := dialLine(t, p.Addr())
-	own.roundTrip(t, "mine")
+	e, p, ch, own := twoClients(t)
 
 	heal, err := p.Blackhole(ch.pid)
 	if err != nil {
