@@ -87,13 +87,12 @@ func (c *collector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer c.mu.Unlock()
 	switch r.URL.Path {
 	case "/v1/metrics":
-		points, err := metricPoints(b)
+		points, exported, err := readMetrics(b)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
 		c.points = append(c.points, points...)
-		exported, _ := instruments(b)
 		for _, i := range exported {
 			c.instruments[i.name] = i
 		}

@@ -101,32 +101,42 @@ func keyValues(fs []field, num int) map[string]string {
 	return m
 }
 
-// metricPoints reads ExportMetricsServiceRequest: ResourceMetrics(1){Resource(1){attrs(1)}, ScopeMetrics(2){Metric(2){name(1), Sum(7){NumberDataPoint(1){attrs(7), as_int(6)}}}}}.
-func metricPoints(b []byte) ([]point, error) {
+// readMetrics reads ExportMetricsServiceRequest: ResourceMetrics(1){Resource(1){attrs(1)},
+// ScopeMetrics(2){Metric(2){name(1), unit(3), Gauge(5), Sum(7){NumberDataPoint(1){attrs(7), as_int(6)},
+// is_monotonic(3)}, Histogram(9)}}}: every metric as an instrument, and the data points of the sums.
+func readMetrics(b []byte) ([]point, []instrument, error) {
 	req, err := decode(b)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []point
+	var points []point
+	var insts []instrument
 	for _, rm := range sub(req, 1) {
 		svc := resourceService(rm)
 		for _, sm := range sub(rm, 2) {
 			for _, m := range sub(sm, 2) {
-				for _, sum := range sub(m, 7) {
-					for _, dp := range sub(sum, 1) {
-						p := point{service: svc, metric: str(m, 1), attrs: keyValues(dp, 7)}
-						for _, f := range dp {
-							if f.num == 6 {
-								p.value = int64(f.value)
-							}
-						}
-						out = append(out, p)
-					}
-				}
+				insts = append(insts, instrument{name: str(m, 1), unit: str(m, 3), kind: kindOf(m)})
+				points = append(points, sumPoints(svc, m)...)
 			}
 		}
 	}
-	return out, nil
+	return points, insts, nil
+}
+
+func sumPoints(svc string, m []field) []point {
+	var out []point
+	for _, sum := range sub(m, 7) {
+		for _, dp := range sub(sum, 1) {
+			p := point{service: svc, metric: str(m, 1), attrs: keyValues(dp, 7)}
+			for _, f := range dp {
+				if f.num == 6 {
+					p.value = int64(f.value)
+				}
+			}
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // traceSpans reads ExportTraceServiceRequest: ResourceSpans(1){Resource(1), ScopeSpans(2){Span(2){trace_id(1), name(5), attrs(9)}}}.
@@ -164,24 +174,6 @@ func resourceService(fs []field) string {
 type instrument struct {
 	name, unit string
 	kind       string // "gauge", "counter" (a monotonic sum), "sum", "histogram"
-}
-
-// instruments reads the metrics of ExportMetricsServiceRequest:
-// ...Metric(2){name(1), unit(3), Gauge(5), Sum(7){is_monotonic(3)}, Histogram(9)}.
-func instruments(b []byte) ([]instrument, error) {
-	req, err := decode(b)
-	if err != nil {
-		return nil, err
-	}
-	var out []instrument
-	for _, rm := range sub(req, 1) {
-		for _, sm := range sub(rm, 2) {
-			for _, m := range sub(sm, 2) {
-				out = append(out, instrument{name: str(m, 1), unit: str(m, 3), kind: kindOf(m)})
-			}
-		}
-	}
-	return out, nil
 }
 
 func kindOf(m []field) string {
