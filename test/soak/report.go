@@ -36,7 +36,7 @@ func newReport(accepted []sent, refused int, checks []*check, faults []injection
 
 // outcome is one subscriber's figures.
 type outcome struct {
-	expected, taken, deadLettered, lost, duplicates, violations int
+	expected, taken, deadLettered, lost, duplicates int
 }
 
 func (r *report) outcome(c *check) outcome {
@@ -62,10 +62,15 @@ func (r *report) outcome(c *check) outcome {
 			}
 		}
 	}
-	if c.ordered {
-		o.violations = orderViolations(taken)
-	}
 	return o
+}
+
+// violations are the order violations of an ordered channel's subscriber.
+func (r *report) violations(c *check) int {
+	if !c.ordered {
+		return 0
+	}
+	return orderViolations(c.sub.taken())
 }
 
 // orderViolations counts events that arrived after a later event of their
@@ -75,9 +80,15 @@ func (r *report) outcome(c *check) outcome {
 func orderViolations(taken []delivery) int {
 	seen := map[string]map[int]bool{}
 	highest := map[string]int{}
+	checked := map[string]bool{}
 	violations := 0
 	for _, d := range taken {
-		if !stays(d.key) {
+		stable, known := checked[d.key]
+		if !known {
+			stable = stays(d.key)
+			checked[d.key] = stable
+		}
+		if !stable {
 			continue
 		}
 		if seen[d.key] == nil {
@@ -104,9 +115,8 @@ func (r *report) settled() bool {
 
 func (r *report) failures() (lost, violations int) {
 	for _, c := range r.checks {
-		o := r.outcome(c)
-		lost += o.lost
-		violations += o.violations
+		lost += r.outcome(c).lost
+		violations += r.violations(c)
 	}
 	return lost, violations
 }
@@ -118,20 +128,20 @@ func (r *report) print(out io.Writer) {
 	for _, c := range r.checks {
 		o := r.outcome(c)
 		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%d\t%d\t%.2f\t%s\t\n", c.sub.name, o.expected, o.taken, o.deadLettered, o.lost,
-			o.duplicates, 100*float64(o.duplicates)/float64(max(o.expected, 1)), orderColumn(c, o))
+			o.duplicates, 100*float64(o.duplicates)/float64(max(o.expected, 1)), r.orderColumn(c))
 	}
 	_ = w.Flush()
 	fmt.Fprintln(out)
 	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "fault\tat\tlasted\tingress stall\tdelivery stall\tredelivered\t")
-	redeliveries := r.redeliveries()
+	first, redeliveries := r.deliveries()
 	for i, f := range r.faults {
 		until := time.Now()
 		if i+1 < len(r.faults) {
 			until = r.faults[i+1].at
 		}
 		fmt.Fprintf(w, "%s\t%s\t%v\t%v\t%v\t%d\t\n", f.name, f.at.Format("15:04:05"), f.over.Sub(f.at).Round(100*time.Millisecond),
-			r.ingressStall(f.at, until).Round(100*time.Millisecond), r.deliveryStall(f.at, until).Round(100*time.Millisecond),
+			r.ingressStall(f.at, until).Round(100*time.Millisecond), r.deliveryStall(first, f.at, until).Round(100*time.Millisecond),
 			countBetween(redeliveries, f.at, until))
 	}
 	_ = w.Flush()
@@ -143,19 +153,21 @@ func (r *report) print(out io.Writer) {
 	fmt.Fprintln(out, "checked per partition key, for the half of the keys that keep their partition as the channel grows.")
 }
 
-// redeliveries are the times at which a subscriber took an event again.
-func (r *report) redeliveries() []time.Time {
-	var out []time.Time
+// deliveries are, per subscriber, when it first took each event, and the
+// times at which any subscriber took an event again.
+func (r *report) deliveries() (first map[*check]map[string]time.Time, again []time.Time) {
+	first = map[*check]map[string]time.Time{}
 	for _, c := range r.checks {
-		seen := map[string]bool{}
+		first[c] = map[string]time.Time{}
 		for _, d := range c.sub.taken() {
-			if seen[d.id] {
-				out = append(out, d.at)
+			if _, seen := first[c][d.id]; seen {
+				again = append(again, d.at)
+			} else {
+				first[c][d.id] = d.at
 			}
-			seen[d.id] = true
 		}
 	}
-	return out
+	return first, again
 }
 
 func countBetween(times []time.Time, from, until time.Time) int {
@@ -168,11 +180,11 @@ func countBetween(times []time.Time, from, until time.Time) int {
 	return n
 }
 
-func orderColumn(c *check, o outcome) string {
+func (r *report) orderColumn(c *check) string {
 	if !c.ordered {
 		return "(unordered)"
 	}
-	return fmt.Sprint(o.violations)
+	return fmt.Sprint(r.violations(c))
 }
 
 // ingressStall is the longest time in [from, until) without an accepted event.
@@ -192,20 +204,14 @@ func (r *report) ingressStall(from, until time.Time) time.Duration {
 // deliveryStall is the longest an event accepted before until waited, past
 // from (or its acceptance, if later), for its first delivery to a counting
 // subscriber; the flaky one's retries are its own.
-func (r *report) deliveryStall(from, until time.Time) time.Duration {
+func (r *report) deliveryStall(first map[*check]map[string]time.Time, from, until time.Time) time.Duration {
 	var longest time.Duration
 	for _, c := range r.checks {
 		if c.sub.flaky {
 			continue
 		}
-		first := map[string]time.Time{}
-		for _, d := range c.sub.taken() {
-			if _, ok := first[d.id]; !ok {
-				first[d.id] = d.at
-			}
-		}
 		for _, a := range r.accepted {
-			at, ok := first[a.id]
+			at, ok := first[c][a.id]
 			if a.channel != c.channel || !a.at.Before(until) || !ok || at.Before(from) {
 				continue
 			}
