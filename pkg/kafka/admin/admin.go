@@ -46,9 +46,11 @@ type SubscriberProber interface {
 // LagReader measures consumer lag from what Kafka holds, whatever the
 // consumers do: a stalled or dead consumer shows growing lag.
 type LagReader interface {
-	// Lag maps each partition of topic on which group committed an offset to
-	// the records past it (the high-water mark minus the committed offset).
-	Lag(ctx context.Context, group, topic string) (map[int32]int64, error)
+	// Lag maps each of groups, then each partition of topic on which it
+	// committed an offset, to the records past it (the high-water mark minus
+	// the committed offset). A group whose offsets could not be read is left
+	// out, with its error among those returned.
+	Lag(ctx context.Context, topic string, groups []string) (map[string]map[int32]int64, error)
 }
 
 // ErrGroupHasMembers is returned for a consumer group that cannot be deleted
@@ -157,55 +159,86 @@ func (k *Kafka) DeleteTopic(_ context.Context, topic string) error {
 
 // OffsetsInitialized implements SubscriberProber.
 func (k *Kafka) OffsetsInitialized(_ context.Context, group, topic string) (bool, error) {
-	committed, partitions, err := k.committed(group, topic)
+	partitions, err := k.partitions(topic)
 	if err != nil {
 		return false, err
 	}
-	return len(committed) == len(partitions), nil
+	committed, err := k.committed(group, topic, partitions)
+	return err == nil && len(committed) == len(partitions), err
 }
 
-// Lag implements LagReader.
-func (k *Kafka) Lag(_ context.Context, group, topic string) (map[int32]int64, error) {
-	committed, _, err := k.committed(group, topic)
-	if err != nil || len(committed) == 0 {
+// Lag implements LagReader: the topic's partitions and high-water marks are
+// read once for all its groups.
+func (k *Kafka) Lag(_ context.Context, topic string, groups []string) (map[string]map[int32]int64, error) {
+	partitions, err := k.partitions(topic)
+	if err != nil {
 		return nil, err
 	}
-	newest := map[int32]int64{}
-	for p := range committed {
+	ends, err := k.highWaterMarks(topic, partitions)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]map[int32]int64, len(groups))
+	var errs []error
+	for _, group := range groups {
+		committed, err := k.committed(group, topic, partitions)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		lag := make(map[int32]int64, len(committed))
+		for p, offset := range committed {
+			if end, ok := ends[p]; ok {
+				lag[p] = max(end-offset, 0)
+			}
+		}
+		out[group] = lag
+	}
+	return out, errors.Join(errs...)
+}
+
+// highWaterMarks reads the newest offset of each partition; a partition whose
+// leader did not answer is left out: no figure rather than a wrong one.
+func (k *Kafka) highWaterMarks(topic string, partitions []int32) (map[int32]int64, error) {
+	newest := make(map[int32]int64, len(partitions))
+	for _, p := range partitions {
 		newest[p] = sarama.OffsetNewest
 	}
-	ends, err := k.admin.ListOffsets(map[string]map[int32]int64{topic: newest}, nil)
+	resp, err := k.admin.ListOffsets(map[string]map[int32]int64{topic: newest}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("reading the high-water marks of topic %q: %w", topic, err)
 	}
-	lag := make(map[int32]int64, len(committed))
-	for p, offset := range committed {
-		end := ends[topic][p]
-		if end == nil || (end.Err != nil && !errors.Is(end.Err, sarama.ErrNoError)) {
-			continue // this partition's leader did not answer: no figure rather than a wrong one
+	ends := make(map[int32]int64, len(partitions))
+	for p, end := range resp[topic] {
+		if end != nil && (end.Err == nil || errors.Is(end.Err, sarama.ErrNoError)) {
+			ends[p] = end.Offset
 		}
-		lag[p] = max(end.Offset-offset, 0)
 	}
-	return lag, nil
+	return ends, nil
 }
 
-// committed reads the offsets group committed on topic's partitions (those
-// without a commit are left out) and lists the partitions.
-func (k *Kafka) committed(group, topic string) (map[int32]int64, []int32, error) {
+// partitions lists the topic's partitions.
+func (k *Kafka) partitions(topic string) ([]int32, error) {
 	n, err := k.partitionCount(topic)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	partitions := make([]int32, n)
 	for i := range partitions {
 		partitions[i] = int32(i)
 	}
+	return partitions, nil
+}
+
+// committed reads the offsets group committed on these partitions of topic;
+// those without a commit are left out.
+func (k *Kafka) committed(group, topic string, partitions []int32) (map[int32]int64, error) {
 	resp, err := k.admin.ListConsumerGroupOffsets(group, map[string][]int32{topic: partitions})
 	if errors.Is(err, sarama.ErrGroupIDNotFound) {
-		return nil, partitions, nil // the dispatcher has not created the group yet
+		return nil, nil // the dispatcher has not created the group yet
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("reading offsets of group %q: %w", group, err)
+		return nil, fmt.Errorf("reading offsets of group %q: %w", group, err)
 	}
 	committed := map[int32]int64{}
 	for _, p := range partitions {
@@ -213,7 +246,7 @@ func (k *Kafka) committed(group, topic string) (map[int32]int64, []int32, error)
 			committed[p] = b.Offset
 		}
 	}
-	return committed, partitions, nil
+	return committed, nil
 }
 
 // ConsumerGroups implements GroupAdmin.

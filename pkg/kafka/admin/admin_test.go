@@ -191,19 +191,25 @@ func commit(t *testing.T, addrs []string, group, topic string, partitions ...int
 func TestLag(t *testing.T) {
 	b, a := withTopic(t, "lagging", 3)
 	ctx := context.Background()
-	if lag, err := a.Lag(ctx, "g", "lagging"); err != nil || len(lag) != 0 {
-		t.Fatalf("a group that never committed: lag %v, %v; want none", lag, err)
+	groups := []string{"g", "h"}
+	if lags, err := a.Lag(ctx, "lagging", groups); err != nil || len(lags["g"]) != 0 || len(lags["h"]) != 0 {
+		t.Fatalf("groups that never committed: lag %v, %v; want none", lags, err)
 	}
 	kafkatest.Produce(t, b.Addrs, "lagging", 0, 5)
 	kafkatest.Produce(t, b.Addrs, "lagging", 1, 3)
 	kafkatest.CommitAt(t, b.Addrs, "g", "lagging", map[int32]int64{0: 2, 1: 3})
-	want := map[int32]int64{0: 3, 1: 0}
-	if lag, err := a.Lag(ctx, "g", "lagging"); err != nil || !maps.Equal(lag, want) {
-		t.Fatalf("lag %v, %v; want %v", lag, err, want)
-	}
+	kafkatest.CommitAt(t, b.Addrs, "h", "lagging", map[int32]int64{0: 5})
+	want := map[string]map[int32]int64{"g": {0: 3, 1: 0}, "h": {0: 0}}
+	checkLags(t, a, groups, want)
 	kafkatest.Produce(t, b.Addrs, "lagging", 1, 4) // nothing consumes them
-	want[1] = 4
-	if lag, err := a.Lag(ctx, "g", "lagging"); err != nil || !maps.Equal(lag, want) {
-		t.Fatalf("after 4 more records: lag %v, %v; want %v", lag, err, want)
+	want["g"][1] = 4
+	checkLags(t, a, groups, want)
+}
+
+func checkLags(t *testing.T, a *admin.Kafka, groups []string, want map[string]map[int32]int64) {
+	t.Helper()
+	lags, err := a.Lag(context.Background(), "lagging", groups)
+	if err != nil || !maps.EqualFunc(lags, want, maps.Equal) {
+		t.Fatalf("lag %v, %v; want %v", lags, err, want)
 	}
 }

@@ -164,8 +164,8 @@ func (c *Custom) OffsetsInitialized(ctx context.Context, group, topic string) (b
 }
 
 // Lag implements LagReader on Kafka.
-func (c *Custom) Lag(ctx context.Context, group, topic string) (map[int32]int64, error) {
-	return c.kafka.Lag(ctx, group, topic)
+func (c *Custom) Lag(ctx context.Context, topic string, groups []string) (map[string]map[int32]int64, error) {
+	return c.kafka.Lag(ctx, topic, groups)
 }
 
 // ConsumerGroups implements GroupAdmin on Kafka.

@@ -95,7 +95,9 @@ func (f *fakeAdmin) OffsetsInitialized(_ context.Context, group, _ string) (bool
 	return f.initialized[group], nil
 }
 
-func (f *fakeAdmin) Lag(context.Context, string, string) (map[int32]int64, error) { return nil, nil }
+func (f *fakeAdmin) Lag(context.Context, string, []string) (map[string]map[int32]int64, error) {
+	return nil, nil
+}
 
 func (f *fakeAdmin) ConsumerGroups(_ context.Context, match func(string) bool) ([]string, error) {
 	f.mu.Lock()

@@ -82,12 +82,15 @@ func (l *lagMeter) measure(ctx context.Context) {
 	}
 	next := map[lagKey]int64{}
 	for _, kc := range channels {
-		for _, group := range subscriberGroups(kc) {
-			lag, err := adm.Lag(ctx, group, kc.Status.TopicName)
-			if err != nil {
-				l.logger.Debugw("Consumer lag not measured", zap.String("group", group), zap.Error(err))
-				continue
-			}
+		groups := subscriberGroups(kc)
+		if len(groups) == 0 {
+			continue
+		}
+		lags, err := adm.Lag(ctx, kc.Status.TopicName, groups)
+		if err != nil {
+			l.logger.Debugw("Consumer lag not measured", zap.String("topic", kc.Status.TopicName), zap.Error(err))
+		}
+		for group, lag := range lags {
 			for p, n := range lag {
 				next[lagKey{topic: kc.Status.TopicName, group: group, partition: p}] = n
 			}
