@@ -7,10 +7,10 @@ import (
 	"net/http"
 )
 
-// startHTTPOnly serves an HTTP endpoint that reads the body and answers 202,
-// nothing else: the same client against it measures what the HTTP hop alone
-// costs, the ceiling of the ratio for a receiver whose own work were free.
-func startHTTPOnly() (string, func(), error) {
+// serveHTTPOnly is the http-only child: an HTTP server that reads the body
+// and answers 202, nothing else, which is what the receiver's HTTP side
+// cannot do for less.
+func serveHTTPOnly() (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err

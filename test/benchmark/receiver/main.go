@@ -1,49 +1,50 @@
-// Command receiver compares the receiver with a raw Sarama SyncProducer: in
-// one run, against the same fresh kfake broker, at 1, 16 and 64 concurrent
-// senders of 1 KB events, it measures events/s, p50 and p99 of both and
-// prints the ratio receiver/raw. Both sides use the receiver's producer
-// configuration (acks=all, idempotent), so the ratio is the cost of the HTTP
-// hop and the receiver's own work. Beside the rates it prints the CPU time
-// per event of this process (raw producer, or HTTP client plus receiver) and
-// of the broker, which on a busy machine tell more than the rates do, and the
-// rate of the same HTTP client against a handler that does nothing: the
-// ceiling of the ratio on this machine, whatever the receiver does.
+// Command receiver measures how close the receiver comes to the irreducible
+// cost of its job, in CPU time per event, each process on its own: the
+// broker, the senders and every measured side run in processes of their own,
+// so that on a machine with few cores the comparison is not one of everyone's
+// CPU.
 //
-// All traffic stays on 127.0.0.1; every point runs for -duration, so the
-// command stops by itself, and it stops the broker child it started.
+// At 1, 16 and 64 concurrent senders of 1 KB binary CloudEvents it measures
+// three sides, in turn, against one fresh kfake broker:
+//   - receiver: the receiver's code in a child process (as cmd/receiver runs
+//     it, with a fixed channel list instead of an informer);
+//   - http-only: a bare net/http server in a child process that reads the body
+//     and answers 202, the HTTP half of the receiver's job;
+//   - raw: a Sarama SyncProducer with the receiver's producer configuration,
+//     in this process, sending the same payload: the Kafka half.
 //
-//	go run ./test/benchmark/receiver -duration 3s
+// and prints R_recv = receiver / (http-only + raw), CPU time per event of each
+// side's own process; the goal is R_recv <= 1.25 at 64 senders. Beside it:
+// events/s, p50 and p99 of each side, the senders' and the broker's CPU per
+// event, and the receiver's RSS idle and at its peak. -profile-dir writes a
+// CPU and an allocs profile of each side at each point, and prints the
+// receiver's top five frames.
+//
+// All traffic stays on 127.0.0.1; every point runs for -warmup + -duration, so
+// the command stops by itself, and it stops the children it started.
+//
+//	go run ./test/benchmark/receiver
 //	go run ./test/benchmark/receiver -senders 64 -profile-dir /tmp/prof
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
-	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/metric/noop"
-	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
-	"go.uber.org/zap"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/cache"
 
-	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/receiver"
+	"github.com/knative-kafka/knative-kafka/test/procstat"
 )
 
 const (
@@ -53,24 +54,23 @@ const (
 )
 
 var (
-	duration      = flag.Duration("duration", 3*time.Second, "measured time per point")
-	warmup        = flag.Duration("warmup", 500*time.Millisecond, "unmeasured time before each point")
-	concurrency   = flag.String("senders", "1,16,64", "comma-separated sender counts")
-	brokerProcess = flag.Bool("broker-process", true, "run the broker in a child process rather than in this one")
-	sdkMetrics    = flag.Bool("sdk-metrics", true, "give the receiver an OpenTelemetry SDK meter provider, aggregating as in production; false: a no-op one")
-	profileDir    = flag.String("profile-dir", "", "write a CPU and an allocs profile of every point and side to this directory")
-	saramaLog     = flag.Bool("sarama-log", false, "log Sarama's internals to stderr")
-	serveBrokerF  = flag.Bool(serveBrokerFlag, false, "internal: be the broker child")
+	duration    = flag.Duration("duration", 3*time.Second, "measured time per point")
+	warmup      = flag.Duration("warmup", 500*time.Millisecond, "unmeasured time before each point")
+	concurrency = flag.String("senders", "1,16,64", "comma-separated sender counts")
+	sdkMetrics  = flag.Bool("sdk-metrics", true, "give the receiver an OpenTelemetry SDK meter provider, aggregating as in production; false: a no-op one")
+	profileDir  = flag.String("profile-dir", "", "write a CPU and an allocs profile of every point and side to this directory")
+	saramaLog   = flag.Bool("sarama-log", false, "log Sarama's internals to stderr")
+	role        = flag.String(roleFlag, "", "internal: be the child of this role")
 )
 
 func main() {
 	flag.Parse()
-	if *serveBrokerF {
-		serveBroker()
-		return
-	}
 	if *saramaLog {
 		sarama.Logger = log.New(os.Stderr, "[sarama] ", log.Lmicroseconds)
+	}
+	run := run
+	if *role != "" {
+		run = func() error { return serveRole(*role) }
 	}
 	if err := run(); err != nil {
 		log.Print(err)
@@ -79,67 +79,74 @@ func main() {
 }
 
 func run() error {
-	b, err := startBroker(*brokerProcess)
-	if err != nil {
-		return err
-	}
-	defer b.stop()
-	admin, err := sarama.NewClusterAdmin(b.addrs, sarama.NewConfig())
-	if err != nil {
-		return err
-	}
-	defer admin.Close()
-	s := &sides{broker: b, admin: admin}
+	s := &sides{}
 	defer s.close()
-	if err := s.start(); err != nil {
+	if err := s.start(senderCounts()); err != nil {
 		return err
 	}
-	printSetup(b, s.rawCfg)
+	printSetup(s)
 	var points []point
-	defer func() { printTables(points) }() // what was measured, even after an error
 	for _, n := range senderCounts() {
 		log.Printf("measuring %d senders", n)
 		p, err := s.measure(n)
 		if err != nil {
+			printTables(points, s.idle) // what was measured before the error
 			return err
 		}
 		points = append(points, p)
 	}
-	return nil
+	printTables(points, s.idle)
+	return printTopFrames(roleReceiver, senderCounts())
 }
 
-// sides are what a point measures: the raw producer, the receiver and the
-// bare HTTP hop.
+// sides are the processes of a run.
 type sides struct {
-	broker   *broker
-	admin    sarama.ClusterAdmin
-	channels cache.Indexer
-	rawCfg   *sarama.Config
-	raw      sarama.SyncProducer
-	receiver string
-	httpOnly string
+	broker, receiver, httpOnly *child
+	brokers                    []string
+	admin                      sarama.ClusterAdmin
+	rawCfg                     *sarama.Config
+	raw                        sarama.SyncProducer
+	// idle is the receiver's memory before any event.
+	idle     procstat.Memory
 	stoppers []func()
 }
 
-func (s *sides) start() error {
-	s.channels = cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	url, stop, err := startReceiver(s.broker.addrs, listers.NewKafkaChannelLister(s.channels))
-	if err != nil {
+func (s *sides) start(counts []int) error {
+	var err error
+	if s.broker, err = s.startChild(roleBroker); err != nil {
 		return err
 	}
-	s.receiver, s.stoppers = url, append(s.stoppers, stop)
-	if s.httpOnly, stop, err = startHTTPOnly(); err != nil {
+	s.brokers = strings.Fields(s.broker.first)
+	if s.admin, err = sarama.NewClusterAdmin(s.brokers, sarama.NewConfig()); err != nil {
 		return err
 	}
-	s.stoppers = append(s.stoppers, stop)
-	if s.rawCfg, err = rawConfig(s.broker.addrs); err != nil {
+	s.stoppers = append(s.stoppers, func() { _ = s.admin.Close() })
+	if s.receiver, err = s.startChild(roleReceiver, "-brokers", strings.Join(s.brokers, ","),
+		"-channels", strings.Join(topicNames("recv", counts), ","), fmt.Sprintf("-sdk-metrics=%t", *sdkMetrics)); err != nil {
 		return err
 	}
-	if s.raw, err = sarama.NewSyncProducer(s.broker.addrs, s.rawCfg); err != nil {
+	if s.httpOnly, err = s.startChild(roleHTTPOnly); err != nil {
+		return err
+	}
+	if s.rawCfg, err = rawConfig(s.brokers); err != nil {
+		return err
+	}
+	if s.raw, err = sarama.NewSyncProducer(s.brokers, s.rawCfg); err != nil {
 		return err
 	}
 	s.stoppers = append(s.stoppers, func() { _ = s.raw.Close() })
-	return nil
+	time.Sleep(time.Second) // let the receiver's start-up garbage go before reading its idle memory
+	s.idle, err = s.receiver.memory()
+	return err
+}
+
+func (s *sides) startChild(role string, args ...string) (*child, error) {
+	c, err := startChild(role, args...)
+	if err != nil {
+		return nil, err
+	}
+	s.stoppers = append(s.stoppers, c.stop)
+	return c, nil
 }
 
 func (s *sides) close() {
@@ -152,59 +159,53 @@ func (s *sides) close() {
 // keeps the broker's memory bounded: the topics are deleted after the point.
 func (s *sides) measure(n int) (point, error) {
 	p := point{senders: n}
-	rawTopic, recvTopic := fmt.Sprintf("raw-%d", n), fmt.Sprintf("recv-%d", n)
+	rawTopic, recvTopic := topicName("raw", n), topicName("recv", n)
 	if err := createTopics(s.admin, rawTopic, recvTopic); err != nil {
 		return p, err
 	}
 	defer func() { _, _ = s.admin.DeleteTopic(rawTopic), s.admin.DeleteTopic(recvTopic) }()
-	if err := s.channels.Add(readyChannel(recvTopic)); err != nil {
-		return p, err
-	}
 	var (
 		err   error
 		dials atomic.Int64
 	)
-	if p.raw, err = phase("raw", n, rawSender(s.raw, rawTopic), s.broker); err != nil {
+	if p.raw, err = s.phase("raw", n, self{}, rawSender(s.raw, rawTopic)); err != nil {
 		return p, err
 	}
-	if p.receiver, err = phase("receiver", n, httpSender(s.receiver+"/"+namespace+"/"+recvTopic, n, &dials), s.broker); err != nil {
+	if p.receiver, err = s.phase(roleReceiver, n, s.receiver,
+		httpSender(s.receiver.first+"/"+namespace+"/"+recvTopic, n, &dials)); err != nil {
 		return p, err
 	}
 	p.dials = dials.Load()
-	p.httpOnly, err = phase("http-only", n, httpSender(s.httpOnly, n, new(atomic.Int64)), s.broker)
+	if p.peak, err = s.receiver.memory(); err != nil {
+		return p, err
+	}
+	p.httpOnly, err = s.phase(roleHTTPOnly, n, s.httpOnly, httpSender(s.httpOnly.first, n, new(atomic.Int64)))
 	return p, err
 }
 
-// phase measures one side at one concurrency, with its CPU cost and, if
-// asked, its profiles.
-func phase(side string, n int, send sendFunc, b *broker) (result, error) {
+// phase measures one side, whose work is done in process proc, at n senders.
+func (s *sides) phase(side string, n int, proc process, send sendFunc) (result, error) {
 	runtime.GC() // the previous phase's garbage is not this one's cost
-	stopProfiles, err := startProfiles(side, n)
-	if err != nil {
-		return result{}, err
-	}
-	self, brk := cpuClock(selfCPU).perEvent(), b.cpu.perEvent()
-	r := measure(n, send)
-	r.selfCPU, r.brokerCPU = self(r.sent), brk(r.sent)
-	return r, stopProfiles()
+	sideCPU, senderCPU, brokerCPU := proc.cpu().perEvent(), cpuClock(selfCPU).perEvent(), s.broker.cpu().perEvent()
+	r, err := profiled(proc, side, n, func() result { return measure(n, send) })
+	r.sideCPU, r.senderCPU, r.brokerCPU = sideCPU(r.sent), senderCPU(r.sent), brokerCPU(r.sent)
+	return r, err
 }
 
-func printSetup(b *broker, cfg *sarama.Config) {
+func printSetup(s *sides) {
 	metrics := "OpenTelemetry SDK meter provider (aggregating, not exported)"
 	if !*sdkMetrics {
 		metrics = "no-op meter provider"
 	}
 	fmt.Printf("setup: %d B binary CloudEvents, %d partitions per topic, %s per point after %s warmup\n",
 		eventBytes, partitions, *duration, *warmup)
-	fmt.Printf("  broker:    %s, fresh for this run, %d MiB segments\n", b.desc, segmentBytes>>20)
-	fmt.Printf("  producers: raw and receiver both use receiver.ProducerConfig: %s\n", describe(cfg))
-	fmt.Printf("  receiver:  in this process; %s; global (no-op) tracer provider\n", metrics)
-	fmt.Printf("  client:    net/http in this process, keep-alive, MaxIdleConnsPerHost = senders\n")
-	fmt.Printf("  http-only: the same client against a handler that only reads the body and answers 202;\n" +
-		"             ceiling = http-only/raw, the ratio a receiver whose own work were free would reach\n")
-	fmt.Printf("  machine:   GOMAXPROCS=%d NumCPU=%d; cpu/ev is CPU time per event (all sends, warmup included)\n"+
-		"             of this process, which holds the broker too unless it runs in a child process\n",
-		runtime.GOMAXPROCS(0), runtime.NumCPU())
+	fmt.Printf("  broker:    kfake, child pid %d, fresh for this run, %d MiB segments\n", s.broker.pid(), segmentBytes>>20)
+	fmt.Printf("  receiver:  child pid %d; %s; global (no-op) tracer provider\n", s.receiver.pid(), metrics)
+	fmt.Printf("  http-only: child pid %d; net/http, reads the body, answers 202\n", s.httpOnly.pid())
+	fmt.Printf("  raw:       this process (pid %d), SyncProducer with receiver.ProducerConfig: %s\n", os.Getpid(), describe(s.rawCfg))
+	fmt.Printf("  senders:   this process, net/http client, keep-alive, MaxIdleConnsPerHost = senders\n")
+	fmt.Printf("  machine:   GOMAXPROCS=%d NumCPU=%d; cpu/ev is a process's CPU time (user+system) per event,\n"+
+		"             over the whole point, warmup included\n", runtime.GOMAXPROCS(0), runtime.NumCPU())
 }
 
 // describe names the producer settings that decide throughput and guarantees.
@@ -229,41 +230,14 @@ func senderCounts() []int {
 	return out
 }
 
-// startReceiver serves the receiver on a loopback port, as cmd/receiver would.
-func startReceiver(brokers []string, lister listers.KafkaChannelLister) (string, func(), error) {
-	logger := zap.NewExample().WithOptions(zap.IncreaseLevel(zap.WarnLevel))
-	watcher := client.NewStaticWatcher(secretData(brokers), config.Default(), "bench-receiver")
-	producer := receiver.NewProducer(watcher, logger, receiver.DefaultProduceTimeout)
-	handler, err := receiver.NewHandler(receiver.Options{Channels: lister, Producer: producer, Logger: logger, MeterProvider: meterProvider()})
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	producerCtx, stopProducer := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); producer.Run(producerCtx) }()
-	server := &receiver.Server{Handler: handler, Logger: logger, Ready: producer.Ready, DrainPeriod: -1}
-	go func() { defer wg.Done(); _ = server.Serve(ctx, ln) }()
-	for producer.Ready() != nil {
-		time.Sleep(10 * time.Millisecond)
-	}
-	return "http://" + ln.Addr().String(), func() { cancel(); stopProducer(); wg.Wait() }, nil
-}
+func topicName(side string, senders int) string { return fmt.Sprintf("%s-%d", side, senders) }
 
-func meterProvider() metric.MeterProvider {
-	if *sdkMetrics {
-		return sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+func topicNames(side string, counts []int) []string {
+	names := make([]string, len(counts))
+	for i, n := range counts {
+		names[i] = topicName(side, n)
 	}
-	return noop.NewMeterProvider()
-}
-
-func secretData(brokers []string) map[string][]byte {
-	return map[string][]byte{client.BrokersKey: []byte(strings.Join(brokers, ","))}
+	return names
 }
 
 // rawConfig is the receiver's producer configuration, built the way the
@@ -283,14 +257,6 @@ func createTopics(admin sarama.ClusterAdmin, topics ...string) error {
 		}
 	}
 	return nil
-}
-
-func readyChannel(name string) *v1beta1.KafkaChannel {
-	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
-	kc.Status.InitializeConditions()
-	kc.Status.TopicName = name
-	kc.Status.MarkTopicTrue()
-	return kc
 }
 
 // drain reads what is left of a response body, so that its connection can

@@ -19,10 +19,12 @@ type result struct {
 	events, errors int
 	// sent counts every answered send, warmup included: the CPU clocks run
 	// over the whole point.
-	sent               int
-	rate               float64
-	p50, p99           time.Duration
-	selfCPU, brokerCPU time.Duration
+	sent     int
+	rate     float64
+	p50, p99 time.Duration
+	// CPU time per event of the side's own process, of the senders' and
+	// of the broker's; -1 when unknown.
+	sideCPU, senderCPU, brokerCPU time.Duration
 }
 
 // sendFunc sends one event; id is unique within a point.

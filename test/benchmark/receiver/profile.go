@@ -1,41 +1,45 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 )
 
-// startProfiles starts a CPU profile of one side at one concurrency in
-// -profile-dir; the returned func stops it and writes the allocs profile.
-// That one counts from the start of the process: pass the previous phase's
-// as -base to go tool pprof to see only this phase.
-func startProfiles(side string, n int) (func() error, error) {
-	if *profileDir == "" {
-		return func() error { return nil }, nil
+// cpuProfile is the CPU profile this process is writing, if any.
+var cpuProfile *os.File
+
+func startCPUProfile(path string) error {
+	if cpuProfile != nil {
+		return errors.New("a CPU profile is already running")
 	}
-	if err := os.MkdirAll(*profileDir, 0o755); err != nil {
-		return nil, err
-	}
-	cpu, err := os.Create(profilePath("cpu", side, n))
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := pprof.StartCPUProfile(cpu); err != nil {
-		cpu.Close()
-		return nil, err
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return err
 	}
-	return func() error {
-		pprof.StopCPUProfile()
-		if err := cpu.Close(); err != nil {
-			return err
-		}
-		return writeAllocs(profilePath("allocs", side, n))
-	}, nil
+	cpuProfile = f
+	return nil
 }
 
-func writeAllocs(path string) error {
+// stopProfiles ends the CPU profile and writes the allocs profile to path.
+// That one counts from the start of the process: pass the previous point's
+// as -base to go tool pprof to see only one point.
+func stopProfiles(path string) error {
+	if cpuProfile == nil {
+		return errors.New("no CPU profile is running")
+	}
+	pprof.StopCPUProfile()
+	err := cpuProfile.Close()
+	cpuProfile = nil
+	if err != nil {
+		return err
+	}
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -45,6 +49,22 @@ func writeAllocs(path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// profiled runs measured in between the start and the stop of p's profiles
+// of one side at one sender count, when -profile-dir asks for them.
+func profiled(p process, side string, n int, measured func() result) (result, error) {
+	if *profileDir == "" {
+		return measured(), nil
+	}
+	if err := os.MkdirAll(*profileDir, 0o755); err != nil {
+		return result{}, err
+	}
+	if err := p.call("profile-start " + profilePath("cpu", side, n)); err != nil {
+		return result{}, err
+	}
+	r := measured()
+	return r, p.call("profile-stop " + profilePath("allocs", side, n))
 }
 
 func profilePath(kind, side string, n int) string {

@@ -3,8 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/knative-kafka/knative-kafka/test/procstat"
 )
 
 // point is one sender count, measured on every side.
@@ -13,36 +17,67 @@ type point struct {
 	raw, receiver, httpOnly result
 	// dials counts the connections the receiver's client opened.
 	dials int64
+	// peak is the receiver's memory after the point.
+	peak procstat.Memory
 }
 
-// printTables prints the comparison the benchmark is for, then what each
-// event cost, which explains the comparison.
-func printTables(points []point) {
+// printTables prints the figure the benchmark is for, R_recv, with the CPU
+// costs it is made of, then the rates and latencies.
+func printTables(points []point, idle procstat.Memory) {
 	out := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(out, "senders\traw ev/s\traw p50\traw p99\treceiver ev/s\treceiver p50\treceiver p99\tratio\terrors raw/recv\t")
+	fmt.Fprintln(out, "\ncpu/ev of each side's own process\t\t\t\t\t\t\t\t")
+	fmt.Fprintln(out, "senders\treceiver\thttp-only\traw\tR_recv\tsenders→recv\tbroker (recv)\tbroker (raw)\trecv peak RSS\t")
 	for i := range points {
 		p := &points[i]
-		r, v := p.raw, p.receiver
-		fmt.Fprintf(out, "%d\t%.0f\t%s\t%s\t%.0f\t%s\t%s\t%.2f\t%d/%d\t\n",
-			p.senders, r.rate, ms(r.p50), ms(r.p99), v.rate, ms(v.p50), ms(v.p99), ratio(v, r), r.errors, v.errors)
+		v, h, r := p.receiver, p.httpOnly, p.raw
+		fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", p.senders, us(v.sideCPU), us(h.sideCPU), us(r.sideCPU),
+			rRecv(v, h, r), us(v.senderCPU), us(v.brokerCPU), us(r.brokerCPU), mib(p.peak.PeakRSS))
 	}
-	fmt.Fprintln(out, "\nsenders\tcpu/ev raw\tcpu/ev recv+client\tbroker cpu/ev raw\tbroker cpu/ev recv\t"+
-		"http-only ev/s\thttp-only cpu/ev\tceiling\trecv conns\t")
+	fmt.Fprintln(out, "\nsenders\treceiver ev/s\tp50\tp99\thttp-only ev/s\tp50\tp99\traw ev/s\tp50\tp99\terrors recv/raw\trecv conns\t")
 	for i := range points {
 		p := &points[i]
-		r, v, h := p.raw, p.receiver, p.httpOnly
-		fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\t%.0f\t%s\t%.2f\t%d\t\n",
-			p.senders, us(r.selfCPU), us(v.selfCPU), us(r.brokerCPU), us(v.brokerCPU),
-			h.rate, us(h.selfCPU), ratio(h, r), p.dials)
+		v, h, r := p.receiver, p.httpOnly, p.raw
+		fmt.Fprintf(out, "%d\t%.0f\t%s\t%s\t%.0f\t%s\t%s\t%.0f\t%s\t%s\t%d/%d\t%d\t\n", p.senders,
+			v.rate, ms(v.p50), ms(v.p99), h.rate, ms(h.p50), ms(h.p99), r.rate, ms(r.p50), ms(r.p99), v.errors, r.errors, p.dials)
 	}
 	_ = out.Flush()
+	fmt.Printf("\nreceiver RSS idle: %s (of which mapped files %s); goals: < 40 MiB idle, < 80 MiB at 64 senders, R_recv <= 1.25 at 64 senders\n",
+		mib(idle.RSS), mib(idle.FileRSS))
 }
 
-func ratio(a, b result) float64 {
-	if b.rate == 0 {
-		return 0
+// rRecv is the receiver's CPU per event over the sum of its two halves done
+// by the cheapest code there is: a bare HTTP server and a raw producer.
+func rRecv(recv, httpOnly, raw result) string {
+	if recv.sideCPU <= 0 || httpOnly.sideCPU < 0 || raw.sideCPU <= 0 {
+		return "-"
 	}
-	return a.rate / b.rate
+	return fmt.Sprintf("%.2f", float64(recv.sideCPU)/float64(httpOnly.sideCPU+raw.sideCPU))
+}
+
+// printTopFrames prints the five frames of most flat CPU time and of most
+// allocated bytes in side's profiles, when -profile-dir wrote them.
+func printTopFrames(side string, counts []int) error {
+	if *profileDir == "" {
+		return nil
+	}
+	for _, n := range counts {
+		for _, kind := range []string{"cpu", "allocs"} {
+			top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=5", profilePath(kind, side, n)).Output()
+			if err != nil {
+				return fmt.Errorf("go tool pprof %s: %w", profilePath(kind, side, n), err)
+			}
+			fmt.Printf("\n%s %s profile at %d senders, top 5 flat (%s):\n%s", side, kind, n, profilePath(kind, side, n), frames(string(top)))
+		}
+	}
+	return nil
+}
+
+// frames keeps pprof's table: its header line and the rows under it.
+func frames(top string) string {
+	if i := strings.Index(top, "      flat"); i >= 0 {
+		return top[i:]
+	}
+	return top
 }
 
 func ms(d time.Duration) string {
@@ -53,5 +88,7 @@ func us(d time.Duration) string {
 	if d < 0 {
 		return "-"
 	}
-	return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond))
 }
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

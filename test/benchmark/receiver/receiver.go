@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/noop"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.uber.org/zap"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/receiver"
+)
+
+var (
+	brokersF  = flag.String("brokers", "", "internal: the receiver child's brokers, comma-separated")
+	channelsF = flag.String("channels", "", "internal: the receiver child's channels in namespace "+namespace+", comma-separated; each one's topic has its name")
+)
+
+// serveReceiver is the receiver child: the receiver's code as cmd/receiver
+// runs it, with the channels from a fixed list rather than an informer.
+func serveReceiver() (string, func(), error) {
+	channels := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	for _, name := range strings.Split(*channelsF, ",") {
+		if err := channels.Add(readyChannel(name)); err != nil {
+			return "", nil, err
+		}
+	}
+	return startReceiver(strings.Split(*brokersF, ","), listers.NewKafkaChannelLister(channels))
+}
+
+func startReceiver(brokers []string, lister listers.KafkaChannelLister) (string, func(), error) {
+	logger := zap.NewExample().WithOptions(zap.IncreaseLevel(zap.WarnLevel))
+	watcher := client.NewStaticWatcher(secretData(brokers), config.Default(), "bench-receiver")
+	producer := receiver.NewProducer(watcher, logger, receiver.DefaultProduceTimeout)
+	handler, err := receiver.NewHandler(receiver.Options{Channels: lister, Producer: producer, Logger: logger, MeterProvider: meterProvider()})
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	producerCtx, stopProducer := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); producer.Run(producerCtx) }()
+	server := &receiver.Server{Handler: handler, Logger: logger, Ready: producer.Ready, DrainPeriod: -1}
+	go func() { defer wg.Done(); _ = server.Serve(ctx, ln) }()
+	for producer.Ready() != nil {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return "http://" + ln.Addr().String(), func() { cancel(); stopProducer(); wg.Wait() }, nil
+}
+
+func meterProvider() metric.MeterProvider {
+	if *sdkMetrics {
+		return sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
+	}
+	return noop.NewMeterProvider()
+}
+
+func secretData(brokers []string) map[string][]byte {
+	return map[string][]byte{client.BrokersKey: []byte(strings.Join(brokers, ","))}
+}
+
+func readyChannel(name string) *v1beta1.KafkaChannel {
+	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	kc.Status.InitializeConditions()
+	kc.Status.TopicName = name
+	kc.Status.MarkTopicTrue()
+	return kc
+}
