@@ -39,7 +39,7 @@ func (c channels) fromRequest(r *http.Request) (channel.ChannelReference, error)
 }
 
 // fromPath resolves /<ns>/<name> (a trailing slash allowed). A path that
-// names no channel is UnknownHostError, which EventReceiver answers with 404.
+// names no channel is UnknownHostError: the Handler answers 404.
 func (c channels) fromPath(path string) (channel.ChannelReference, error) {
 	parts := strings.Split(strings.TrimSuffix(path, "/"), "/")
 	if len(parts) != 3 || parts[0] != "" {

@@ -12,12 +12,10 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/eventing/pkg/auth"
-	"knative.dev/eventing/pkg/channel"
 	eventpolicyinformer "knative.dev/eventing/pkg/client/injection/informers/eventing/v1alpha1/eventpolicy"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	configmapinformer "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/configmap"
-	"knative.dev/pkg/kmeta"
 	"knative.dev/pkg/logging"
 	"knative.dev/pkg/system"
 
@@ -77,11 +75,6 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 	}
 	informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
 		UpdateFunc: func(_, obj interface{}) { producer.FollowGrowth(obj) },
-		DeleteFunc: func(obj interface{}) {
-			if acc, err := kmeta.DeletionHandlingAccessor(obj); err == nil {
-				handler.Forget(channel.ChannelReference{Namespace: acc.GetNamespace(), Name: acc.GetName()})
-			}
-		},
 	})
 	// Until the cache synced, known channels would look unknown (404).
 	synced := informer.Informer().HasSynced

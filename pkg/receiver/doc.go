@@ -2,8 +2,9 @@
 //
 // One stateless receiver serves all channels. It resolves the channel of a
 // request from its Host (<name>-kn-channel.<ns>.svc.<cluster-domain>) or its
-// path (/<ns>/<name>), parses the CloudEvent with knative.dev/eventing's
-// channel.EventReceiver, and writes it to the channel's topic in the
+// path (/<ns>/<name>), parses the CloudEvent with the CloudEvents SDK's HTTP
+// binding, verifies the sender with eventing's OIDC verifier when
+// authentication-oidc is on, and writes the event to the channel's topic in the
 // CloudEvents Kafka binary mode with an idempotent, acks=all Sarama
 // SyncProducer. It answers 202 only once Kafka acknowledged the record, so a
 // sender that sees anything else knows the event is not stored and retries.
@@ -29,6 +30,8 @@
 //
 //	202 the event is in Kafka (acked by all in-sync replicas)
 //	400 the body is not a valid CloudEvent
+//	401 OIDC is on and the request has no valid token for the channel's audience
+//	403 OIDC is on and no EventPolicy of the channel allows the sender
 //	404 no KafkaChannel answers to this host or path
 //	405 the method is not POST (OPTIONS answers the CloudEvents webhook handshake)
 //	413 the body is over config-kafka's max.event.bytes, or Kafka refused the record as too large

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -28,9 +27,9 @@ import (
 const DefaultRetryAfter = 5 * time.Second
 
 // DefaultMaxInFlight caps the requests a receiver serves at once. A request
-// holds its body about three times over (eventing's copy, the event, the
-// record): 200 events of the default 1 MiB max.event.bytes fit the
-// Deployment's 1000Mi memory limit.
+// holds its body about twice over (the event's data, the encoded record): 200
+// events of the default 1 MiB max.event.bytes fit the Deployment's 1000Mi
+// memory limit.
 const DefaultMaxInFlight = 200
 
 // Options configure a Handler.
@@ -58,19 +57,23 @@ type Options struct {
 }
 
 // Handler is the ingress http.Handler: it routes a request to its channel,
-// lets eventing's channel.EventReceiver parse and validate the CloudEvent, and
-// writes it to the channel's topic.
+// reads and validates the CloudEvent, verifies the sender when OIDC is on,
+// and writes the event to the channel's topic.
+//
+// It answers as Knative's channel.EventReceiver does (202, 400, 404, 405,
+// OPTIONS, OIDC's 401 and 403), and besides: 503 with Retry-After when Kafka
+// or the receiver cannot take the event now, 413 when it is too large, and a
+// reason in the body of every 4xx. Its own code rather than EventReceiver's,
+// which copied each body twice and built per-request state this hot path does
+// not need (issue #14).
 type Handler struct {
-	channels channels
-	producer *Producer
-	logger   *zap.Logger
-	metrics  *metrics
-	// Requests for a known channel go to that channel's EventReceiver. The
-	// others go to one of two that answer them (404, 400): a receiver
-	// resolves a channel from either the path or the Host, not both.
-	known          perChannel
-	byHost, byPath *channel.EventReceiver
-	retryAfter     string
+	channels     channels
+	producer     *Producer
+	logger       *zap.Logger
+	metrics      *metrics
+	withFeatures func(context.Context) context.Context
+	verifier     *auth.Verifier
+	retryAfter   string
 	// slots holds one token per request being served.
 	slots  chan struct{}
 	traced http.Handler
@@ -93,38 +96,23 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
+	if o.WithFeatures != nil && o.Verifier == nil {
+		return nil, errors.New("a Verifier is needed with WithFeatures: OIDC may be turned on")
+	}
 	m, err := newMetrics(o.MeterProvider)
 	if err != nil {
 		return nil, fmt.Errorf("creating metrics: %w", err)
 	}
 	h := &Handler{
-		channels:   channels{lister: o.Channels},
-		producer:   o.Producer,
-		logger:     o.Logger,
-		metrics:    m,
-		retryAfter: strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
-		slots:      make(chan struct{}, o.MaxInFlight),
-		tracer:     o.TracerProvider.Tracer("github.com/knative-kafka/knative-kafka/pkg/receiver"),
-	}
-	common := []channel.EventReceiverOptions{channel.MeterProvider(o.MeterProvider), channel.TraceProvider(o.TracerProvider)}
-	if o.WithFeatures != nil {
-		common = append(common, channel.ReceiverWithContextFunc(o.WithFeatures))
-	}
-	h.known.build = func(ref channel.ChannelReference, audience string) (*channel.EventReceiver, error) {
-		opts := append(slices.Clip(common), channel.ResolveChannelFromPath(fixedChannel(ref)),
-			channel.ReceiverWithGetPoliciesForFunc(h.channels.policies))
-		if o.Verifier != nil {
-			opts = append(opts, channel.OIDCTokenVerification(o.Verifier, audience))
-		}
-		return channel.NewEventReceiver(h.receive, o.Logger, opts...)
-	}
-	if h.byHost, err = channel.NewEventReceiver(h.receive, o.Logger,
-		append(common, channel.ResolveChannelFromHostHeader(h.channels.fromHost))...); err != nil {
-		return nil, err
-	}
-	if h.byPath, err = channel.NewEventReceiver(h.receive, o.Logger,
-		append(common, channel.ResolveChannelFromPath(h.channels.fromPath))...); err != nil {
-		return nil, err
+		channels:     channels{lister: o.Channels},
+		producer:     o.Producer,
+		logger:       o.Logger,
+		metrics:      m,
+		withFeatures: o.WithFeatures,
+		verifier:     o.Verifier,
+		retryAfter:   strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
+		slots:        make(chan struct{}, o.MaxInFlight),
+		tracer:       o.TracerProvider.Tracer("github.com/knative-kafka/knative-kafka/pkg/receiver"),
 	}
 	// Server spans, and the sender's W3C trace context in the request context,
 	// from where newRecord copies it into the record.
@@ -140,79 +128,81 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
-	state := &requestState{}
-	if ref, err := h.channels.fromRequest(r); err == nil {
-		state.channel = &ref
-	}
-	sw := &statusWriter{ResponseWriter: w, req: r, state: state, retryAfter: h.retryAfter}
-	defer func() { h.metrics.recordEvent(r.Context(), state.channel, sw.statusOrOK()) }()
+	ref, unknown := h.channels.fromRequest(r)
+	a := &answer{w: w, method: r.Method, retryAfter: h.retryAfter}
+	defer func() {
+		var known *channel.ChannelReference
+		if unknown == nil {
+			known = &ref
+		}
+		h.metrics.recordEvent(r.Context(), known, a.statusOrOK())
+	}()
 	select {
 	case h.slots <- struct{}{}:
 		defer func() { <-h.slots }()
 	default:
 		// Overloaded: reading the body or producing would only add to it.
-		http.Error(sw, fmt.Sprintf("the receiver is serving its maximum of %d requests; retry later", cap(h.slots)), http.StatusServiceUnavailable)
+		a.refuse(http.StatusServiceUnavailable, fmt.Sprintf("the receiver is serving its maximum of %d requests; retry later", cap(h.slots)))
 		return
 	}
+	switch {
+	case r.Method == http.MethodOptions:
+		a.send(http.StatusOK, nil)
+	case r.Method != http.MethodPost:
+		a.send(http.StatusMethodNotAllowed, nil)
+	case unknown != nil:
+		h.logger.Info("Request for no known channel", zap.Error(unknown))
+		a.send(http.StatusNotFound, nil)
+	default:
+		a.send(h.ingest(a, r, ref))
+	}
+}
 
-	if r.Method == http.MethodPost && state.channel != nil {
-		limit := h.producer.MaxEventBytes()
-		if r.ContentLength > limit {
-			state.tooLarge(limit)
-			sw.WriteHeader(http.StatusRequestEntityTooLarge)
-			return
+// ingest reads, checks and stores the event of a POST to a known channel.
+// A status of 0 means that the response was written already.
+func (h *Handler) ingest(a *answer, r *http.Request, ref channel.ChannelReference) (int, error) {
+	body, status, err := readBody(a.w, r, h.producer.MaxEventBytes())
+	if err != nil {
+		if status >= http.StatusInternalServerError {
+			h.logger.Info("Cannot read the request body", zap.String("channel", ref.String()), zap.Error(err))
 		}
-		// A body without a (truthful) Content-Length is cut at the limit.
-		r.Body = &cappedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), state: state}
+		return status, err
 	}
-	r = r.WithContext(withRequestState(r.Context(), state))
-	h.receiverFor(state.channel, r.URL.Path).ServeHTTP(sw, r)
+	ev, err := toEvent(r.Header, body)
+	if err != nil {
+		h.logger.Info("Refused a request that is not a valid CloudEvent", zap.String("channel", ref.String()), zap.Error(err))
+		return http.StatusBadRequest, badEvent(r.Header)
+	}
+	if status, err := h.verify(a, r, ref, body); status != http.StatusOK {
+		return status, err
+	}
+	return h.receive(r.Context(), ref, ev)
 }
 
-// Forget drops what the Handler keeps for a deleted channel.
-func (h *Handler) Forget(ref channel.ChannelReference) {
-	h.known.forget(ref)
-}
-
-func (h *Handler) receiverFor(ref *channel.ChannelReference, path string) http.Handler {
-	if ref != nil {
-		r, err := h.known.get(*ref)
-		if err == nil {
-			return r
-		}
-		h.logger.Error("Cannot build the channel's event receiver", zap.String("channel", ref.String()), zap.Error(err))
-		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
-	}
-	if path == "/" || path == "" {
-		return h.byHost
-	}
-	return h.byPath
-}
-
-// receive is the channel.EventReceiverFunc: it writes the event to the
-// channel's topic and returns once Kafka acknowledged it.
-func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev event.Event, _ http.Header) error {
-	state := requestStateFrom(ctx)
+// receive writes the event to the channel's topic and returns once Kafka
+// acknowledged it: 202, or the status that tells why not.
+func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev *event.Event) (int, error) {
 	// Lazy: With would encode the fields for every request, and most write no line.
-	logger := h.logger.WithLazy(zap.String("channel", ref.String()), zap.String("event.id", ev.ID()))
+	logger := h.logger.WithLazy(zap.Stringer("channel", &ref), zap.String("event.id", ev.ID()))
 	topic, err := h.channels.topic(ref)
 	var unknown *channel.UnknownChannelError
 	switch {
 	case errors.As(err, &unknown):
-		return err // EventReceiver answers 404
+		return http.StatusNotFound, nil // deleted since the request was routed
 	case errors.Is(err, errChannelNotReady):
 		logger.Info("Rejected an event for a channel whose topic is not ready")
-		return state.fail(http.StatusServiceUnavailable, err)
+		return http.StatusServiceUnavailable, err
 	case err != nil:
-		return state.fail(http.StatusInternalServerError, err)
+		logger.Error("Cannot look up the channel's topic", zap.Error(err))
+		return http.StatusInternalServerError, err
 	}
-	annotateIngress(ctx, ref, &ev)
-	ctx, span := h.startSend(ctx, topic, &ev)
-	msg, err := newRecord(ctx, topic, &ev)
+	annotateIngress(ctx, ref, ev)
+	ctx, span := h.startSend(ctx, topic, ev)
+	msg, err := newRecord(ctx, topic, ev)
 	if err != nil {
 		endSend(span, 0, 0, err)
 		logger.Warn("Cannot encode the event as a Kafka record", zap.Error(err))
-		return state.fail(http.StatusBadRequest, err)
+		return http.StatusBadRequest, err
 	}
 	start := time.Now()
 	partition, offset, err := h.producer.Send(msg)
@@ -220,12 +210,12 @@ func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev 
 	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
 	if err != nil {
 		logger.Warn("Kafka did not store the event", zap.String("topic", topic), zap.Error(err))
-		return state.fail(produceStatus(err), err)
+		return produceStatus(err), err
 	}
 	if ce := logger.Check(zap.DebugLevel, "Event stored"); ce != nil { // no fields allocated below debug level
 		ce.Write(zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))
 	}
-	return nil
+	return http.StatusAccepted, nil
 }
 
 // produceStatus is the answer to a failed produce: 413 when the record is
