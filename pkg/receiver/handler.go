@@ -10,7 +10,6 @@ import (
 
 	"github.com/IBM/sarama"
 	"github.com/cloudevents/sdk-go/v2/event"
-	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -76,7 +75,6 @@ type Handler struct {
 	retryAfter   string
 	// slots holds one token per request being served.
 	slots  chan struct{}
-	traced http.Handler
 	tracer trace.Tracer
 }
 
@@ -114,20 +112,12 @@ func NewHandler(o Options) (*Handler, error) {
 		slots:        make(chan struct{}, o.MaxInFlight),
 		tracer:       o.TracerProvider.Tracer("github.com/knative-kafka/knative-kafka/pkg/receiver"),
 	}
-	// Server spans, and the sender's W3C trace context in the request context,
-	// from where newRecord copies it into the record.
-	h.traced = otelhttp.NewHandler(http.HandlerFunc(h.serve), "kafkachannel-receiver",
-		otelhttp.WithMeterProvider(o.MeterProvider),
-		otelhttp.WithTracerProvider(o.TracerProvider),
-		otelhttp.WithPropagators(traceContext))
 	return h, nil
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.traced.ServeHTTP(w, r)
-}
-
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	ctx, span := h.startServer(r)
+	r = r.WithContext(ctx)
 	ref, unknown := h.channels.fromRequest(r)
 	a := &answer{w: w, method: r.Method, retryAfter: h.retryAfter}
 	defer func() {
@@ -135,7 +125,8 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		if unknown == nil {
 			known = &ref
 		}
-		h.metrics.recordEvent(r.Context(), known, a.statusOrOK())
+		h.metrics.recordEvent(ctx, known, a.statusOrOK())
+		endServer(span, r, a.statusOrOK())
 	}()
 	select {
 	case h.slots <- struct{}{}:

@@ -2,7 +2,9 @@ package receiver
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -24,6 +26,10 @@ func TestMetrics(t *testing.T) {
 		mustDo(t, binaryEvent(t, r.channelURL(), "ok", nil, "{}"))
 	}
 	mustDo(t, binaryEvent(t, r.url+"/ns/unknown", "x", nil, "{}"))
+	// Nor may a Host header the sender chose.
+	byHost := binaryEvent(t, r.url+"/", "x", nil, "{}")
+	byHost.Host = "sender-chosen-4711.example"
+	mustDo(t, byHost)
 
 	var rm metricdata.ResourceMetrics
 	if err := reader.Collect(context.Background(), &rm); err != nil {
@@ -35,8 +41,15 @@ func TestMetrics(t *testing.T) {
 		statusCodeKey.Int(http.StatusAccepted))
 	// An unknown channel's name must not become an attribute value.
 	unknown := attribute.NewSet(statusCodeKey.Int(http.StatusNotFound))
-	if events[known] != 2 || events[unknown] != 1 {
-		t.Errorf("events = %v, want 2 x %v and 1 x %v", events, known.Encoded(attribute.DefaultEncoder()), unknown.Encoded(attribute.DefaultEncoder()))
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if strings.Contains(fmt.Sprintf("%+v", m.Data), "sender-chosen-4711") {
+				t.Errorf("metric %s of %s carries the request's Host header", m.Name, sm.Scope.Name)
+			}
+		}
+	}
+	if events[known] != 2 || events[unknown] != 2 {
+		t.Errorf("events = %v, want 2 x %v and 2 x %v", events, known.Encoded(attribute.DefaultEncoder()), unknown.Encoded(attribute.DefaultEncoder()))
 	}
 	hist, ok := find(t, rm, produceDurationMetric).Data.(metricdata.Histogram[float64])
 	if !ok || len(hist.DataPoints) != 1 || hist.DataPoints[0].Count != 2 {

@@ -2,11 +2,12 @@ package receiver
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/IBM/sarama"
-	kafkasarama "github.com/cloudevents/sdk-go/protocol/kafka_sarama/v2"
-	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/binding/spec"
 	"github.com/cloudevents/sdk-go/v2/event"
+	"github.com/cloudevents/sdk-go/v2/types"
 	"go.opentelemetry.io/otel/propagation"
 )
 
@@ -14,22 +15,84 @@ import (
 // record headers, whatever global propagator the process configured.
 var traceContext = propagation.TraceContext{}
 
+// Header names of the CloudEvents Kafka protocol binding in binary mode.
+const (
+	headerPrefix      = "ce_"
+	contentTypeHeader = "content-type"
+	partitionKeyExt   = "partitionkey"
+)
+
+// attributeHeaders are the header names of the context attributes of every
+// spec version, made once: Sarama only reads a header's key.
+var attributeHeaders = func() map[string][]byte {
+	names := map[string][]byte{}
+	for _, v := range spec.VS.Versions() {
+		for _, a := range v.Attributes() {
+			if a.Kind() == spec.DataContentType {
+				names[a.Name()] = []byte(contentTypeHeader)
+				continue
+			}
+			names[a.Name()] = []byte(headerPrefix + a.Name())
+		}
+	}
+	return names
+}()
+
 // newRecord encodes ev for topic in the CloudEvents Kafka binding's binary
-// mode (ce_* headers, data as value), with the trace context of ctx.
+// mode, exactly as the SDK's kafka_sarama.WriteProducerMessage does (the
+// record test holds the two side by side), with the trace context of ctx:
+// ce_* headers, datacontenttype as content-type, the data as value, not
+// copied.
 //
-// Key: the partitionkey extension (set by WriteProducerMessage), else the
-// subject, else none, which spreads records over the partitions.
+// Key: the partitionkey extension, else the subject, else none, which spreads
+// records over the partitions.
 func newRecord(ctx context.Context, topic string, ev *event.Event) (*sarama.ProducerMessage, error) {
+	version := spec.VS.Version(ev.SpecVersion())
+	if version == nil {
+		return nil, fmt.Errorf("unknown CloudEvents specversion %q", ev.SpecVersion())
+	}
+	exts := ev.Extensions()
+	// Room for the trace context, so that injecting it does not copy.
+	headers := make([]sarama.RecordHeader, 0, len(version.Attributes())+len(exts)+2)
+	for _, a := range version.Attributes() {
+		if v := a.Get(ev.Context); v != nil {
+			h, err := formatHeader(attributeHeaders[a.Name()], v)
+			if err != nil {
+				return nil, err
+			}
+			headers = append(headers, h)
+		}
+	}
 	msg := &sarama.ProducerMessage{Topic: topic}
-	if err := kafkasarama.WriteProducerMessage(binding.WithForceBinary(ctx), binding.ToMessage(ev), msg); err != nil {
-		return nil, err
+	for name, v := range exts {
+		h, err := formatHeader([]byte(headerPrefix+name), v)
+		if err != nil {
+			return nil, err
+		}
+		headers = append(headers, h)
+		if name == partitionKeyExt && !types.IsZero(v) {
+			msg.Key = sarama.ByteEncoder(h.Value)
+		}
+	}
+	msg.Headers = headers
+	if data := ev.Data(); len(data) > 0 {
+		msg.Value = sarama.ByteEncoder(data)
 	}
 	if msg.Key == nil && ev.Subject() != "" {
 		msg.Key = sarama.StringEncoder(ev.Subject())
 	}
-	// After WriteProducerMessage, which starts the header list afresh.
 	traceContext.Inject(ctx, recordHeaders{msg})
 	return msg, nil
+}
+
+// formatHeader is a record header of a context attribute or extension: its
+// canonical string form, as every Kafka header is a string.
+func formatHeader(key []byte, value any) (sarama.RecordHeader, error) {
+	s, err := types.Format(value)
+	if err != nil {
+		return sarama.RecordHeader{}, err
+	}
+	return sarama.RecordHeader{Key: key, Value: []byte(s)}, nil
 }
 
 // recordHeaders is a propagation.TextMapCarrier over a record's headers.

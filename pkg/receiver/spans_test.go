@@ -31,8 +31,11 @@ func TestSpans(t *testing.T) {
 		tracer: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)),
 		meter:  sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)),
 	})
-	const key = "customer-4711@example.com"
-	resp := mustDo(t, binaryEvent(t, r.channelURL(), "traced-1", map[string]string{"Ce-Partitionkey": key}, `{}`))
+	const (
+		key    = "customer-4711@example.com"
+		sender = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+	)
+	resp := mustDo(t, binaryEvent(t, r.channelURL(), "traced-1", map[string]string{"Ce-Partitionkey": key, "Traceparent": sender}, `{}`))
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("status %d, want 202", resp.StatusCode)
 	}
@@ -48,7 +51,11 @@ func TestSpans(t *testing.T) {
 	if server == nil || producer == nil {
 		t.Fatalf("want a server and a producer span, got %d spans", len(spans.Ended()))
 	}
+	if got := server.Parent(); got.TraceID().String() != "0af7651916cd43dd8448eb211c80319c" || got.SpanID().String() != "b7ad6b7169203331" || !got.IsRemote() {
+		t.Errorf("server span's parent = %v, want the sender's span of traceparent %s", got, sender)
+	}
 	wantAttrs(t, server, map[string]string{
+		"http.request.method": "POST", "http.response.status_code": "202", "url.path": "/" + testNS + "/" + testChannel,
 		"messaging.system": "knative", "messaging.protocol": "http", "messaging.message_id": "traced-1",
 		"messaging.destination": "http://" + testChannel + "-kn-channel." + testNS + ".svc.cluster.local",
 	})
