@@ -173,18 +173,16 @@ func (h *Handler) ingest(a *answer, r *http.Request, ref channel.ChannelReferenc
 // receive writes the event to the channel's topic and returns once Kafka
 // acknowledged it: 202, or the status that tells why not.
 func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev *event.Event) (int, error) {
-	// Lazy: With would encode the fields for every request, and most write no line.
-	logger := h.logger.WithLazy(zap.Stringer("channel", &ref), zap.String("event.id", ev.ID()))
 	topic, err := h.channels.topic(ref)
 	var unknown *channel.UnknownChannelError
 	switch {
 	case errors.As(err, &unknown):
 		return http.StatusNotFound, nil // deleted since the request was routed
 	case errors.Is(err, errChannelNotReady):
-		logger.Info("Rejected an event for a channel whose topic is not ready")
+		h.logger.Info("Rejected an event for a channel whose topic is not ready", eventFields(ref, ev)...)
 		return http.StatusServiceUnavailable, err
 	case err != nil:
-		logger.Error("Cannot look up the channel's topic", zap.Error(err))
+		h.logger.Error("Cannot look up the channel's topic", append(eventFields(ref, ev), zap.Error(err))...)
 		return http.StatusInternalServerError, err
 	}
 	annotateIngress(ctx, ref, ev)
@@ -192,7 +190,7 @@ func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev 
 	msg, err := newRecord(ctx, topic, ev)
 	if err != nil {
 		endSend(span, 0, 0, err)
-		logger.Warn("Cannot encode the event as a Kafka record", zap.Error(err))
+		h.logger.Warn("Cannot encode the event as a Kafka record", append(eventFields(ref, ev), zap.Error(err))...)
 		return http.StatusBadRequest, err
 	}
 	start := time.Now()
@@ -200,13 +198,18 @@ func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev 
 	endSend(span, partition, offset, err)
 	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
 	if err != nil {
-		logger.Warn("Kafka did not store the event", zap.String("topic", topic), zap.Error(err))
+		h.logger.Warn("Kafka did not store the event", append(eventFields(ref, ev), zap.String("topic", topic), zap.Error(err))...)
 		return produceStatus(err), err
 	}
-	if ce := logger.Check(zap.DebugLevel, "Event stored"); ce != nil { // no fields allocated below debug level
-		ce.Write(zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))
+	if ce := h.logger.Check(zap.DebugLevel, "Event stored"); ce != nil { // no fields allocated below debug level
+		ce.Write(append(eventFields(ref, ev), zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))...)
 	}
 	return http.StatusAccepted, nil
+}
+
+// eventFields name an event in a log line; built only for a line written.
+func eventFields(ref channel.ChannelReference, ev *event.Event) []zap.Field {
+	return []zap.Field{zap.Stringer("channel", &ref), zap.String("event.id", ev.ID())}
 }
 
 // produceStatus is the answer to a failed produce: 413 when the record is

@@ -3,6 +3,7 @@ package receiver
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -28,6 +29,7 @@ var (
 type metrics struct {
 	events  metric.Int64Counter
 	produce metric.Float64Histogram
+	series  seriesCache
 }
 
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
@@ -52,26 +54,70 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 // no known channel: sender-chosen names must not become attribute values,
 // or anyone could blow up the metrics' cardinality.
 func (m *metrics) recordEvent(ctx context.Context, ref *channel.ChannelReference, code int) {
-	attrs := append(channelAttributes(ref), statusCodeKey.Int(code))
-	m.events.Add(ctx, 1, metric.WithAttributes(attrs...))
+	key := seriesKey{code: code}
+	if ref != nil {
+		key.channel = *ref
+	}
+	m.events.Add(ctx, 1, m.series.get(key))
 }
 
 func (m *metrics) recordProduce(ctx context.Context, ref channel.ChannelReference, took time.Duration, err error) {
-	attrs := channelAttributes(&ref)
+	key := seriesKey{channel: ref, produce: true}
 	if err != nil {
-		attrs = append(attrs, errorTypeKey.String(errorType(err)))
+		key.errorType = errorType(err)
 	}
-	m.produce.Record(ctx, took.Seconds(), metric.WithAttributes(attrs...))
+	m.produce.Record(ctx, took.Seconds(), m.series.get(key))
 }
 
-func channelAttributes(ref *channel.ChannelReference) []attribute.KeyValue {
-	if ref == nil {
-		return make([]attribute.KeyValue, 0, 1)
+// seriesKey names one series of one of the instruments.
+type seriesKey struct {
+	// channel is zero for a request that named no known channel.
+	channel   channel.ChannelReference
+	produce   bool
+	code      int
+	errorType string
+}
+
+func (k seriesKey) attributes() attribute.Set {
+	attrs := make([]attribute.KeyValue, 0, 3)
+	if k.channel != (channel.ChannelReference{}) {
+		attrs = append(attrs, observability.ChannelNamespace.With(k.channel.Namespace), observability.ChannelName.With(k.channel.Name))
 	}
-	return []attribute.KeyValue{
-		observability.ChannelNamespace.With(ref.Namespace),
-		observability.ChannelName.With(ref.Name),
+	if !k.produce {
+		attrs = append(attrs, statusCodeKey.Int(k.code))
+	} else if k.errorType != "" {
+		attrs = append(attrs, errorTypeKey.String(k.errorType))
 	}
+	return attribute.NewSet(attrs...)
+}
+
+// maxCachedSeries bounds the cache: deleted channels leave their series
+// behind, and a cache that is cleared now and then costs a few rebuilds.
+const maxCachedSeries = 10000
+
+// seriesCache keeps each series' attribute set: building one sorts and
+// copies its attributes, which was a twentieth of the receiver's CPU when
+// done for every event (issue #14).
+type seriesCache struct {
+	mu   sync.RWMutex
+	sets map[seriesKey]metric.MeasurementOption
+}
+
+func (c *seriesCache) get(k seriesKey) metric.MeasurementOption {
+	c.mu.RLock()
+	opt, ok := c.sets[k]
+	c.mu.RUnlock()
+	if ok {
+		return opt
+	}
+	opt = metric.WithAttributeSet(k.attributes())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.sets == nil || len(c.sets) >= maxCachedSeries {
+		c.sets = make(map[seriesKey]metric.MeasurementOption)
+	}
+	c.sets[k] = opt
+	return opt
 }
 
 // errorType is a low-cardinality name for a produce error.
