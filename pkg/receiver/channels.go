@@ -2,14 +2,12 @@ package receiver
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
-	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/channel"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
@@ -31,7 +29,8 @@ type channels struct {
 
 // fromRequest is the channel a request is for: by path /<ns>/<name>, or by
 // Host <name>-kn-channel.<ns>.svc.<cluster-domain> when the path is "/".
-func (c channels) fromRequest(r *http.Request) (channel.ChannelReference, error) {
+// The request is served with this one look-up of the cache.
+func (c channels) fromRequest(r *http.Request) (*v1beta1.KafkaChannel, error) {
 	if r.URL.Path == "/" || r.URL.Path == "" {
 		return c.fromHost(r.Host)
 	}
@@ -40,55 +39,63 @@ func (c channels) fromRequest(r *http.Request) (channel.ChannelReference, error)
 
 // fromPath resolves /<ns>/<name> (a trailing slash allowed). A path that
 // names no channel is UnknownHostError: the Handler answers 404.
-func (c channels) fromPath(path string) (channel.ChannelReference, error) {
-	parts := strings.Split(strings.TrimSuffix(path, "/"), "/")
-	if len(parts) != 3 || parts[0] != "" {
-		return channel.ChannelReference{}, channel.UnknownHostError(path)
+func (c channels) fromPath(path string) (*v1beta1.KafkaChannel, error) {
+	rest, ok := strings.CutPrefix(strings.TrimSuffix(path, "/"), "/")
+	namespace, name, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 || namespace == "" || name == "" || strings.Contains(name, "/") {
+		return nil, channel.UnknownHostError(path)
 	}
-	ref := channel.ChannelReference{Namespace: parts[1], Name: parts[2]}
-	if _, err := c.get(ref); err != nil {
-		return ref, channel.UnknownHostError(path)
+	kc, err := c.get(channel.ChannelReference{Namespace: namespace, Name: name})
+	if err != nil {
+		return nil, channel.UnknownHostError(path)
 	}
-	return ref, nil
+	return kc, nil
 }
 
 // fromHost resolves <service>.<ns>[.svc[.<cluster-domain>]][:port], where
 // <service> is the channel's Service name.
-func (c channels) fromHost(host string) (channel.ChannelReference, error) {
+func (c channels) fromHost(host string) (*v1beta1.KafkaChannel, error) {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
 	labels := strings.Split(strings.ToLower(strings.TrimSuffix(host, ".")), ".")
 	if len(labels) < 2 || (len(labels) > 2 && labels[2] != "svc") {
-		return channel.ChannelReference{}, channel.UnknownHostError(host)
+		return nil, channel.UnknownHostError(host)
 	}
 	service, namespace := labels[0], labels[1]
 	if name, ok := strings.CutSuffix(service, channel.K8ServiceNameSuffix); ok && name != "" {
-		ref := channel.ChannelReference{Namespace: namespace, Name: name}
-		if _, err := c.get(ref); err == nil {
-			return ref, nil
+		if kc, err := c.get(channel.ChannelReference{Namespace: namespace, Name: name}); err == nil {
+			return kc, nil
 		}
 	}
 	if len(service) == maxLabel {
-		if ref, ok := c.byServiceName(namespace, service); ok {
-			return ref, nil
+		if kc, ok := c.byServiceName(namespace, service); ok {
+			return kc, nil
 		}
 	}
-	return channel.ChannelReference{}, channel.UnknownHostError(host)
+	return nil, channel.UnknownHostError(host)
 }
 
 // byServiceName finds the channel whose hashed Service name is service.
-func (c channels) byServiceName(namespace, service string) (channel.ChannelReference, bool) {
+func (c channels) byServiceName(namespace, service string) (*v1beta1.KafkaChannel, bool) {
 	list, err := c.lister.KafkaChannels(namespace).List(labels.Everything())
 	if err != nil {
-		return channel.ChannelReference{}, false
+		return nil, false
 	}
 	for _, kc := range list {
 		if resources.ChannelServiceName(kc.Name) == service && kc.DeletionTimestamp == nil {
-			return channel.ChannelReference{Namespace: kc.Namespace, Name: kc.Name}, true
+			return kc, true
 		}
 	}
-	return channel.ChannelReference{}, false
+	return nil, false
+}
+
+// refOf is the reference of kc; zero when nil.
+func refOf(kc *v1beta1.KafkaChannel) channel.ChannelReference {
+	if kc == nil {
+		return channel.ChannelReference{}
+	}
+	return channel.ChannelReference{Namespace: kc.Namespace, Name: kc.Name}
 }
 
 // get returns the channel; one being deleted counts as gone.
@@ -103,27 +110,9 @@ func (c channels) get(ref channel.ChannelReference) (*v1beta1.KafkaChannel, erro
 	return kc, nil
 }
 
-// policies are the EventPolicies the controller found applying to the
-// channel; eventing's receiver enforces them when OIDC is on.
-func (c channels) policies(ref channel.ChannelReference) ([]eventingduckv1.AppliedEventPolicyRef, error) {
-	kc, err := c.get(ref)
-	if err != nil {
-		return nil, err
-	}
-	return kc.Status.Policies, nil
-}
-
-// topic is the topic of a ready channel. A channel that does not exist is
-// channel.UnknownChannelError (404); one whose topic is not ready is
-// errChannelNotReady (503).
-func (c channels) topic(ref channel.ChannelReference) (string, error) {
-	kc, err := c.get(ref)
-	if apierrors.IsNotFound(err) {
-		return "", &channel.UnknownChannelError{Channel: ref}
-	}
-	if err != nil {
-		return "", fmt.Errorf("looking up channel %s: %w", ref.String(), err)
-	}
+// topic is the topic of a ready channel; errChannelNotReady (503) if its
+// topic is not ready.
+func topic(kc *v1beta1.KafkaChannel) (string, error) {
 	if !topicReady(kc) {
 		return "", errChannelNotReady
 	}

@@ -30,7 +30,8 @@ func TestFromHost(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.host, func(t *testing.T) {
-			got, err := c.fromHost(tc.host)
+			kc, err := c.fromHost(tc.host)
+			got := refOf(kc)
 			if tc.want == nil {
 				if _, ok := err.(channel.UnknownHostError); !ok {
 					t.Errorf("fromHost = %v, %v; want UnknownHostError", got, err)
@@ -48,9 +49,10 @@ func TestFromPath(t *testing.T) {
 	c := channels{lister: channelLister(t, readyChannel("ns", "ch", "t"))}
 	for path, ok := range map[string]bool{
 		"/ns/ch": true, "/ns/ch/": true,
-		"/ns/other": false, "/ns": false, "/ns/ch/x": false, "ns/ch": false, "//ns/ch": false, "/": false,
+		"/ns/other": false, "/ns": false, "/ns/ch/x": false, "ns/ch": false, "//ns/ch": false, "/": false, "/ns//ch": false, "/ns/ch//": false,
 	} {
-		got, err := c.fromPath(path)
+		kc, err := c.fromPath(path)
+		got := refOf(kc)
 		if ok && (err != nil || got != (channel.ChannelReference{Namespace: "ns", Name: "ch"})) {
 			t.Errorf("fromPath(%q) = %v, %v; want ns/ch", path, got, err)
 		}

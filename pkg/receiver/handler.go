@@ -17,6 +17,7 @@ import (
 	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/channel"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 )
 
@@ -118,7 +119,8 @@ func NewHandler(o Options) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, span := h.startServer(r)
 	r = r.WithContext(ctx)
-	ref, unknown := h.channels.fromRequest(r)
+	kc, unknown := h.channels.fromRequest(r)
+	ref := refOf(kc)
 	a := &answer{w: w, method: r.Method, retryAfter: h.retryAfter}
 	defer func() {
 		var known *channel.ChannelReference
@@ -145,13 +147,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.logger.Info("Request for no known channel", zap.Error(unknown))
 		a.send(http.StatusNotFound, nil)
 	default:
-		a.send(h.ingest(a, r, ref))
+		a.send(h.ingest(a, r, kc))
 	}
 }
 
 // ingest reads, checks and stores the event of a POST to a known channel.
 // A status of 0 means that the response was written already.
-func (h *Handler) ingest(a *answer, r *http.Request, ref channel.ChannelReference) (int, error) {
+func (h *Handler) ingest(a *answer, r *http.Request, kc *v1beta1.KafkaChannel) (int, error) {
+	ref := refOf(kc)
 	body, status, err := readBody(a.w, r, h.producer.MaxEventBytes())
 	if err != nil {
 		if status >= http.StatusInternalServerError {
@@ -164,26 +167,20 @@ func (h *Handler) ingest(a *answer, r *http.Request, ref channel.ChannelReferenc
 		h.logger.Info("Refused a request that is not a valid CloudEvent", zap.String("channel", ref.String()), zap.Error(err))
 		return http.StatusBadRequest, badEvent(r.Header)
 	}
-	if status, err := h.verify(a, r, ref, body); status != http.StatusOK {
+	if status, err := h.verify(a, r, kc, body); status != http.StatusOK {
 		return status, err
 	}
-	return h.receive(r.Context(), ref, ev)
+	return h.receive(r.Context(), kc, ev)
 }
 
 // receive writes the event to the channel's topic and returns once Kafka
 // acknowledged it: 202, or the status that tells why not.
-func (h *Handler) receive(ctx context.Context, ref channel.ChannelReference, ev *event.Event) (int, error) {
-	topic, err := h.channels.topic(ref)
-	var unknown *channel.UnknownChannelError
-	switch {
-	case errors.As(err, &unknown):
-		return http.StatusNotFound, nil // deleted since the request was routed
-	case errors.Is(err, errChannelNotReady):
+func (h *Handler) receive(ctx context.Context, kc *v1beta1.KafkaChannel, ev *event.Event) (int, error) {
+	ref := refOf(kc)
+	topic, err := topic(kc)
+	if err != nil {
 		h.logger.Info("Rejected an event for a channel whose topic is not ready", eventFields(ref, ev)...)
 		return http.StatusServiceUnavailable, err
-	case err != nil:
-		h.logger.Error("Cannot look up the channel's topic", append(eventFields(ref, ev), zap.Error(err))...)
-		return http.StatusInternalServerError, err
 	}
 	annotateIngress(ctx, ref, ev)
 	ctx, span := h.startSend(ctx, topic, ev)

@@ -300,7 +300,7 @@ func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset in
 	defer timer.Stop()
 	select {
 	case r := <-done:
-		if unreachable(r.err) {
+		if r.err != nil && unreachable(r.err) {
 			p.lose(gen, r.err)
 		}
 		return r.partition, r.offset, r.err

@@ -14,8 +14,8 @@ import (
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"go.uber.org/zap"
 	"knative.dev/eventing/pkg/apis/feature"
-	"knative.dev/eventing/pkg/channel"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
@@ -94,7 +94,7 @@ func badEvent(h http.Header) error {
 // EventPolicies when eventing's authentication-oidc is on, with eventing's
 // own verifier; it answers 401 or 403 itself, so any status but 200 ends the
 // request.
-func (h *Handler) verify(a *answer, r *http.Request, ref channel.ChannelReference, body []byte) (int, error) {
+func (h *Handler) verify(a *answer, r *http.Request, kc *v1beta1.KafkaChannel, body []byte) (int, error) {
 	ctx := r.Context()
 	if h.withFeatures != nil {
 		ctx = h.withFeatures(ctx)
@@ -103,16 +103,12 @@ func (h *Handler) verify(a *answer, r *http.Request, ref channel.ChannelReferenc
 	if !features.IsOIDCAuthentication() {
 		return http.StatusOK, nil
 	}
-	policies, err := h.channels.policies(ref)
-	if err != nil {
-		h.logger.Error("Cannot get the EventPolicies of the channel", zap.Stringer("channel", &ref), zap.Error(err))
-		return http.StatusInternalServerError, err
-	}
-	audience := resources.Audience(ref.Namespace, ref.Name)
+	audience := resources.Audience(kc.Namespace, kc.Name)
 	// The verifier reads a structured event's body to match policy filters.
 	copied := &http.Request{Header: r.Header, Body: io.NopCloser(bytes.NewReader(body))}
-	if err := h.verifier.VerifyRequest(ctx, features, &audience, ref.Namespace, policies, copied, a); err != nil {
-		h.logger.Info("Refused a request whose sender is not verified", zap.Stringer("channel", &ref), zap.Error(err))
+	// The policies that apply to the channel, as the controller found them.
+	if err := h.verifier.VerifyRequest(ctx, features, &audience, kc.Namespace, kc.Status.Policies, copied, a); err != nil {
+		h.logger.Info("Refused a request whose sender is not verified", zap.String("channel", kc.Namespace+"/"+kc.Name), zap.Error(err))
 		return 0, err
 	}
 	return http.StatusOK, nil

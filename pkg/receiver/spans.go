@@ -22,6 +22,12 @@ var (
 	knativeProtocol = attribute.String("messaging.protocol", "http")
 )
 
+// Made once: an option is an interface value, allocated when made.
+var (
+	serverKind   = trace.WithSpanKind(trace.SpanKindServer)
+	producerKind = trace.WithSpanKind(trace.SpanKindProducer)
+)
+
 // startServer opens the request's server span, a child of the sender's span
 // when the request carries W3C trace context. A few attributes of the HTTP
 // conventions, and only when the span is recorded: otelhttp, which did this
@@ -29,7 +35,7 @@ var (
 // metrics of every request whatever the tracer (issue #14).
 func (h *Handler) startServer(r *http.Request) (context.Context, trace.Span) {
 	ctx := traceContext.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-	return h.tracer.Start(ctx, "kafkachannel-receiver", trace.WithSpanKind(trace.SpanKindServer))
+	return h.tracer.Start(ctx, "kafkachannel-receiver", serverKind)
 }
 
 func endServer(span trace.Span, r *http.Request, status int) {
@@ -62,7 +68,7 @@ func annotateIngress(ctx context.Context, ref channel.ChannelReference, ev *even
 // Its attributes are set only on a recorded span: building them for every
 // event whatever the tracer was a few percent of the receiver's CPU.
 func (h *Handler) startSend(ctx context.Context, topic string, ev *event.Event) (context.Context, trace.Span) {
-	ctx, span := h.tracer.Start(ctx, "send "+topic, trace.WithSpanKind(trace.SpanKindProducer))
+	ctx, span := h.tracer.Start(ctx, "send "+topic, producerKind)
 	if span.IsRecording() {
 		span.SetAttributes(
 			semconv.MessagingSystemKafka,

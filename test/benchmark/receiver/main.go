@@ -200,7 +200,7 @@ func printSetup(s *sides) {
 	fmt.Printf("setup: %d B binary CloudEvents, %d partitions per topic, %s per point after %s warmup\n",
 		eventBytes, partitions, *duration, *warmup)
 	fmt.Printf("  broker:    kfake, child pid %d, fresh for this run, %d MiB segments\n", s.broker.pid(), segmentBytes>>20)
-	fmt.Printf("  receiver:  child pid %d; %s; global (no-op) tracer provider\n", s.receiver.pid(), metrics)
+	fmt.Printf("  receiver:  child pid %d; %s; no-op tracer provider, as Knative's with tracing off\n", s.receiver.pid(), metrics)
 	fmt.Printf("  http-only: child pid %d; net/http, reads the body, answers 202\n", s.httpOnly.pid())
 	fmt.Printf("  raw:       this process (pid %d), SyncProducer with receiver.ProducerConfig: %s\n", os.Getpid(), describe(s.rawCfg))
 	fmt.Printf("  senders:   this process, net/http client, keep-alive, MaxIdleConnsPerHost = senders\n")

@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.uber.org/zap"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,7 +44,8 @@ func startReceiver(brokers []string, lister listers.KafkaChannelLister) (string,
 	logger := zap.NewExample().WithOptions(zap.IncreaseLevel(zap.WarnLevel))
 	watcher := client.NewStaticWatcher(secretData(brokers), config.Default(), "bench-receiver")
 	producer := receiver.NewProducer(watcher, logger, receiver.DefaultProduceTimeout)
-	handler, err := receiver.NewHandler(receiver.Options{Channels: lister, Producer: producer, Logger: logger, MeterProvider: meterProvider()})
+	handler, err := receiver.NewHandler(receiver.Options{Channels: lister, Producer: producer, Logger: logger,
+		MeterProvider: meterProvider(), TracerProvider: tracenoop.NewTracerProvider()})
 	if err != nil {
 		return "", nil, err
 	}
