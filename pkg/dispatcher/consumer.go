@@ -47,6 +47,8 @@ type consumer struct {
 	sender  *sender
 	metrics *metrics
 	attrs   attribute.Set
+	// outcomes are attrs with each delivery outcome, built once per outcome.
+	outcomes outcomeSets
 
 	// channel is the KafkaChannel the group was started for, which its Kubernetes events are about.
 	channel *v1beta1.KafkaChannel

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,24 @@ type result struct {
 // done tells whether the event's offset may be marked.
 func (r result) done() bool { return r.outcome != outcomeAborted }
 
+// Idle connections kncloudevents' HTTP clients keep, as Knative's dispatchers
+// (InMemoryChannel, eventing-kafka) keep them. net/http keeps 2 per host by
+// default, fewer than the deliveries a dispatcher has in flight to one host
+// (a partition each, more unordered): all others closed their connection after
+// each event and opened a new one, which cost the dispatcher and the
+// subscriber each more CPU than the rest of the delivery (a new connection for
+// half the events of 8 ordered partitions; see test/benchmark/dispatcher).
+const (
+	maxIdleConns        = 1000
+	maxIdleConnsPerHost = 100
+)
+
+// keepConnections sets the idle connections of kncloudevents' HTTP clients,
+// which are shared by the whole process, before the first delivery.
+var keepConnections = sync.OnceFunc(func() {
+	kncloudevents.ConfigureConnectionArgs(&kncloudevents.ConnectionArgs{MaxIdleConns: maxIdleConns, MaxIdleConnsPerHost: maxIdleConnsPerHost})
+})
+
 // sender sends one record to a subscription through kncloudevents.
 type sender struct {
 	dispatcher *kncloudevents.Dispatcher
@@ -48,10 +67,7 @@ type sender struct {
 func (s *sender) send(ctx context.Context, sub *subscription, msg *sarama.ConsumerMessage, ending func() bool) result {
 	ctx, cancel := context.WithCancel(traceContext(ctx, msg))
 	defer cancel()
-	obs := &observer{subscriber: sub.subscriber.URL.String()}
-	if sub.deadLetter != nil {
-		obs.deadLetter = sub.deadLetter.URL.String()
-	}
+	obs := &observer{targets: sub.targets}
 
 	start := time.Now()
 	_, err := s.dispatcher.SendMessage(ctx, decode(msg), sub.subscriber, s.options(sub, obs.retryConfig(sub.retry, ending, cancel))...)
@@ -97,11 +113,61 @@ func decode(msg *sarama.ConsumerMessage) *kafka_sarama.Message {
 // traceContext makes the trace context carried in the record's headers
 // (traceparent, tracestate) the parent of the delivery's spans.
 func traceContext(ctx context.Context, msg *sarama.ConsumerMessage) context.Context {
-	carrier := propagation.MapCarrier{}
-	for _, h := range msg.Headers {
-		carrier[strings.ToLower(string(h.Key))] = string(h.Value)
+	return otel.GetTextMapPropagator().Extract(ctx, recordCarrier(msg.Headers))
+}
+
+// recordCarrier reads a record's headers for a propagator, under their
+// lower-cased names; of headers that differ only in case, the last one
+// counts. Propagators read two or three keys: looking them up in the
+// headers, rather than copying every header into a map first, spares a
+// dozen allocations per event.
+type recordCarrier []*sarama.RecordHeader
+
+var _ propagation.TextMapCarrier = recordCarrier(nil)
+
+func (c recordCarrier) Get(key string) string {
+	value := ""
+	for _, h := range c {
+		if lowerEquals(h.Key, key) {
+			value = string(h.Value)
+		}
 	}
-	return otel.GetTextMapPropagator().Extract(ctx, carrier)
+	return value
+}
+
+// Set does nothing: the carrier is only extracted from.
+func (recordCarrier) Set(string, string) {}
+
+func (c recordCarrier) Keys() []string {
+	keys := make([]string, 0, len(c))
+	for _, h := range c {
+		if k := strings.ToLower(string(h.Key)); !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// lowerEquals tells whether name, lower-cased, is key. Header names are
+// ASCII: a byte of a non-ASCII name never equals one of an ASCII key.
+func lowerEquals(name []byte, key string) bool {
+	if len(name) != len(key) {
+		return false
+	}
+	for i, b := range name {
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if b != key[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// targets are the URLs a delivery's attempts go to, as http.Request.URL formats them.
+type targets struct {
+	subscriber, deadLetter string
 }
 
 // observer watches the attempts of one delivery through the retry policy's
@@ -109,7 +175,7 @@ func traceContext(ctx context.Context, msg *sarama.ConsumerMessage) context.Cont
 // (subscriber, reply, dead-letter sink): kncloudevents reports neither the
 // number of attempts nor whether the dead-letter sink was used.
 type observer struct {
-	subscriber, deadLetter string
+	targets
 
 	mu                 sync.Mutex
 	subscriberAttempts int

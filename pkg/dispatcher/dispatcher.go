@@ -153,6 +153,7 @@ func New(ctx context.Context, source SettingsSource, opts Options) (*Dispatcher,
 	if opts.shortfalls == nil {
 		opts.shortfalls = &shortfalls{}
 	}
+	keepConnections()
 	if opts.Sender == nil {
 		opts.Sender = kncloudevents.NewDispatcher(eventingtls.ClientConfig{}, nil, kncloudevents.WithMeterProvider(opts.MeterProvider))
 	}

@@ -3,9 +3,13 @@ package dispatcher
 import (
 	"context"
 	"encoding/base64"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -343,5 +347,37 @@ func TestUnorderedBoundedConcurrency(t *testing.T) {
 	waitFor(t, "every event", func() bool { return s.hasAll(ids) })
 	if s.maxInFlight != inFlight {
 		t.Errorf("max in flight %d, want %d", s.maxInFlight, inFlight)
+	}
+}
+
+// Deliveries to one subscriber reuse their connections: as many as
+// deliveries are in flight at once, not one per event. With net/http's
+// default of 2 idle connections per host, 8 partitions opened a new
+// connection for about half of their events.
+func TestDeliveriesReuseConnections(t *testing.T) {
+	const partitions, perPartition = 8, 25
+	e := newEnv(t, partitions)
+	var conns, requests atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusAccepted)
+		requests.Add(1)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	d := e.dispatcher(Options{})
+	if err := d.Reconcile(channel("", subscriber("a", srv.URL))); err != nil {
+		t.Fatal(err)
+	}
+	e.waitReady("a")
+	ids := e.produce(partitions, 0, perPartition, "")
+	waitFor(t, "every event delivered", func() bool { return requests.Load() >= int64(len(ids)) })
+	if n := conns.Load(); n > 2*partitions {
+		t.Errorf("%d connections opened for %d events of %d partitions, want at most %d", n, len(ids), partitions, 2*partitions)
 	}
 }

@@ -125,7 +125,7 @@ func (p *partition) deliver(msg *sarama.ConsumerMessage) {
 	defer p.inFlight.Done()
 	defer func() { <-p.slots }()
 	r := p.c.sender.send(p.abortCtx, p.c.subscription(), msg, p.ending.Load)
-	p.c.metrics.recordDelivery(p.abortCtx, p.c.attrs, r)
+	p.c.metrics.recordDelivery(p.abortCtx, p.c.attrs, &p.c.outcomes, r)
 	p.log(msg, r)
 	if !r.done() {
 		return

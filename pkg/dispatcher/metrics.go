@@ -2,6 +2,7 @@ package dispatcher
 
 import (
 	"context"
+	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -72,9 +73,8 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 }
 
 // recordDelivery records the end of one event's delivery.
-func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, r result) {
-	attrs := append(base.ToSlice(), attrOutcome.String(r.outcome), attrStatusCode.Int(r.statusCode))
-	set := metric.WithAttributeSet(attribute.NewSet(attrs...))
+func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, outcomes *outcomeSets, r result) {
+	set := outcomes.of(base, r.outcome, r.statusCode)
 	m.latency.Record(ctx, r.duration.Seconds(), set)
 	m.events.Add(ctx, 1, set)
 	if r.retries > 0 {
@@ -101,4 +101,38 @@ func (m *metrics) recordStall(ctx context.Context, base attribute.Set, partition
 
 func withPartition(base attribute.Set, partition int32) metric.MeasurementOption {
 	return metric.WithAttributes(append(base.ToSlice(), telemetry.Partition.Int(int(partition)))...)
+}
+
+// outcomeSets keeps the attribute sets of one consumer group's delivery
+// outcomes: building a set copies and sorts its attributes, which cost
+// several allocations per event, while a group's deliveries end in a handful
+// of (outcome, status code) pairs. The zero value is ready to use.
+type outcomeSets struct {
+	mu   sync.RWMutex
+	sets map[outcomeKey]metric.MeasurementOption
+}
+
+type outcomeKey struct {
+	outcome    string
+	statusCode int
+}
+
+// of is base with the outcome and status code of one delivery.
+func (o *outcomeSets) of(base attribute.Set, outcome string, statusCode int) metric.MeasurementOption {
+	key := outcomeKey{outcome, statusCode}
+	o.mu.RLock()
+	set, ok := o.sets[key]
+	o.mu.RUnlock()
+	if ok {
+		return set
+	}
+	attrs := append(base.ToSlice(), attrOutcome.String(outcome), attrStatusCode.Int(statusCode))
+	set = metric.WithAttributeSet(attribute.NewSet(attrs...))
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.sets == nil {
+		o.sets = map[outcomeKey]metric.MeasurementOption{}
+	}
+	o.sets[key] = set
+	return set
 }

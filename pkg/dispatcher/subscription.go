@@ -28,6 +28,9 @@ type subscription struct {
 	// initialized: the controller reported the subscriber ready, so its
 	// offsets were initialised once (see doc.go, Offsets).
 	initialized bool
+	// targets are the URLs of subscriber and deadLetter as an observer
+	// compares them with each attempt's, formatted once rather than per event.
+	targets targets
 }
 
 // newSubscription builds a subscriber's subscription with its delivery spec,
@@ -54,6 +57,10 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 	}
 	if sub.Auth != nil && sub.Auth.ServiceAccountName != nil && *sub.Auth.ServiceAccountName != "" {
 		s.serviceAccount = &types.NamespacedName{Namespace: kc.Namespace, Name: *sub.Auth.ServiceAccountName}
+	}
+	s.targets.subscriber = s.subscriber.URL.String()
+	if deadLetter != nil {
+		s.targets.deadLetter = deadLetter.URL.String()
 	}
 	return s, nil
 }

@@ -13,8 +13,26 @@
 // under a memory limit (-memory-limit, default config-kafka's), with 10
 // subscribers of a 4-partition channel, for 1 KB and for 1 MiB events written
 // at once (see memory.go). Expectation: under 64 MiB with 1 KB events, within
-// the limit with 1 MiB events. -throughput=false or -memory=false skip a part.
-// Each scenario is bounded in time; the run stops by itself.
+// the limit with 1 MiB events.
+//
+// Last it compares the CPU time per event of the dispatcher with a plain
+// Sarama consumer group's that POSTs each record with net/http (see cpu.go and
+// raw.go): each side, in a child process of its own, delivers the records of
+// a topic filled beforehand (-cpu-events of 1 KB in -cpu-partitions, written
+// as the receiver writes them) to one subscriber, a child that answers 202 at
+// once; the kfake broker runs in a child too. The CPU time of every process
+// (user+sys, from /proc) is read at the side's first delivery and at its last,
+// counted at the subscriber, and divided by the events; the raw side runs one
+// goroutine per partition, in order, so R_disp = dispatcher / raw of the
+// ordered dispatcher is the cost of what the dispatcher adds (retries,
+// metrics, tracing, the in-flight window). Goal: R_disp <= 1.25. With
+// -profile-dir the side under test writes a CPU and an allocs profile of the
+// same span, whose top frames are printed.
+//
+// -throughput=false, -memory=false or -cpu=false skip a part. Each scenario
+// is bounded in time; the run stops by itself, and so do its children.
+//
+//	go run ./test/benchmark/dispatcher -throughput=false -memory=false -profile-dir /tmp/prof
 package main
 
 import (
@@ -45,6 +63,7 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/test/childproc"
 )
 
 const (
@@ -68,19 +87,19 @@ type scenario struct {
 }
 
 func main() {
-	if cfg := os.Getenv(childEnv); cfg != "" {
-		if err := runChild(cfg); err != nil {
-			fmt.Fprintln(os.Stderr, "dispatcher child:", err)
-			os.Exit(1)
-		}
-		return
-	}
+	childproc.Main(map[string]childproc.Role{roleDispatcher: serveDispatcher, roleRaw: serveRaw, roleSink: serveSink})
 	flag.Parse()
 	if *runThroughput {
 		measureThroughput()
 	}
 	if *runMemory {
 		if err := measureMemory(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	}
+	if *runCPU {
+		if err := measureCPU(); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
@@ -266,9 +285,12 @@ func (s *subscriber) latencies() []time.Duration {
 // producer writes binary-mode CloudEvents, spread over the partitions.
 type producer struct {
 	sarama.AsyncProducer
-	seq int
+	topic string
+	seq   int
 	// data is the body of each event; a small JSON one when nil.
 	data []byte
+	// headers are added to each record's, as the receiver adds the trace context.
+	headers []sarama.RecordHeader
 }
 
 func newProducer(brokers []string) (*producer, error) {
@@ -285,7 +307,7 @@ func newProducer(brokers []string) (*producer, error) {
 			fmt.Fprintln(os.Stderr, "produce:", err)
 		}
 	}()
-	return &producer{AsyncProducer: ap}, nil
+	return &producer{AsyncProducer: ap, topic: topic}, nil
 }
 
 func (p *producer) send() {
@@ -300,8 +322,9 @@ func (p *producer) send() {
 	} else {
 		_ = ev.SetData(cloudevents.ApplicationJSON, map[string]int{"seq": p.seq})
 	}
-	msg := &sarama.ProducerMessage{Topic: topic}
-	_ = kafka_sarama.WriteProducerMessage(context.Background(), binding.ToMessage(&ev), msg)
+	msg := &sarama.ProducerMessage{Topic: p.topic}
+	_ = kafka_sarama.WriteProducerMessage(binding.WithForceBinary(context.Background()), binding.ToMessage(&ev), msg)
+	msg.Headers = append(msg.Headers, p.headers...)
 	p.Input() <- msg
 }
 

@@ -2,14 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
-	"os/exec"
 	"strconv"
 	"sync"
 	"time"
@@ -22,15 +16,9 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
-	"github.com/knative-kafka/knative-kafka/pkg/dispatcher"
-	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/test/childproc"
 	"github.com/knative-kafka/knative-kafka/test/procstat"
 )
-
-// childEnv turns this binary into a dispatcher child process: its value is the
-// childConfig as JSON. The child stops when its stdin closes, so that it
-// cannot outlive a benchmark that died.
-const childEnv = "BENCH_DISPATCHER_CHILD"
 
 const (
 	memorySubscribers = 10
@@ -43,13 +31,6 @@ var (
 	largeEvents = flag.Int("memory-large-events", 64, "events of 1 MiB written at once in the memory run with large events")
 	holdAnswers = flag.Bool("memory-hold", true, "subscribers answer only once all events are written, so that the dispatcher reads ahead as far as its buffers let it")
 )
-
-// childConfig is what a dispatcher child serves.
-type childConfig struct {
-	Brokers     []string
-	Channel     *v1beta1.KafkaChannel
-	MemoryLimit int64
-}
 
 // memoryRun is one peak-RSS measurement.
 type memoryRun struct {
@@ -98,11 +79,11 @@ func (r memoryRun) run(limit int64) (procstat.Memory, time.Duration, error) {
 	release := sync.OnceFunc(func() { close(gate) })
 	defer release() // before sub.Close, which waits for the answers held
 
-	child, err := startChild(childConfig{Brokers: brokers, Channel: memoryChannel(sub.URL), MemoryLimit: limit})
+	child, err := childproc.Start(roleDispatcher, dispatcherConfig{Brokers: brokers, Channel: memoryChannel(sub.URL), MemoryLimit: limit})
 	if err != nil {
 		return procstat.Memory{}, 0, err
 	}
-	defer child.stop()
+	defer child.Stop()
 	for i := range memorySubscribers {
 		if err := waitReady(brokers, subscriberUID(i)); err != nil {
 			return procstat.Memory{}, 0, err
@@ -125,7 +106,7 @@ func (r memoryRun) run(limit int64) (procstat.Memory, time.Duration, error) {
 		return procstat.Memory{}, 0, err
 	}
 	took := time.Since(start)
-	m, err := procstat.ReadMemory(child.cmd.Process.Pid)
+	m, err := procstat.ReadMemory(child.Pid())
 	return m, took, err
 }
 
@@ -141,68 +122,4 @@ func memoryChannel(url string) *v1beta1.KafkaChannel {
 		kc.Spec.Subscribers = append(kc.Spec.Subscribers, eventingduckv1.SubscriberSpec{UID: subscriberUID(i), SubscriberURI: u})
 	}
 	return kc
-}
-
-// child is a dispatcher in a child process of this binary.
-type child struct {
-	cmd   *exec.Cmd
-	stdin io.Closer
-}
-
-func startChild(cfg childConfig) (*child, error) {
-	self, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	raw, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(self)
-	cmd.Env = append(os.Environ(), childEnv+"="+string(raw))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	return &child{cmd: cmd, stdin: stdin}, nil
-}
-
-// stop closes the child's stdin, which ends it, and kills it if it lingers.
-func (c *child) stop() {
-	_ = c.stdin.Close()
-	done := make(chan struct{})
-	go func() { _ = c.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(scenarioTime):
-		_ = c.cmd.Process.Kill()
-		<-done
-	}
-}
-
-// runChild is the dispatcher child: it serves the channel of its config,
-// under its memory limit as the dispatcher command does, until stdin closes.
-func runChild(raw string) error {
-	var cfg childConfig
-	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
-		return err
-	}
-	dispatcher.SetGoMemoryLimit(cfg.MemoryLimit)
-	d, err := dispatcher.New(context.Background(), static{&client.Settings{Brokers: cfg.Brokers, Sarama: saramaConfig(), Fingerprint: "bench"}},
-		dispatcher.Options{MemoryLimit: cfg.MemoryLimit})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Reconcile(cfg.Channel); err != nil {
-		return err
-	}
-	if _, err := io.Copy(io.Discard, os.Stdin); err != nil && !errors.Is(err, os.ErrClosed) {
-		return err
-	}
-	return nil
 }
