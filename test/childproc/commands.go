@@ -17,11 +17,11 @@ var cpuProfile *os.File
 func command(s Server, verb, arg string) (string, error) {
 	switch verb {
 	case "cpu-profile-start":
-		return "ok", startCPUProfile(arg)
+		return "ok", StartCPUProfile(arg)
 	case "cpu-profile-stop":
-		return "ok", stopCPUProfile()
+		return "ok", StopCPUProfile()
 	case "allocs-profile":
-		return "ok", writeAllocsProfile(arg)
+		return "ok", WriteAllocsProfile(arg)
 	case "memstats":
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
@@ -30,7 +30,9 @@ func command(s Server, verb, arg string) (string, error) {
 	return s.Command(verb, arg)
 }
 
-func startCPUProfile(path string) error {
+// StartCPUProfile starts a CPU profile of this process, written to path: a
+// child does it on command, the parent for a side it runs itself.
+func StartCPUProfile(path string) error {
 	if cpuProfile != nil {
 		return errors.New("a CPU profile is already running")
 	}
@@ -46,7 +48,8 @@ func startCPUProfile(path string) error {
 	return nil
 }
 
-func stopCPUProfile() error {
+// StopCPUProfile stops the CPU profile StartCPUProfile started.
+func StopCPUProfile() error {
 	if cpuProfile == nil {
 		return errors.New("no CPU profile is running")
 	}
@@ -56,7 +59,9 @@ func stopCPUProfile() error {
 	return err
 }
 
-func writeAllocsProfile(path string) error {
+// WriteAllocsProfile writes this process's allocs profile, counted since it
+// started, to path.
+func WriteAllocsProfile(path string) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -2,9 +2,8 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
-	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/knative-kafka/knative-kafka/test/childproc"
 )
 
 // segmentBytes keeps kfake's in-memory segment files small: each one grows
@@ -12,13 +11,10 @@ import (
 // of a run and had nothing to do with either side under test.
 const segmentBytes = 8 << 20
 
-// serveBroker is the broker child: a fresh kfake cluster that every side of
-// a run writes to.
-func serveBroker() (string, func(), error) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1),
-		kfake.BrokerConfigs(map[string]string{"log.segment.bytes": fmt.Sprint(segmentBytes)}))
-	if err != nil {
-		return "", nil, err
-	}
-	return strings.Join(c.ListenAddrs(), " "), c.Close, nil
+// startBroker starts the fresh kfake broker that every side of a run writes
+// to, in a child process.
+func startBroker() (*childproc.Child, error) {
+	return childproc.StartKfake(childproc.KfakeConfig{
+		BrokerConfigs: map[string]string{"log.segment.bytes": fmt.Sprint(segmentBytes)},
+	})
 }

@@ -32,16 +32,3 @@ func (c cpuClock) perEvent() func(events int) time.Duration {
 		return (now - start) / time.Duration(events)
 	}
 }
-
-// process is where a side does its work: this process or a child.
-type process interface {
-	cpu() cpuClock
-	// call runs a command (see runCommand) in the process.
-	call(command string) error
-}
-
-// self is this process.
-type self struct{}
-
-func (self) cpu() cpuClock             { return selfCPU }
-func (self) call(command string) error { return runCommand(command) }

@@ -44,6 +44,7 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/receiver"
+	"github.com/knative-kafka/knative-kafka/test/childproc"
 	"github.com/knative-kafka/knative-kafka/test/procstat"
 )
 
@@ -60,17 +61,13 @@ var (
 	sdkMetrics  = flag.Bool("sdk-metrics", true, "give the receiver an OpenTelemetry SDK meter provider, aggregating as in production; false: a no-op one")
 	profileDir  = flag.String("profile-dir", "", "write a CPU and an allocs profile of every point and side to this directory")
 	saramaLog   = flag.Bool("sarama-log", false, "log Sarama's internals to stderr")
-	role        = flag.String(roleFlag, "", "internal: be the child of this role")
 )
 
 func main() {
+	childproc.Main(map[string]childproc.Role{roleReceiver: serveReceiver, roleHTTPOnly: serveHTTPOnly})
 	flag.Parse()
 	if *saramaLog {
 		sarama.Logger = log.New(os.Stderr, "[sarama] ", log.Lmicroseconds)
-	}
-	run := run
-	if *role != "" {
-		run = func() error { return serveRole(*role) }
 	}
 	if err := run(); err != nil {
 		log.Print(err)
@@ -101,7 +98,7 @@ func run() error {
 
 // sides are the processes of a run.
 type sides struct {
-	broker, receiver, httpOnly *child
+	broker, receiver, httpOnly child
 	brokers                    []string
 	admin                      sarama.ClusterAdmin
 	rawCfg                     *sarama.Config
@@ -113,19 +110,19 @@ type sides struct {
 
 func (s *sides) start(counts []int) error {
 	var err error
-	if s.broker, err = s.startChild(roleBroker); err != nil {
+	if s.broker, err = s.started(startBroker()); err != nil {
 		return err
 	}
-	s.brokers = strings.Fields(s.broker.first)
+	s.brokers = childproc.Brokers(s.broker.Child)
 	if s.admin, err = sarama.NewClusterAdmin(s.brokers, sarama.NewConfig()); err != nil {
 		return err
 	}
 	s.stoppers = append(s.stoppers, func() { _ = s.admin.Close() })
-	if s.receiver, err = s.startChild(roleReceiver, "-brokers", strings.Join(s.brokers, ","),
-		"-channels", strings.Join(topicNames("recv", counts), ","), fmt.Sprintf("-sdk-metrics=%t", *sdkMetrics)); err != nil {
+	if s.receiver, err = s.started(childproc.Start(roleReceiver,
+		receiverConfig{Brokers: s.brokers, Channels: topicNames("recv", counts), SDKMetrics: *sdkMetrics})); err != nil {
 		return err
 	}
-	if s.httpOnly, err = s.startChild(roleHTTPOnly); err != nil {
+	if s.httpOnly, err = s.started(childproc.Start(roleHTTPOnly, nil)); err != nil {
 		return err
 	}
 	if s.rawCfg, err = rawConfig(s.brokers); err != nil {
@@ -140,13 +137,13 @@ func (s *sides) start(counts []int) error {
 	return err
 }
 
-func (s *sides) startChild(role string, args ...string) (*child, error) {
-	c, err := startChild(role, args...)
+// started keeps a started child to be stopped with the others.
+func (s *sides) started(c *childproc.Child, err error) (child, error) {
 	if err != nil {
-		return nil, err
+		return child{}, err
 	}
-	s.stoppers = append(s.stoppers, c.stop)
-	return c, nil
+	s.stoppers = append(s.stoppers, c.Stop)
+	return child{c}, nil
 }
 
 func (s *sides) close() {
@@ -172,14 +169,14 @@ func (s *sides) measure(n int) (point, error) {
 		return p, err
 	}
 	if p.receiver, err = s.phase(roleReceiver, n, s.receiver,
-		httpSender(s.receiver.first+"/"+namespace+"/"+recvTopic, n, &dials)); err != nil {
+		httpSender(s.receiver.Addr()+"/"+namespace+"/"+recvTopic, n, &dials)); err != nil {
 		return p, err
 	}
 	p.dials = dials.Load()
 	if p.peak, err = s.receiver.memory(); err != nil {
 		return p, err
 	}
-	p.httpOnly, err = s.phase(roleHTTPOnly, n, s.httpOnly, httpSender(s.httpOnly.first, n, new(atomic.Int64)))
+	p.httpOnly, err = s.phase(roleHTTPOnly, n, s.httpOnly, httpSender(s.httpOnly.Addr(), n, new(atomic.Int64)))
 	return p, err
 }
 
@@ -199,9 +196,9 @@ func printSetup(s *sides) {
 	}
 	fmt.Printf("setup: %d B binary CloudEvents, %d partitions per topic, %s per point after %s warmup\n",
 		eventBytes, partitions, *duration, *warmup)
-	fmt.Printf("  broker:    kfake, child pid %d, fresh for this run, %d MiB segments\n", s.broker.pid(), segmentBytes>>20)
-	fmt.Printf("  receiver:  child pid %d; %s; no-op tracer provider, as Knative's with tracing off\n", s.receiver.pid(), metrics)
-	fmt.Printf("  http-only: child pid %d; net/http, reads the body, answers 202\n", s.httpOnly.pid())
+	fmt.Printf("  broker:    kfake, child pid %d, fresh for this run, %d MiB segments\n", s.broker.Pid(), segmentBytes>>20)
+	fmt.Printf("  receiver:  child pid %d; %s; no-op tracer provider, as Knative's with tracing off\n", s.receiver.Pid(), metrics)
+	fmt.Printf("  http-only: child pid %d; net/http, reads the body, answers 202\n", s.httpOnly.Pid())
 	fmt.Printf("  raw:       this process (pid %d), SyncProducer with receiver.ProducerConfig: %s\n", os.Getpid(), describe(s.rawCfg))
 	fmt.Printf("  senders:   this process, net/http client, keep-alive, MaxIdleConnsPerHost = senders\n")
 	fmt.Printf("  machine:   GOMAXPROCS=%d NumCPU=%d; cpu/ev is a process's CPU time (user+system) per event,\n"+

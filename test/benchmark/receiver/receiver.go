@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"encoding/json"
 	"net"
 	"strings"
 	"sync"
@@ -21,31 +21,53 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/receiver"
+	"github.com/knative-kafka/knative-kafka/test/childproc"
 )
 
-var (
-	brokersF  = flag.String("brokers", "", "internal: the receiver child's brokers, comma-separated")
-	channelsF = flag.String("channels", "", "internal: the receiver child's channels in namespace "+namespace+", comma-separated; each one's topic has its name")
-)
-
-// serveReceiver is the receiver child: the receiver's code as cmd/receiver
+// roleReceiver is the child that runs the receiver's code as cmd/receiver
 // runs it, with the channels from a fixed list rather than an informer.
-func serveReceiver() (string, func(), error) {
-	channels := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
-	for _, name := range strings.Split(*channelsF, ",") {
-		if err := channels.Add(readyChannel(name)); err != nil {
-			return "", nil, err
-		}
-	}
-	return startReceiver(strings.Split(*brokersF, ","), listers.NewKafkaChannelLister(channels))
+const roleReceiver = "receiver"
+
+type receiverConfig struct {
+	Brokers []string
+	// Channels are in namespace bench; each one's topic has its name.
+	Channels   []string
+	SDKMetrics bool
 }
 
-func startReceiver(brokers []string, lister listers.KafkaChannelLister) (string, func(), error) {
+type receiverChild struct {
+	childproc.NoCommands
+	url  string
+	stop func()
+}
+
+func (r *receiverChild) Addr() string { return r.url }
+func (r *receiverChild) Close()       { r.stop() }
+
+func serveReceiver(raw []byte) (childproc.Server, error) {
+	var cfg receiverConfig
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		return nil, err
+	}
+	channels := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	for _, name := range cfg.Channels {
+		if err := channels.Add(readyChannel(name)); err != nil {
+			return nil, err
+		}
+	}
+	url, stop, err := startReceiver(cfg.Brokers, listers.NewKafkaChannelLister(channels), meterProvider(cfg.SDKMetrics))
+	if err != nil {
+		return nil, err
+	}
+	return &receiverChild{url: url, stop: stop}, nil
+}
+
+func startReceiver(brokers []string, lister listers.KafkaChannelLister, mp metric.MeterProvider) (string, func(), error) {
 	logger := zap.NewExample().WithOptions(zap.IncreaseLevel(zap.WarnLevel))
 	watcher := client.NewStaticWatcher(secretData(brokers), config.Default(), "bench-receiver")
 	producer := receiver.NewProducer(watcher, logger, receiver.DefaultProduceTimeout)
 	handler, err := receiver.NewHandler(receiver.Options{Channels: lister, Producer: producer, Logger: logger,
-		MeterProvider: meterProvider(), TracerProvider: tracenoop.NewTracerProvider()})
+		MeterProvider: mp, TracerProvider: tracenoop.NewTracerProvider()})
 	if err != nil {
 		return "", nil, err
 	}
@@ -66,8 +88,8 @@ func startReceiver(brokers []string, lister listers.KafkaChannelLister) (string,
 	return "http://" + ln.Addr().String(), func() { cancel(); stopProducer(); wg.Wait() }, nil
 }
 
-func meterProvider() metric.MeterProvider {
-	if *sdkMetrics {
+func meterProvider(sdk bool) metric.MeterProvider {
+	if sdk {
 		return sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))
 	}
 	return noop.NewMeterProvider()

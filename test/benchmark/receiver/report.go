@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -52,32 +50,6 @@ func rRecv(recv, httpOnly, raw result) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.2f", float64(recv.sideCPU)/float64(httpOnly.sideCPU+raw.sideCPU))
-}
-
-// printTopFrames prints the five frames of most flat CPU time and of most
-// allocated bytes in side's profiles, when -profile-dir wrote them.
-func printTopFrames(side string, counts []int) error {
-	if *profileDir == "" {
-		return nil
-	}
-	for _, n := range counts {
-		for _, kind := range []string{"cpu", "allocs"} {
-			top, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount=5", profilePath(kind, side, n)).Output()
-			if err != nil {
-				return fmt.Errorf("go tool pprof %s: %w", profilePath(kind, side, n), err)
-			}
-			fmt.Printf("\n%s %s profile at %d senders, top 5 flat (%s):\n%s", side, kind, n, profilePath(kind, side, n), frames(string(top)))
-		}
-	}
-	return nil
-}
-
-// frames keeps pprof's table: its header line and the rows under it.
-func frames(top string) string {
-	if i := strings.Index(top, "      flat"); i >= 0 {
-		return top[i:]
-	}
-	return top
 }
 
 func ms(d time.Duration) string {
