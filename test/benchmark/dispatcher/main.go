@@ -220,13 +220,13 @@ func latency(p *producer, sub *subscriber, rate float64) (time.Duration, time.Du
 // subscriber answers after its latency and records each event's end-to-end latency.
 type subscriber struct {
 	*httptest.Server
-	mu   sync.Mutex
-	lat  []time.Duration
+	mu  sync.Mutex
+	lat []time.Duration
 	// served is the time spent answering the events of lat.
 	served time.Duration
 	want   int
-	done chan struct{}
-	gate chan struct{} // when set, answers wait until it closes
+	done   chan struct{}
+	gate   chan struct{} // when set, answers wait until it closes
 }
 
 func newSubscriber(latency time.Duration) *subscriber {
