@@ -148,6 +148,18 @@ func (e *Env) Stop() {
 	}
 }
 
+// DumpGoroutines makes this project's processes (controller, webhook,
+// receiver, dispatchers) write the stack of every goroutine to their logs, and
+// exit: for a failed run, before Stop, so that the kept logs show where one
+// was stuck.
+func (e *Env) DumpGoroutines() {
+	e.procs.dumpGoroutines(isProjectProcess, 5*time.Second)
+}
+
+func isProjectProcess(name string) bool {
+	return strings.HasPrefix(name, "kafka-channel-") || strings.HasSuffix(name, "-kafka-dispatcher")
+}
+
 func (e *Env) bin(name string) string {
 	return filepath.Join(e.Root, "_output", "bin", name)
 }

@@ -234,6 +234,32 @@ func (ps *procs) stopAll(grace time.Duration, last ...string) {
 	}
 }
 
+// dumpGoroutines sends SIGQUIT to the running processes whose name matches:
+// a Go program then writes the stack of every goroutine to its log and exits.
+// After a failure, that shows where a process was stuck. It waits up to wait
+// for them to exit.
+func (ps *procs) dumpGoroutines(match func(name string) bool, wait time.Duration) {
+	ps.mu.Lock()
+	var quit []*proc
+	for _, p := range ps.list {
+		if !p.exited() && match(p.name) {
+			quit = append(quit, p)
+		}
+	}
+	ps.mu.Unlock()
+	for _, p := range quit {
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT)
+	}
+	deadline := time.After(wait)
+	for _, p := range quit {
+		select {
+		case <-p.done:
+		case <-deadline:
+			return
+		}
+	}
+}
+
 // freePort asks the kernel for a free loopback port.
 func freePort() (int, error) {
 	ports, err := freePorts(1)

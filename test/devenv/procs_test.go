@@ -178,3 +178,36 @@ func TestRunStreamsOutput(t *testing.T) {
 		t.Errorf("last line %q, want the command's stderr too", line)
 	}
 }
+
+// After a failure, the project's processes leave the stacks of all their
+// goroutines in their logs; the others are left to Stop.
+func TestDumpGoroutinesOfTheProjectsProcesses(t *testing.T) {
+	ps := &procs{logDir: t.TempDir(), logf: t.Logf}
+	defer ps.stopAll(time.Second)
+	started := map[string]*proc{}
+	for _, name := range []string{"kafka-channel-dispatcher-0", "shop.orders-kafka-dispatcher", "eventing-controller"} {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ps.start(name, os.Args[0], nil, append(os.Environ(), fakePodEnv+"=1", "PORT="+strconv.Itoa(port)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(t, waitFor(context.Background(), name, p, 10*time.Second, func() error {
+			return httpOK(fmt.Sprintf("http://127.0.0.1:%d/readyz", port))
+		}))
+		started[name] = p
+	}
+	ps.dumpGoroutines(isProjectProcess, 10*time.Second)
+	for name, p := range started {
+		log, err := os.ReadFile(p.log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dumped := strings.Contains(string(log), "goroutine ") && strings.Contains(string(log), "runFakePod")
+		if want := name != "eventing-controller"; dumped != want || p.exited() != want {
+			t.Errorf("%s: goroutines dumped %t, exited %t; want %t", name, dumped, p.exited(), want)
+		}
+	}
+}

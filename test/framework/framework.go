@@ -43,7 +43,8 @@ func Main(m *testing.M, env **Env) int {
 
 // Start starts a dev environment in a temporary directory with opts (Root,
 // Dir, Manifests and Logf are filled in). stop ends it; after a failure it
-// keeps the processes' logs in _output/e2e-logs.
+// keeps the processes' logs in _output/e2e-logs, where the project's own
+// processes end with the stacks of all their goroutines.
 func Start(opts devenv.Options) (env *Env, stop func(failed bool), err error) {
 	if opts.Root, err = repoRoot(); err != nil {
 		return nil, nil, err
@@ -62,6 +63,9 @@ func Start(opts devenv.Options) (env *Env, stop func(failed bool), err error) {
 		return nil, nil, fmt.Errorf("dev environment: %w (logs in %s)", err, filepath.Join(opts.Dir, "logs"))
 	}
 	stop = func(failed bool) {
+		if failed {
+			e.DumpGoroutines()
+		}
 		e.Stop()
 		if failed {
 			saveLogs(opts.Root, opts.Dir)
