@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -89,11 +90,17 @@ func TestPoolLosesNothingOnCrash(t *testing.T) {
 	testPoolUnderTraffic(t, "e2e-pool-crash", false)
 }
 
+// runKnownIssuesEnv runs the tests of known issues, which are skipped
+// otherwise so that the test run stays green while they are worked on.
+const runKnownIssuesEnv = "KNATIVE_KAFKA_RUN_KNOWN_ISSUES"
+
 // The same while the pool is scaled 2 -> 3 -> 1.
 func TestPoolLosesNothingOnScaling(t *testing.T) {
-	t.Skip("known residual issue: after the kfake fix this passed 9 of 10 runs, but one run still left a partition " +
-		"of one channel undelivered for 2 minutes after scaling 3 -> 1 with the faults back to back (see #12's closing note); " +
-		"the soak's scale 2 -> 3 -> 2 passes every run")
+	if os.Getenv(runKnownIssuesEnv) == "" {
+		t.Skip("known residual issue: after the kfake fix this passed 9 of 10 runs, but one run still left a partition " +
+			"of one channel undelivered for 2 minutes after scaling 3 -> 1 with the faults back to back (see #12's closing note); " +
+			"the soak's scale 2 -> 3 -> 2 passes every run; set " + runKnownIssuesEnv + "=1 to run it")
+	}
 	testPoolUnderTraffic(t, "e2e-pool-scaling", true)
 }
 
