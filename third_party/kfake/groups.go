@@ -8,6 +8,8 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -1324,6 +1326,7 @@ func (g *group) rebalance() {
 
 	g.state = groupPreparingRebalance
 	g.clearPendingSync()
+	g.c.cfg.logger.Logf(LogLevelInfo, "classic group %s: rebalance after generation %d, %d members, %d joining", g.name, g.generation, len(g.members), g.nJoining)
 
 	if g.nJoining >= len(g.members) {
 		g.completeRebalance()
@@ -1387,6 +1390,7 @@ func (g *group) completeRebalance() {
 		return
 	}
 	g.state = groupCompletingRebalance
+	g.c.cfg.logger.Logf(LogLevelInfo, "classic group %s: generation %d joined by %v", g.name, g.generation, memberIDs(g.members))
 
 	// Kafka-style protocol voting: find candidate protocols
 	// (supported by all members), then each member votes for
@@ -1469,6 +1473,7 @@ func (g *group) completeLeaderSync(req *kmsg.SyncGroupRequest) {
 		}
 		m.assignment = g.assignmentOrEmpty(a.MemberAssignment)
 	}
+	g.c.cfg.logger.Logf(LogLevelInfo, "classic group %s: generation %d assigned %s", g.name, g.generation, describeAssignments(g.members))
 	for _, m := range g.members {
 		if m.waitingReply.empty() {
 			continue
@@ -1520,6 +1525,7 @@ func (g *group) updateHeartbeat(m *groupMember) {
 			g.updateHeartbeat(m)
 			return
 		}
+		g.c.cfg.logger.Logf(LogLevelInfo, "classic group %s: member %s expired: no heartbeat within its session timeout", g.name, m.memberID)
 		g.updateMemberAndRebalance(m, nil, nil)
 	})
 }
@@ -1568,6 +1574,8 @@ func (g *group) atSessionTimeout(m *groupMember, fn func()) {
 // counts, session timer, join counter, and static membership. Does not
 // trigger a rebalance.
 func (g *group) removeMember(m *groupMember) {
+	// knative-kafka patch: the classic protocol's membership changes are logged (see PATCHES.md).
+	g.c.cfg.logger.Logf(LogLevelInfo, "classic group %s: member %s removed (waiting in join or sync: %t)", g.name, m.memberID, !m.waitingReply.empty())
 	for _, p := range m.join.Protocols {
 		g.protocols[p.Name]--
 	}
@@ -3591,4 +3599,34 @@ func (g *group) atConsumerSessionTimeoutIn(m *consumerMember, d time.Duration) {
 // matches the regex against the entire topic name, so we anchor it.
 func compileSubscribedTopicRegex(pattern string) (*regexp.Regexp, error) {
 	return regexp.Compile("^(?:" + pattern + ")$")
+}
+
+// knative-kafka patch: what the classic protocol's logs name.
+
+func memberIDs(members map[string]*groupMember) []string {
+	ids := make([]string, 0, len(members))
+	for id := range members {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// describeAssignments names each member's partitions, as far as a consumer
+// protocol assignment says.
+func describeAssignments(members map[string]*groupMember) string {
+	var b strings.Builder
+	for _, id := range memberIDs(members) {
+		var a kmsg.ConsumerMemberAssignment
+		if err := a.ReadFrom(members[id].assignment); err != nil {
+			fmt.Fprintf(&b, "%s: (%d bytes) ", id, len(members[id].assignment))
+			continue
+		}
+		fmt.Fprintf(&b, "%s:", id)
+		for _, t := range a.Topics {
+			fmt.Fprintf(&b, " %s%v", t.Topic, t.Partitions)
+		}
+		b.WriteString("; ")
+	}
+	return b.String()
 }

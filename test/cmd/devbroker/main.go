@@ -20,7 +20,9 @@ func main() {
 	advertise := flag.Int("advertise-port", 0, "port that metadata names for the broker, on 127.0.0.1, when a proxy listens there in front of -port (0: -port)")
 	flag.Parse()
 
-	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(*port)}
+	// Consumer groups' rebalances, members and assignments in the log: what a
+	// stalled partition needs explained (see third_party/kfake/PATCHES.md).
+	opts := []kfake.Opt{kfake.NumBrokers(1), kfake.Ports(*port), kfake.WithLogger(kfake.BasicLogger(os.Stderr, kfake.LogLevelInfo))}
 	if *advertise != 0 {
 		opts = append(opts, kfake.ListenFn(advertising(*advertise)))
 	}
