@@ -1722,13 +1722,14 @@ members:
 func (g *group) reply(creq *clientReq, kresp kmsg.Response, m *groupMember) {
 	if m != nil {
 		m.waitingReply = nil
-	}
-	if !creq.reply(kresp) {
-		return
-	}
-	if m != nil {
+		// knative-kafka patch: the member's expiry is scheduled whether or
+		// not its connection takes the answer, as Kafka schedules it when a
+		// join completes. Scheduled only on a delivered answer, a member that
+		// died waiting in JoinGroup was never expired, and kept the
+		// partitions the leader assigned it until another rebalance.
 		g.updateHeartbeat(m)
 	}
+	creq.reply(kresp)
 }
 
 ///////////////////////////
