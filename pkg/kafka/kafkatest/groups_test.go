@@ -113,16 +113,16 @@ func waitGenerationOf(t *testing.T, gens <-chan int32, n int, timeout time.Durat
 // connection's queue and its end): such a member was never expired, and the
 // partition the leader assigned it stayed undelivered until some other member
 // rebalanced the group (the pool's scale-down left one so, stopping a replica
-// whose JoinGroup was waiting). Members die so in turn until eight made it
+// whose JoinGroup was waiting). Members die so in turn until four made it
 // into a generation; the keeper must get every partition back after each,
-// which all eight did without the fix in one run of 256.
+// which all four did without the fix in one run of 16.
 func TestMembersThatDiedInJoinGroupAreExpired(t *testing.T) {
 	const (
 		topic    = "ghost"
-		ghosts   = 8
+		ghosts   = 4
 		attempts = 3 * ghosts // a ghost may find the group mid-rebalance and get no generation
 		session  = 500 * time.Millisecond
-		slow     = time.Second // keeps the rebalance open while the ghost dies
+		slow     = 3 * time.Second // keeps the rebalance open while the ghost dies
 	)
 	b := Start(t, kfake.SeedTopics(2, topic), kfake.GroupMinSessionTimeout(100*time.Millisecond))
 	cfg := Config()
@@ -149,7 +149,7 @@ func TestMembersThatDiedInJoinGroupAreExpired(t *testing.T) {
 	}
 	joined := 0
 	for range attempts {
-		joinAndDie(t, b.Addrs[0], cfg, topic, slow/4)
+		joinAndDie(t, b.Addrs[0], cfg, topic, slow/2)
 		// The keeper shares the partitions with the ghost for a generation,
 		// then takes them both back once the ghost's session expired.
 		if !waitClaims(claims, func(n int) bool { return n < 2 }, slow+5*time.Second) {
