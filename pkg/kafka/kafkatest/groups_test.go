@@ -121,13 +121,15 @@ func TestMembersThatDiedInJoinGroupAreExpired(t *testing.T) {
 		topic    = "ghost"
 		ghosts   = 4
 		attempts = 3 * ghosts // a ghost may find the group mid-rebalance and get no generation
-		session  = 500 * time.Millisecond
-		slow     = 3 * time.Second // keeps the rebalance open while the ghost dies
+		// Long enough for a loaded machine (the unit suite runs packages in
+		// parallel) not to expire the keeper between two of its heartbeats.
+		session = 2 * time.Second
+		slow    = 3 * time.Second // keeps the rebalance open while the ghost dies
 	)
 	b := Start(t, kfake.SeedTopics(2, topic), kfake.GroupMinSessionTimeout(100*time.Millisecond))
 	cfg := Config()
 	cfg.Consumer.Group.Session.Timeout = session
-	cfg.Consumer.Group.Heartbeat.Interval = 100 * time.Millisecond
+	cfg.Consumer.Group.Heartbeat.Interval = 200 * time.Millisecond
 	cfg.Consumer.Group.Rebalance.Timeout = 5 * time.Second
 
 	ctx, cancel := context.WithCancel(context.Background())
