@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -90,18 +89,8 @@ func TestPoolLosesNothingOnCrash(t *testing.T) {
 	testPoolUnderTraffic(t, "e2e-pool-crash", false)
 }
 
-// runKnownIssuesEnv runs the tests of known issues, which are skipped
-// otherwise so that the test run stays green while they are worked on.
-const runKnownIssuesEnv = "KNATIVE_KAFKA_RUN_KNOWN_ISSUES"
-
 // The same while the pool is scaled 2 -> 3 -> 1.
 func TestPoolLosesNothingOnScaling(t *testing.T) {
-	if os.Getenv(runKnownIssuesEnv) == "" {
-		t.Skip("opt-in until it has passed many more runs: one run in ten used to leave a partition undelivered for " +
-			"2 minutes after scaling 3 -> 1 with the faults back to back, which the test broker's log traced to kfake never " +
-			"expiring a member that died waiting in JoinGroup (fixed in its patch, see TestMembersThatDiedInJoinGroupAreExpired); " +
-			"set " + runKnownIssuesEnv + "=1 to run it")
-	}
 	testPoolUnderTraffic(t, "e2e-pool-scaling", true)
 }
 
