@@ -11,6 +11,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/eventing/pkg/apis/eventing"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/test/devenv"
@@ -78,10 +79,14 @@ func TestBrokerDefaultChannelIsKafkaChannel(t *testing.T) {
 	if kc.Spec.NumPartitions != 2 {
 		t.Errorf("Broker's channel has %d partitions, want 2 from the template", kc.Spec.NumPartitions)
 	}
-	// The Broker reports its channel's readiness (its ingress and filter do not run here).
-	b := mustBroker(t, ns)
-	if c := b.Status.GetCondition(eventingv1.BrokerConditionTriggerChannel); c == nil || c.Status != corev1.ConditionTrue {
-		t.Errorf("Broker condition TriggerChannelReady = %+v, want True", c)
+	// The Broker reports its channel's readiness (its ingress and filter do not
+	// run here), once its controller saw the channel's address: a reconcile later.
+	var c *apis.Condition
+	if err := framework.Poll(time.Minute, func() (bool, error) {
+		c = mustBroker(t, ns).Status.GetCondition(eventingv1.BrokerConditionTriggerChannel)
+		return c != nil && c.Status == corev1.ConditionTrue, nil
+	}); err != nil {
+		t.Errorf("Broker condition TriggerChannelReady = %+v, want True: %v", c, err)
 	}
 }
 
