@@ -2,7 +2,6 @@ package dispatcher
 
 import (
 	"context"
-	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -74,7 +73,7 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 
 // recordDelivery records the end of one event's delivery.
 func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, outcomes *outcomeSets, r result) {
-	set := outcomes.of(base, r.outcome, r.statusCode)
+	set := outcomeSet(outcomes, base, r.outcome, r.statusCode)
 	m.latency.Record(ctx, r.duration.Seconds(), set)
 	m.events.Add(ctx, 1, set)
 	if r.retries > 0 {
@@ -104,35 +103,18 @@ func withPartition(base attribute.Set, partition int32) metric.MeasurementOption
 }
 
 // outcomeSets keeps the attribute sets of one consumer group's delivery
-// outcomes: building a set copies and sorts its attributes, which cost
-// several allocations per event, while a group's deliveries end in a handful
-// of (outcome, status code) pairs. The zero value is ready to use.
-type outcomeSets struct {
-	mu   sync.RWMutex
-	sets map[outcomeKey]metric.MeasurementOption
-}
+// outcomes: a group's deliveries end in a handful of (outcome, status code)
+// pairs.
+type outcomeSets = telemetry.Series[outcomeKey]
 
 type outcomeKey struct {
 	outcome    string
 	statusCode int
 }
 
-// of is base with the outcome and status code of one delivery.
-func (o *outcomeSets) of(base attribute.Set, outcome string, statusCode int) metric.MeasurementOption {
-	key := outcomeKey{outcome, statusCode}
-	o.mu.RLock()
-	set, ok := o.sets[key]
-	o.mu.RUnlock()
-	if ok {
-		return set
-	}
-	attrs := append(base.ToSlice(), attrOutcome.String(outcome), attrStatusCode.Int(statusCode))
-	set = metric.WithAttributeSet(attribute.NewSet(attrs...))
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.sets == nil {
-		o.sets = map[outcomeKey]metric.MeasurementOption{}
-	}
-	o.sets[key] = set
-	return set
+// outcomeSet is base with the outcome and status code of one delivery.
+func outcomeSet(sets *outcomeSets, base attribute.Set, outcome string, statusCode int) metric.MeasurementOption {
+	return sets.Get(outcomeKey{outcome, statusCode}, func() attribute.Set {
+		return attribute.NewSet(append(base.ToSlice(), attrOutcome.String(outcome), attrStatusCode.Int(statusCode))...)
+	})
 }

@@ -3,13 +3,14 @@ package receiver
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"knative.dev/eventing/pkg/channel"
 	"knative.dev/eventing/pkg/observability"
+
+	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
 // ScopeName is the OpenTelemetry instrumentation scope of the receiver's metrics.
@@ -29,7 +30,7 @@ var (
 type metrics struct {
 	events  metric.Int64Counter
 	produce metric.Float64Histogram
-	series  seriesCache
+	series  telemetry.Series[seriesKey]
 }
 
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
@@ -58,7 +59,7 @@ func (m *metrics) recordEvent(ctx context.Context, ref *channel.ChannelReference
 	if ref != nil {
 		key.channel = *ref
 	}
-	m.events.Add(ctx, 1, m.series.get(key))
+	m.events.Add(ctx, 1, m.series.Get(key, key.attributes))
 }
 
 func (m *metrics) recordProduce(ctx context.Context, ref channel.ChannelReference, took time.Duration, err error) {
@@ -66,7 +67,7 @@ func (m *metrics) recordProduce(ctx context.Context, ref channel.ChannelReferenc
 	if err != nil {
 		key.errorType = errorType(err)
 	}
-	m.produce.Record(ctx, took.Seconds(), m.series.get(key))
+	m.produce.Record(ctx, took.Seconds(), m.series.Get(key, key.attributes))
 }
 
 // seriesKey names one series of one of the instruments.
@@ -89,35 +90,6 @@ func (k seriesKey) attributes() attribute.Set {
 		attrs = append(attrs, errorTypeKey.String(k.errorType))
 	}
 	return attribute.NewSet(attrs...)
-}
-
-// maxCachedSeries bounds the cache: deleted channels leave their series
-// behind, and a cache that is cleared now and then costs a few rebuilds.
-const maxCachedSeries = 10000
-
-// seriesCache keeps each series' attribute set: building one sorts and
-// copies its attributes, which was a twentieth of the receiver's CPU when
-// done for every event (issue #14).
-type seriesCache struct {
-	mu   sync.RWMutex
-	sets map[seriesKey]metric.MeasurementOption
-}
-
-func (c *seriesCache) get(k seriesKey) metric.MeasurementOption {
-	c.mu.RLock()
-	opt, ok := c.sets[k]
-	c.mu.RUnlock()
-	if ok {
-		return opt
-	}
-	opt = metric.WithAttributeSet(k.attributes())
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.sets == nil || len(c.sets) >= maxCachedSeries {
-		c.sets = make(map[seriesKey]metric.MeasurementOption)
-	}
-	c.sets[k] = opt
-	return opt
 }
 
 // errorType is a low-cardinality name for a produce error.

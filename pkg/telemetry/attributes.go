@@ -1,7 +1,8 @@
-// Package telemetry holds the OpenTelemetry attribute keys that the
-// instruments of more than one component carry: the dispatcher's delivery
+// Package telemetry holds what the OpenTelemetry instruments of more than one
+// component share: the attribute keys they carry (the dispatcher's delivery
 // counters and the controller's lag gauge describe the same consumer groups,
-// and a dashboard joins their series on these labels.
+// and a dashboard joins their series on these labels), and the cache of the
+// attribute sets that the receiver's and the dispatcher's hot paths record.
 package telemetry
 
 import "go.opentelemetry.io/otel/attribute"
