@@ -103,3 +103,13 @@ type NoCommands struct{}
 func (NoCommands) Command(verb, _ string) (string, error) {
 	return "", fmt.Errorf("unknown command %q", verb)
 }
+
+// StopProfiles ends the child's CPU profile and writes its allocs profile,
+// counted since it started, to allocsPath.
+func (c *Child) StopProfiles(allocsPath string) error {
+	if _, err := c.Call("cpu-profile-stop"); err != nil {
+		return err
+	}
+	_, err := c.Call("allocs-profile %s", allocsPath)
+	return err
+}

@@ -269,11 +269,7 @@ func stopProfiles(child *childproc.Child, side cpuSide) error {
 	if *profileDir == "" {
 		return nil
 	}
-	if _, err := child.Call("cpu-profile-stop"); err != nil {
-		return err
-	}
-	_, err := child.Call("allocs-profile %s", profilePath("allocs", side))
-	return err
+	return child.StopProfiles(profilePath("allocs", side))
 }
 
 func profilePath(kind string, side cpuSide) string {

@@ -42,13 +42,7 @@ func (c child) startProfile(path string) error {
 	return err
 }
 
-func (c child) stopProfile(allocsPath string) error {
-	if _, err := c.Call("cpu-profile-stop"); err != nil {
-		return err
-	}
-	_, err := c.Call("allocs-profile %s", allocsPath)
-	return err
-}
+func (c child) stopProfile(allocsPath string) error { return c.StopProfiles(allocsPath) }
 
 // profiled runs measured in between the start and the stop of p's profiles
 // of one side at one sender count, when -profile-dir asks for them. The
