@@ -2,6 +2,7 @@ package receiver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/eventing/pkg/auth"
+	"knative.dev/eventing/pkg/eventingtls"
 	eventpolicyinformer "knative.dev/eventing/pkg/client/injection/informers/eventing/v1alpha1/eventpolicy"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
@@ -22,13 +24,17 @@ import (
 	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
 // PortEnv names the environment variable of the listen port; the receiver
-// Service maps port 80 to it.
+// Service maps port 80 to it. HTTPSPortEnv names that of the HTTPS port of
+// Knative's transport encryption, which the Service maps 443 to.
 const (
-	PortEnv     = "PORT"
-	DefaultPort = "8080"
+	PortEnv          = "PORT"
+	DefaultPort      = "8080"
+	HTTPSPortEnv     = "HTTPS_PORT"
+	DefaultHTTPSPort = "8443"
 	// MaxInFlightEnv names the environment variable that caps the requests a
 	// replica serves at once (Options.MaxInFlight); set it with the
 	// container's memory limit.
@@ -78,7 +84,7 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 	})
 	// Until the cache synced, known channels would look unknown (404).
 	synced := informer.Informer().HasSynced
-	server := &Server{Handler: handler, Logger: logger.Desugar(), Ready: func() error {
+	server := &Server{Handler: handler, Logger: logger.Desugar(), Features: features.Load, Ready: func() error {
 		if !synced() {
 			return errors.New("KafkaChannel informer not synced yet")
 		}
@@ -87,9 +93,12 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 		}
 		return producer.Ready()
 	}}
-	ln, err := net.Listen("tcp", ":"+port())
+	ln, err := net.Listen("tcp", ":"+envOr(PortEnv, DefaultPort))
 	if err != nil {
 		logger.Fatalw("Cannot listen", zap.Error(err))
+	}
+	if server.Secure, err = listenTLS(ctx); err != nil {
+		logger.Fatalw("Cannot listen for HTTPS", zap.Error(err))
 	}
 	c.started.Do(func() { go c.run(ctx, server, producer, ln) })
 	return controller.NewContext(ctx, noopReconciler{}, controller.ControllerOptions{
@@ -109,7 +118,8 @@ func (c *Command) run(ctx context.Context, server *Server, producer *Producer, l
 		defer close(producerDone)
 		producer.Run(producerCtx)
 	}()
-	logger.Infow("Receiver listening", zap.String("address", ln.Addr().String()))
+	logger.Infow("Receiver listening", zap.String("address", ln.Addr().String()),
+		zap.String("https", server.Secure.Addr().String()))
 	if err := server.Serve(ctx, ln); err != nil {
 		logger.Errorw("Receiver stopped with an error", zap.Error(err))
 	}
@@ -127,11 +137,27 @@ func (c *Command) WaitForShutdown() {
 	}
 }
 
-func port() string {
-	if p := os.Getenv(PortEnv); p != "" {
-		return p
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
 	}
-	return DefaultPort
+	return fallback
+}
+
+// listenTLS listens on the HTTPS port with the certificate of the
+// servertls Secret as it is at each handshake, so that cert-manager's
+// renewals take effect without a restart. Without the Secret, handshakes
+// fail with an error naming it, and plain HTTP goes on.
+func listenTLS(ctx context.Context) (net.Listener, error) {
+	cfg, err := eventingtls.GetTLSServerConfig(eventingtls.ServerConfig{GetCertificate: servertls.GetCertificate(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", ":"+envOr(HTTPSPortEnv, DefaultHTTPSPort))
+	if err != nil {
+		return nil, err
+	}
+	return tls.NewListener(ln, cfg), nil
 }
 
 // maxInFlight is MaxInFlightEnv's value; 0 (the default) when unset.

@@ -39,7 +39,7 @@ func FuzzRequest(f *testing.F) {
 		maxEventBytes: 1024, waitReady: true, logger: zap.NewNop(),
 	})
 	eventually(f, "max.event.bytes in force", func() bool { return r.producer.MaxEventBytes() == 1024 })
-	handler := r.server.routes()
+	handler := r.server.routes(false)
 	allowed := map[int]bool{200: true, 202: true, 400: true, 404: true, 405: true, 413: true, 503: true}
 
 	f.Fuzz(func(t *testing.T, method, path, host, headers string, body []byte) {

@@ -3,6 +3,7 @@ package receiver
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"go.uber.org/zap/zaptest"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
+	"knative.dev/eventing/pkg/apis/feature"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
@@ -75,7 +77,9 @@ func kafkaConfig(maxEventBytes int64) *config.Kafka {
 
 // receiverUnderTest is a receiver served on a loopback port.
 type receiverUnderTest struct {
-	url      string
+	url string
+	// secureURL is the https URL when testOptions.secure was set.
+	secureURL string
 	watcher  *client.Watcher
 	producer *Producer
 	server   *Server
@@ -90,6 +94,9 @@ type testOptions struct {
 	tracer        trace.TracerProvider
 	maxInFlight   int
 	waitReady     bool
+	// secure, if set, also serves HTTPS with it; features is then config-features.
+	secure   *tls.Config
+	features func() feature.Flags
 	// logger defaults to one that logs to t; a fuzz target must not log to f.
 	logger *zap.Logger
 }
@@ -102,10 +109,10 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 		logger = zaptest.NewLogger(t)
 	}
 	watcher, producer, handler := newHandler(t, o, logger)
-	server := &Server{Handler: handler, Logger: logger, DrainPeriod: -1, Ready: producer.Ready}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	server := &Server{Handler: handler, Logger: logger, DrainPeriod: -1, Ready: producer.Ready, Features: o.features}
+	ln := listen(t)
+	if o.secure != nil {
+		server.Secure = tls.NewListener(listen(t), o.secure)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	producerCtx, stopProducer := context.WithCancel(context.Background())
@@ -127,10 +134,22 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 	}
 	t.Cleanup(func() { _ = stop() })
 	r := &receiverUnderTest{url: "http://" + ln.Addr().String(), watcher: watcher, producer: producer, server: server, stop: stop}
+	if server.Secure != nil {
+		r.secureURL = "https://" + server.Secure.Addr().String()
+	}
 	if o.waitReady {
 		eventually(t, "producer ready", func() bool { return producer.Ready() == nil })
 	}
 	return r
+}
+
+func listen(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
 }
 
 // newHandler is the Handler of a receiver under test and what feeds its producer.

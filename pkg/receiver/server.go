@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"knative.dev/eventing/pkg/apis/feature"
 )
 
 // Probe paths, served on the receiver's port. A channel path has two
@@ -27,9 +28,16 @@ const (
 	DefaultShutdownTimeout = DefaultProduceTimeout + 5*time.Second
 )
 
-// Server serves the ingress Handler and its probes on one listener.
+// Server serves the ingress Handler and its probes on a plain listener and,
+// for Knative's transport encryption, a TLS one.
 type Server struct {
 	Handler http.Handler
+	// Secure, if set, is a TLS listener (tls.NewListener) served beside the
+	// plain one, which Features decides between.
+	Secure net.Listener
+	// Features returns eventing's config-features in force; nil is all
+	// defaults (transport-encryption disabled).
+	Features func() feature.Flags
 	// Ready is nil when the receiver can take traffic.
 	Ready  func() error
 	Logger *zap.Logger
@@ -41,36 +49,62 @@ type Server struct {
 	draining atomic.Bool
 }
 
-// Serve serves on ln until ctx is done, then shuts down gracefully: readiness
-// fails at once, the receiver keeps serving for DrainPeriod, stops accepting
-// connections and returns once the in-flight requests are answered.
+// Serve serves on ln (and Secure) until ctx is done, then shuts down
+// gracefully: readiness fails at once, the receiver keeps serving for
+// DrainPeriod, stops accepting connections and returns once the in-flight
+// requests are answered.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.routes(),
-		ReadHeaderTimeout: 30 * time.Second,
-		ErrorLog:          zap.NewStdLog(s.Logger),
+	servers := []*http.Server{s.httpServer(s.routes(false))}
+	listeners := []net.Listener{ln}
+	if s.Secure != nil {
+		servers = append(servers, s.httpServer(s.routes(true)))
+		listeners = append(listeners, s.Secure)
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	served := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { served <- srv.Serve(listeners[i]) }()
+	}
 	select {
 	case err := <-served:
+		for _, srv := range servers {
+			_ = srv.Close()
+		}
 		return err
 	case <-ctx.Done():
 	}
 	s.draining.Store(true)
 	s.Logger.Info("Draining: readiness now fails", zap.Duration("period", s.drainPeriod()))
 	time.Sleep(s.drainPeriod())
+	err := s.shutdown(ctx, servers)
+	for range servers {
+		if served := <-served; !errors.Is(served, http.ErrServerClosed) && err == nil {
+			err = served
+		}
+	}
+	s.Logger.Info("Receiver stopped", zap.Error(err))
+	return err
+}
+
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second, ErrorLog: zap.NewStdLog(s.Logger)}
+}
+
+// shutdown stops every server within one ShutdownTimeout.
+func (s *Server) shutdown(ctx context.Context, servers []*http.Server) error {
 	timeout := s.ShutdownTimeout
 	if timeout <= 0 {
 		timeout = DefaultShutdownTimeout
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
-	if served := <-served; !errors.Is(served, http.ErrServerClosed) && err == nil {
-		err = served
+	errs := make(chan error, len(servers))
+	for _, srv := range servers {
+		go func() { errs <- srv.Shutdown(shutdownCtx) }()
 	}
-	s.Logger.Info("Receiver stopped", zap.Error(err))
+	var err error
+	for range servers {
+		err = errors.Join(err, <-errs)
+	}
 	return err
 }
 
@@ -87,7 +121,13 @@ func (s *Server) drainPeriod() time.Duration {
 // routes sends GET and HEAD of the probe paths to the probes, the rest to
 // the ingress. A hand-made switch rather than http.ServeMux, whose path
 // cleaning would redirect some event requests instead of answering them.
-func (s *Server) routes() http.Handler {
+//
+// Events take the listener that transport-encryption allows: both when
+// permissive, the TLS one alone when strict, the plain one alone when
+// disabled. The other answers 404, as eventing's own servers do
+// (eventingtls.ServerManager): the mode reaches every component eventually,
+// so a sender that is still behind gets an answer it retries.
+func (s *Server) routes(secure bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
 			switch r.URL.Path {
@@ -99,8 +139,30 @@ func (s *Server) routes() http.Handler {
 				return
 			}
 		}
+		if !s.takesEvents(secure) {
+			http.Error(w, s.refusal(secure), http.StatusNotFound)
+			return
+		}
 		s.Handler.ServeHTTP(w, r)
 	})
+}
+
+func (s *Server) takesEvents(secure bool) bool {
+	var flags feature.Flags
+	if s.Features != nil {
+		flags = s.Features()
+	}
+	if secure {
+		return flags.IsPermissiveTransportEncryption() || flags.IsStrictTransportEncryption()
+	}
+	return !flags.IsStrictTransportEncryption()
+}
+
+func (s *Server) refusal(secure bool) string {
+	if secure {
+		return "transport-encryption is disabled: send events over plain HTTP"
+	}
+	return "transport-encryption is strict: send events over HTTPS"
 }
 
 func (s *Server) readiness(w http.ResponseWriter) {

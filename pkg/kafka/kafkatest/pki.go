@@ -14,13 +14,15 @@ import (
 	"time"
 )
 
-// PKI is a CA and a leaf certificate it signed, valid for 127.0.0.1, as PEM.
+// PKI is a CA and a leaf certificate it signed, valid for 127.0.0.1 and the
+// DNS names NewPKI was given, as PEM.
 type PKI struct {
 	CAPEM, CertPEM, KeyPEM []byte
 }
 
-// NewPKI makes a fresh CA and leaf, valid for an hour around now.
-func NewPKI(t testing.TB) PKI {
+// NewPKI makes a fresh CA and leaf, valid for an hour around now, for
+// 127.0.0.1 and dnsNames.
+func NewPKI(t testing.TB, dnsNames ...string) PKI {
 	t.Helper()
 	caKey, caDER := selfSigned(t)
 	ca, err := x509.ParseCertificate(caDER)
@@ -37,6 +39,7 @@ func NewPKI(t testing.TB) PKI {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour),
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     dnsNames,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}
