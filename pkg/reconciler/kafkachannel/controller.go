@@ -31,6 +31,7 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
 // Concurrency is how many channels the controller reconciles at once. A
@@ -55,22 +56,24 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	deploymentInformer := deploymentinformer.Get(ctx, resources.OwnedSelector)
 	serviceInformer := serviceinformer.Get(ctx, resources.OwnedSelector)
 	eventPolicyInformer := eventpolicyinformer.Get(ctx)
+	serverTLSInformer := servertls.Informer(ctx)
 	watcher := client.NewWatcher(ctx, cmw, "kafka-channel-controller")
 	poolFactory, poolInformer := placement.PoolInformer(kubeclient.Get(ctx), system.Namespace(), resources.PoolName)
 
 	r := &Reconciler{
-		KubeClient:        kubeclient.Get(ctx),
-		Client:            kcclient.Get(ctx),
-		ChannelLister:     kcInformer.Lister(),
-		DeploymentLister:  deploymentInformer.Lister(),
-		PoolLister:        poolInformer.Lister(),
-		ServiceLister:     serviceInformer.Lister(),
-		EventPolicyLister: eventPolicyInformer.Lister(),
-		Kafka:             watcher.Current,
-		Admins:            &admin.Cache{New: admin.New},
-		Topics:            &admin.EnsuredTopics{Interval: admin.TopicRecheckInterval},
-		SystemNamespace:   system.Namespace(),
-		DispatcherImage:   env.DispatcherImage,
+		KubeClient:            kubeclient.Get(ctx),
+		Client:                kcclient.Get(ctx),
+		ChannelLister:         kcInformer.Lister(),
+		DeploymentLister:      deploymentInformer.Lister(),
+		PoolLister:            poolInformer.Lister(),
+		ServiceLister:         serviceInformer.Lister(),
+		EventPolicyLister:     eventPolicyInformer.Lister(),
+		ServerTLSSecretLister: serverTLSInformer.Lister(),
+		Kafka:                 watcher.Current,
+		Admins:                &admin.Cache{New: admin.New},
+		Topics:                &admin.EnsuredTopics{Interval: admin.TopicRecheckInterval},
+		SystemNamespace:       system.Namespace(),
+		DispatcherImage:       env.DispatcherImage,
 	}
 	lag, err := newLagMeter(otel.GetMeterProvider(), kcInformer.Lister(), r.lagReader, logger)
 	if err != nil {
@@ -82,8 +85,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 			lag.run(ctx, LagInterval)
 		}
 	}()
-	// config-features (authentication-oidc) reaches each reconcile through its
-	// context; a change re-reconciles every channel.
+	// config-features (authentication-oidc, transport-encryption) reaches
+	// each reconcile through its context; a change re-reconciles every channel.
 	var globalResync func(interface{})
 	features := feature.NewStore(logger.Named("feature-config-store"), func(string, interface{}) {
 		if globalResync != nil {
@@ -101,6 +104,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	eventPolicyInformer.Informer().AddEventHandler(auth.EventPolicyEventHandler(
 		kcInformer.Informer().GetIndexer(), v1beta1.SchemeGroupVersion.WithKind("KafkaChannel").GroupKind(), impl.EnqueueKey))
 	watcher.OnChange(func(client.Snapshot) { globalResync(nil) })
+	serverTLSInformer.Informer().AddEventHandler(onCAChange(globalResync))
 
 	// Every channel's status carries the receiver's and the pool's readiness:
 	// only a change of that re-reconciles them all, not every status update.

@@ -37,8 +37,6 @@ import (
 	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	eventingv1alpha1listers "knative.dev/eventing/pkg/client/listers/eventing/v1alpha1"
-	"knative.dev/pkg/apis"
-	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"knative.dev/pkg/controller"
 	"knative.dev/pkg/kmeta"
 	"knative.dev/pkg/logging"
@@ -73,6 +71,9 @@ type Reconciler struct {
 	URIResolver   *resolver.URIResolver
 	// EventPolicyLister finds the EventPolicies that apply to a channel.
 	EventPolicyLister eventingv1alpha1listers.EventPolicyLister
+	// ServerTLSSecretLister finds the receiver's certificate Secret
+	// (servertls.SecretName), whose CA the https addresses carry.
+	ServerTLSSecretLister corev1listers.SecretLister
 
 	// Kafka returns the Kafka configuration in force (Secret + config-kafka).
 	Kafka  func() client.Snapshot
@@ -110,10 +111,8 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 	if err := r.reconcileChannelService(ctx, kc); err != nil {
 		return err
 	}
-	kc.Status.SetAddress(&duckv1.Addressable{URL: &apis.URL{
-		Scheme: "http",
-		Host:   resources.ChannelHostName(kc.Name, kc.Namespace),
-	}})
+	// A channel without an address still reports its subscribers and policies.
+	addrErr := r.reconcileAddress(ctx, kc)
 	if err := r.reconcileAuth(ctx, kc); err != nil {
 		return err
 	}
@@ -121,6 +120,9 @@ func (r *Reconciler) ReconcileKind(ctx context.Context, kc *v1beta1.KafkaChannel
 	err = r.reconcileSubscribers(ctx, kc, adm)
 	if leftErr := deleteLeftGroups(ctx, kc, adm, previous); err == nil {
 		err = leftErr
+	}
+	if addrErr != nil {
+		return addrErr
 	}
 	return err
 }

@@ -16,9 +16,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgotesting "k8s.io/client-go/testing"
+	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
 	logtesting "knative.dev/pkg/logging/testing"
@@ -165,18 +167,19 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 	}
 	ctx = v1addr.WithDuck(ctx)
 	r := &Reconciler{
-		KubeClient:        fakekubeclient.Get(ctx),
-		Client:            fakeclient.Get(ctx),
-		ChannelLister:     ls.KafkaChannels(),
-		DeploymentLister:  ls.Deployments(),
-		PoolLister:        ls.StatefulSets(),
-		ServiceLister:     ls.Services(),
-		EventPolicyLister: ls.EventPolicies(),
-		URIResolver:       resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
-		Kafka:             k.snapshot,
-		Admins:            &admin.Cache{New: k.connect},
-		SystemNamespace:   systemNS,
-		DispatcherImage:   image,
+		KubeClient:            fakekubeclient.Get(ctx),
+		Client:                fakeclient.Get(ctx),
+		ChannelLister:         ls.KafkaChannels(),
+		DeploymentLister:      ls.Deployments(),
+		PoolLister:            ls.StatefulSets(),
+		ServiceLister:         ls.Services(),
+		EventPolicyLister:     ls.EventPolicies(),
+		ServerTLSSecretLister: ls.Secrets(),
+		URIResolver:           resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
+		Kafka:                 k.snapshot,
+		Admins:                &admin.Cache{New: k.connect},
+		SystemNamespace:       systemNS,
+		DispatcherImage:       image,
 	}
 	return kcreconciler.NewReconciler(ctx, logtesting.TestLogger(nil), fakeclient.Get(ctx), ls.KafkaChannels(), controller.GetEventRecorder(ctx), r)
 }
@@ -448,7 +451,12 @@ func TestReconcile(t *testing.T) {
 
 // oidcOn is a row context with config-features' authentication-oidc enabled.
 func oidcOn(t *testing.T) context.Context {
-	flags, err := feature.NewFlagsConfigFromMap(map[string]string{feature.OIDCAuthentication: string(feature.Enabled)})
+	return withFeatures(t, map[string]string{feature.OIDCAuthentication: string(feature.Enabled)})
+}
+
+// withFeatures is a row context with that config-features data.
+func withFeatures(t *testing.T, data map[string]string) context.Context {
+	flags, err := feature.NewFlagsConfigFromMap(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -508,6 +516,142 @@ func TestReconcileOIDC(t *testing.T) {
 		}, steady...),
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithEventPolicies("only-orders"))...),
+		}},
+	}}
+	table.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+}
+
+// transportEncryption is a row context with config-features'
+// transport-encryption in that mode, and OIDC on if asked.
+func transportEncryption(t *testing.T, mode feature.Flag, oidc bool) context.Context {
+	data := map[string]string{feature.TransportEncryption: string(mode)}
+	if oidc {
+		data[feature.OIDCAuthentication] = string(feature.Enabled)
+	}
+	return withFeatures(t, data)
+}
+
+func httpAddress() duckv1.Addressable {
+	return duckv1.Addressable{Name: ptr.To("http"), URL: apis.HTTP(channelHost)}
+}
+
+// httpsAddress is the path-based address on the receiver's own Service, which its certificate names.
+func httpsAddress(caCerts *string) duckv1.Addressable {
+	u := apis.HTTPS("kafka-channel-receiver." + systemNS + ".svc.cluster.local")
+	u.Path = "/" + testNS + "/" + kcName
+	return duckv1.Addressable{Name: ptr.To("https"), URL: u, CACerts: caCerts}
+}
+
+func TestReconcileTransportEncryption(t *testing.T) {
+	const caPEM = "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----\n"
+	const secretMissing = "Secret kafka-channel-receiver-server-tls not found: transport encryption needs the receiver's certificate there " +
+		"(config/tls/ has a cert-manager Certificate for it)"
+	audience := "messaging.knative.dev/kafkachannel/" + testNS + "/" + kcName
+	steady := []runtime.Object{dispatcher(corev1.ConditionTrue), receiver(), channelService()}
+	withSecret := append([]runtime.Object{NewServerTLSSecret(systemNS, []byte(caPEM))}, steady...)
+	table := TableTest{{
+		Name:    "permissive: address http, addresses https with the CA and http",
+		Key:     kcKey,
+		Ctx:     transportEncryption(t, feature.Permissive, false),
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus()...)}, withSecret...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(
+				WithAddresses(httpAddress(), httpsAddress(ptr.To(caPEM)), httpAddress()))...),
+		}},
+	}, {
+		Name:    "strict: the https address alone, with the CA",
+		Key:     kcKey,
+		Ctx:     transportEncryption(t, feature.Strict, false),
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus()...)}, withSecret...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To(caPEM))))...),
+		}},
+	}, {
+		Name:    "strict and OIDC: the audience on every address",
+		Key:     kcKey,
+		Ctx:     transportEncryption(t, feature.Strict, true),
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus()...)}, withSecret...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To(caPEM))),
+				WithAudience(audience), WithEventPoliciesDefaultMode("Allow-Same-Namespace"))...),
+		}},
+	}, {
+		Name:    "permissive and OIDC: the audience on every address",
+		Key:     kcKey,
+		Ctx:     transportEncryption(t, feature.Permissive, true),
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus()...)}, withSecret...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpAddress(), httpsAddress(ptr.To(caPEM)), httpAddress()),
+				WithAudience(audience), WithEventPoliciesDefaultMode("Allow-Same-Namespace"))...),
+		}},
+	}, {
+		// The https address would not work: none is published, Ready is False
+		// saying what to create, and the reconcile is retried. A Secret of that
+		// name in the channel's namespace is not the receiver's.
+		Name: "strict, Secret missing: not addressable, saying what to create",
+		Key:  kcKey,
+		Ctx:  transportEncryption(t, feature.Strict, false),
+		Objects: append([]runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To(caPEM))))...),
+			NewServerTLSSecret(testNS, []byte(caPEM)),
+		}, steady...),
+		WantErr: true,
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddressFailed(ReasonServerTLSSecretNotFound, secretMissing))...),
+		}},
+		WantEvents: []string{Eventf(corev1.EventTypeWarning, ReasonServerTLSSecretNotFound, secretMissing)},
+	}, {
+		Name:    "permissive, Secret missing: not addressable either",
+		Key:     kcKey,
+		Ctx:     transportEncryption(t, feature.Permissive, false),
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus()...)}, steady...),
+		WantErr: true,
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddressFailed(ReasonServerTLSSecretNotFound, secretMissing))...),
+		}},
+		WantEvents: []string{Eventf(corev1.EventTypeWarning, ReasonServerTLSSecretNotFound, secretMissing)},
+	}, {
+		Name: "strict, Secret created: addressable again",
+		Key:  kcKey,
+		Ctx:  transportEncryption(t, feature.Strict, false),
+		Objects: append([]runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus(WithAddressFailed(ReasonServerTLSSecretNotFound, secretMissing))...),
+		}, withSecret...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To(caPEM))))...),
+		}},
+	}, {
+		// A certificate of a CA that senders trust already (eventing's trust bundles).
+		Name: "strict, Secret without ca.crt: https address without CACerts",
+		Key:  kcKey,
+		Ctx:  transportEncryption(t, feature.Strict, false),
+		Objects: append([]runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus()...), NewServerTLSSecret(systemNS, nil),
+		}, steady...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(nil)))...),
+		}},
+	}, {
+		Name: "strict, CA rotated: the new CA published",
+		Key:  kcKey,
+		Ctx:  transportEncryption(t, feature.Strict, false),
+		Objects: append([]runtime.Object{
+			NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To("old CA"))))...),
+		}, withSecret...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To(caPEM))))...),
+		}},
+	}, {
+		Name:    "strict, steady: nothing to change",
+		Key:     kcKey,
+		Ctx:     transportEncryption(t, feature.Strict, false),
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To(caPEM))))...)}, withSecret...),
+	}, {
+		Name:    "disabled again: the http address alone",
+		Key:     kcKey,
+		Objects: append([]runtime.Object{NewKafkaChannel(kcName, testNS, readyStatus(WithAddresses(httpsAddress(ptr.To(caPEM))))...)}, withSecret...),
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, readyStatus()...),
 		}},
 	}}
 	table.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))

@@ -97,6 +97,11 @@ func (l *Listers) Services() corev1listers.ServiceLister {
 	return corev1listers.NewServiceLister(l.indexerFor(&corev1.Service{}))
 }
 
+// Secrets lists the row's Secrets.
+func (l *Listers) Secrets() corev1listers.SecretLister {
+	return corev1listers.NewSecretLister(l.indexerFor(&corev1.Secret{}))
+}
+
 // EventPolicies lists the row's EventPolicies.
 func (l *Listers) EventPolicies() eventingv1alpha1listers.EventPolicyLister {
 	return eventingv1alpha1listers.NewEventPolicyLister(l.indexerFor(&eventingv1alpha1.EventPolicy{}))

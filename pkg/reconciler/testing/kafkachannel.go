@@ -10,10 +10,12 @@ import (
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
 	"knative.dev/eventing/pkg/apis/feature"
+	"knative.dev/eventing/pkg/eventingtls"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
 // KafkaChannelOption changes a KafkaChannel built by NewKafkaChannel.
@@ -175,6 +177,16 @@ func WithAddress(host string) KafkaChannelOption {
 	}
 }
 
+// WithAddresses sets status.address and status.addresses (address alone when all is empty).
+func WithAddresses(address duckv1.Addressable, all ...duckv1.Addressable) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.SetAddresses(address, all...) }
+}
+
+// WithAddressFailed clears the addresses and marks Addressable false.
+func WithAddressFailed(reason, message string) KafkaChannelOption {
+	return func(kc *v1beta1.KafkaChannel) { kc.Status.MarkAddressFailed(reason, "%s", message) }
+}
+
 // WithSubscriberStatus appends a status.subscribers entry.
 func WithSubscriberStatus(uid types.UID, generation int64, ready corev1.ConditionStatus, message string) KafkaChannelOption {
 	return func(kc *v1beta1.KafkaChannel) {
@@ -237,6 +249,19 @@ func NewEventPolicy(namespace, name, channel string) *eventingv1alpha1.EventPoli
 			Type: apis.ConditionReady, Status: corev1.ConditionTrue,
 		}}}},
 	}
+}
+
+// NewServerTLSSecret builds the receiver's certificate Secret in namespace,
+// with that ca.crt unless caCert is nil.
+func NewServerTLSSecret(namespace string, caCert []byte) *corev1.Secret {
+	s := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: servertls.SecretName},
+		Data:       map[string][]byte{eventingtls.TLSCrt: []byte("cert PEM"), eventingtls.TLSKey: []byte("key PEM")},
+	}
+	if caCert != nil {
+		s.Data[eventingtls.SecretCACert] = caCert
+	}
+	return s
 }
 
 // NewDeployment builds a Deployment with an Available condition of the given status.

@@ -1,6 +1,8 @@
 package v1beta1
 
 import (
+	"slices"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -69,19 +71,63 @@ func (s *KafkaChannelStatus) InitializeConditions() {
 	kcCondSet.Manage(s).InitializeConditions()
 }
 
-// SetAddress records the channel's address; an empty one makes the channel not addressable.
+// SetAddress records the channel's one address as status.address and
+// status.addresses; an empty one makes the channel not addressable.
 func (s *KafkaChannelStatus) SetAddress(addr *duckv1.Addressable) {
-	s.Address = addr
-	if addr == nil || addr.URL == nil || addr.URL.Host == "" {
-		s.Address = nil
-		s.Addresses = nil
-		kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionAddressable, "EmptyHostname", "the channel has no hostname")
+	if addr == nil {
+		s.markNoHostname()
 		return
 	}
-	name := addr.URL.Scheme
-	s.Address.Name = &name
-	s.Addresses = []duckv1.Addressable{*s.Address}
+	s.SetAddresses(*addr)
+}
+
+// SetAddresses records address as status.address and all as
+// status.addresses (address alone when all is empty): with transport
+// encryption a channel has an https address beside, or instead of, its http
+// one. An address without a host makes the channel not addressable, as a
+// sender must not be given half of them. An address without a name is named
+// after its scheme.
+func (s *KafkaChannelStatus) SetAddresses(address duckv1.Addressable, all ...duckv1.Addressable) {
+	if len(all) == 0 {
+		all = []duckv1.Addressable{address}
+	}
+	if lacksHostname(address) || slices.ContainsFunc(all, lacksHostname) {
+		s.markNoHostname()
+		return
+	}
+	named := withName(address)
+	s.Address = &named
+	s.Addresses = make([]duckv1.Addressable, 0, len(all))
+	for _, a := range all {
+		s.Addresses = append(s.Addresses, withName(a))
+	}
 	kcCondSet.Manage(s).MarkTrue(KafkaChannelConditionAddressable)
+}
+
+// MarkAddressFailed clears the channel's addresses, saying why it has none:
+// an address that does not work (an https one without its certificate) is
+// not published.
+func (s *KafkaChannelStatus) MarkAddressFailed(reason, format string, args ...interface{}) {
+	s.Address = nil
+	s.Addresses = nil
+	kcCondSet.Manage(s).MarkFalse(KafkaChannelConditionAddressable, reason, format, args...)
+}
+
+func (s *KafkaChannelStatus) markNoHostname() {
+	s.MarkAddressFailed("EmptyHostname", "the channel has no hostname")
+}
+
+func lacksHostname(a duckv1.Addressable) bool {
+	return a.URL == nil || a.URL.Host == ""
+}
+
+// withName returns a copy of a, named after its scheme unless it has a name.
+func withName(a duckv1.Addressable) duckv1.Addressable {
+	if a.Name == nil {
+		name := a.URL.Scheme
+		a.Name = &name
+	}
+	return a
 }
 
 // MarkConfigTrue records that the Kafka configuration is valid.

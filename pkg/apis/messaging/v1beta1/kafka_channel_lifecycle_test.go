@@ -1,6 +1,7 @@
 package v1beta1
 
 import (
+	"slices"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -122,6 +123,68 @@ func TestSetAddress(t *testing.T) {
 	}
 	if c := s.GetCondition(KafkaChannelConditionAddressable); c.Status != corev1.ConditionFalse || c.Reason != "EmptyHostname" {
 		t.Errorf("Addressable = %+v, want False/EmptyHostname", c)
+	}
+}
+
+// With transport encryption a channel has several addresses; status.address
+// is one of them, and every one is named after its scheme unless named.
+func TestSetAddresses(t *testing.T) {
+	httpAddr := duckv1.Addressable{URL: apis.HTTP("ch-kn-channel.ns.svc.cluster.local")}
+	ca := "CA PEM"
+	httpsAddr := duckv1.Addressable{URL: apis.HTTPS("receiver.system.svc.cluster.local"), CACerts: &ca}
+	httpsAddr.URL.Path = "/ns/ch"
+
+	s := &KafkaChannelStatus{}
+	s.InitializeConditions()
+	s.SetAddresses(httpAddr, httpsAddr, httpAddr)
+	if s.Address == nil || s.Address.URL.String() != "http://ch-kn-channel.ns.svc.cluster.local" || *s.Address.Name != "http" {
+		t.Fatalf("address = %+v, want the http one, named http", s.Address)
+	}
+	var got []string
+	for _, a := range s.Addresses {
+		got = append(got, *a.Name+" "+a.URL.String())
+	}
+	want := []string{"https https://receiver.system.svc.cluster.local/ns/ch", "http http://ch-kn-channel.ns.svc.cluster.local"}
+	if !slices.Equal(got, want) {
+		t.Errorf("addresses = %q, want %q", got, want)
+	}
+	if s.Addresses[0].CACerts == nil || *s.Addresses[0].CACerts != ca {
+		t.Errorf("https address CACerts = %v, want %q", s.Addresses[0].CACerts, ca)
+	}
+	if c := s.GetCondition(KafkaChannelConditionAddressable); c.Status != corev1.ConditionTrue {
+		t.Errorf("Addressable = %+v, want True", c)
+	}
+	// The status holds copies: an audience set on one address is on that one only.
+	aud := "aud"
+	s.Address.Audience = &aud
+	if s.Addresses[1].Audience != nil || httpAddr.Audience != nil || httpAddr.Name != nil {
+		t.Error("status.address shares its memory with status.addresses or the caller's address")
+	}
+
+	// An address without a host among them: none is published.
+	s.SetAddresses(httpAddr, httpAddr, duckv1.Addressable{URL: &apis.URL{Scheme: "https"}})
+	if s.Address != nil || s.Addresses != nil {
+		t.Errorf("address %+v, addresses %+v; want both cleared", s.Address, s.Addresses)
+	}
+	if c := s.GetCondition(KafkaChannelConditionAddressable); c.Status != corev1.ConditionFalse || c.Reason != "EmptyHostname" {
+		t.Errorf("Addressable = %+v, want False/EmptyHostname", c)
+	}
+}
+
+// An address that cannot work is not published, and Ready says why.
+func TestMarkAddressFailed(t *testing.T) {
+	c := &KafkaChannel{}
+	markAllReady(&c.Status)
+	c.Status.MarkAddressFailed("ServerTLSSecretNotFound", "Secret %s not found", "x")
+	if c.Status.Address != nil || c.Status.Addresses != nil {
+		t.Errorf("address %+v, addresses %+v; want both cleared", c.Status.Address, c.Status.Addresses)
+	}
+	addressable := c.Status.GetCondition(KafkaChannelConditionAddressable)
+	if addressable.Status != corev1.ConditionFalse || addressable.Reason != "ServerTLSSecretNotFound" || addressable.Message != "Secret x not found" {
+		t.Errorf("Addressable = %+v", addressable)
+	}
+	if ready := c.Status.GetCondition(KafkaChannelConditionReady); c.IsReady() || ready.Reason != "ServerTLSSecretNotFound" {
+		t.Errorf("Ready = %+v, want False with the reason", ready)
 	}
 }
 
