@@ -65,7 +65,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	}
 	memoryLimit := memoryLimitFromEnv()
 	SetGoMemoryLimit(memoryLimit)
-	opts := Options{Sender: newSender(ctx), Logger: logger.Desugar(), MemoryLimit: memoryLimit, Recorder: eventRecorder(ctx)}
+	trust := eventingtls.ClientConfig{TrustBundleConfigMapLister: configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())}
+	opts := Options{Sender: newSender(ctx, trust), ClientConfig: trust, Logger: logger.Desugar(), MemoryLimit: memoryLimit, Recorder: eventRecorder(ctx)}
 	watcher := client.NewWatcher(ctx, cmw, Component+"-"+os.Getenv("POD_NAME"))
 
 	var impl *controller.Impl
@@ -91,9 +92,9 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	return impl
 }
 
-func newSender(ctx context.Context) *kncloudevents.Dispatcher {
+func newSender(ctx context.Context, trust eventingtls.ClientConfig) *kncloudevents.Dispatcher {
 	return kncloudevents.NewDispatcher(
-		eventingtls.ClientConfig{TrustBundleConfigMapLister: configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())},
+		trust,
 		auth.NewOIDCTokenProvider(ctx),
 		kncloudevents.WithMeterProvider(otel.GetMeterProvider()),
 		kncloudevents.WithTraceProvider(otel.GetTracerProvider()),

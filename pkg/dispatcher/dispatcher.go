@@ -49,8 +49,12 @@ type Options struct {
 	// DrainTimeout bounds how long a delivery in flight may go on once its
 	// session ended; it is capped at half of Sarama's rebalance timeout.
 	DrainTimeout time.Duration
-	// Sender delivers events; by default a kncloudevents dispatcher without TLS trust bundles or OIDC.
+	// Sender delivers events; by default a kncloudevents dispatcher with
+	// ClientConfig and without OIDC.
 	Sender *kncloudevents.Dispatcher
+	// ClientConfig is the trust (eventing's trust bundles) Sender was built
+	// with: a target's client is rebuilt with it when its CA certificates change.
+	ClientConfig eventingtls.ClientConfig
 	// MeterProvider defaults to the global one.
 	MeterProvider metric.MeterProvider
 	// Logger defaults to a no-op logger.
@@ -155,7 +159,7 @@ func New(ctx context.Context, source SettingsSource, opts Options) (*Dispatcher,
 	}
 	keepConnections()
 	if opts.Sender == nil {
-		opts.Sender = kncloudevents.NewDispatcher(eventingtls.ClientConfig{}, nil, kncloudevents.WithMeterProvider(opts.MeterProvider))
+		opts.Sender = kncloudevents.NewDispatcher(opts.ClientConfig, nil, kncloudevents.WithMeterProvider(opts.MeterProvider))
 	}
 	m, err := newMetrics(opts.MeterProvider)
 	if err != nil {
@@ -263,6 +267,7 @@ func (d *Dispatcher) reconcile() outcome {
 			out.subscribers[s.UID] = err
 			continue
 		}
+		d.trustCACerts(sub)
 		subs[s.UID] = sub.withDefaultTimeout(kafka.DeliveryTimeout)
 	}
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))

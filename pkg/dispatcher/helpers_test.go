@@ -220,10 +220,17 @@ type sink struct {
 	inFlight, maxInFlight int
 }
 
-// newSink answers each event with respond (default 200, no body).
+// newSink answers each event with respond (default 202, no body).
 func newSink(t *testing.T, respond func(ev cloudevents.Event, attempt int, w http.ResponseWriter)) *sink {
+	s := unstartedSink(t, respond)
+	s.Start()
+	return s
+}
+
+// unstartedSink is newSink before its server starts.
+func unstartedSink(t *testing.T, respond func(ev cloudevents.Event, attempt int, w http.ResponseWriter)) *sink {
 	s := &sink{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := cloudevents.NewEventFromHTTPRequest(r)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
