@@ -12,7 +12,13 @@ import (
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	corev1 "k8s.io/api/core/v1"
+	"knative.dev/eventing/pkg/apis/feature"
+	"knative.dev/pkg/network"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
 
@@ -66,6 +72,44 @@ func TestMust_HTTPOrHTTPSEndpoint(t *testing.T) {
 	check(t, must, checkScheme(kc.Status.Address.URL.URL()))
 	// And the endpoint really serves HTTP.
 	mustAccept(t, main.target(), framework.NewEvent(uniqueID(t), "conformance.endpoint", nil), false, nil)
+}
+
+// Every Channel MUST expose either an HTTP or HTTPS endpoint; under Knative's
+// strict transport encryption, the HTTPS one alone, which the MAY rule on
+// ports lets sit on a port other than 443.
+func TestMust_HTTPSEndpointUnderStrictTransportEncryption(t *testing.T) {
+	rule(t, must, "Every Channel MUST expose either an HTTP or HTTPS endpoint.")
+	rule(t, may, "The HTTP(S) endpoint MAY be on any port, not just the standard 80 and 443.")
+	ns := env.Namespace(t, dnsName(t))
+	env.ReceiverCertificate(t, kafkatest.NewPKI(t, network.GetServiceHostname(resources.ReceiverName, devenv.SystemNamespace)))
+	env.SetTransportEncryption(t, feature.Strict)
+	env.CreateChannel(t, ns, "ch", v1beta1.KafkaChannelSpec{})
+	sink := framework.NewSink(t)
+	env.Subscribe(t, ns, "sub", "ch", framework.SubscriptionOptions{Subscriber: sink.URL})
+	var kc *v1beta1.KafkaChannel
+	err := framework.Poll(time.Minute, func() (bool, error) {
+		kc = getChannel(t, ns, "ch")
+		return kc.IsReady() && kc.Status.Address != nil && kc.Status.Address.URL.Scheme == "https", nil
+	})
+	if err != nil {
+		t.Fatalf("no https status.address under strict transport encryption: %+v", kc.Status.Address)
+	}
+	check(t, must, checkScheme(kc.Status.Address.URL.URL()))
+	https, err := url.Parse(env.MustReceiverHTTPSURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("status.address %s; the receiver serves HTTPS on port %s here (8443 behind Service port 443 in a cluster)", kc.Status.Address.URL, https.Port())
+	id := uniqueID(t)
+	var code int
+	_ = framework.Poll(30*time.Second, func() (bool, error) { // until the mode reached the receiver
+		code, err = env.SendTLS(t, *kc.Status.Address, framework.NewEvent(id, "conformance.https", nil))
+		return code != http.StatusNotFound, nil
+	})
+	if err != nil || code != http.StatusAccepted {
+		t.Fatalf("sending over HTTPS to %s: status %d, err %v; want 202", kc.Status.Address.URL, code, err)
+	}
+	sink.WaitForID(t, time.Minute, id)
 }
 
 // The endpoint(s) MUST conform to 0.3 or 1.0 CloudEvents specification.

@@ -17,8 +17,9 @@ import (
 // on, a subscriber that has an audience receives each event with a token for
 // that audience, issued to the Subscription's OIDC identity. Eventing's suite
 // also requires strict transport encryption (TLS) as a prerequisite of the
-// feature; the OIDC rules themselves do not depend on it, and this project
-// serves plain HTTP in the cluster, so TLS is not part of the check.
+// feature; the OIDC rules themselves do not depend on it, so the check runs
+// over plain HTTP (TLS has its own rule, TestMust_HTTPSEndpointUnder…, and
+// the e2e TestTransportEncryption).
 func oidcDelivery(t *testing.T, ns string) (received framework.Received, wantUser string) {
 	t.Helper()
 	env.EnableOIDC(t)

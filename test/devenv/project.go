@@ -286,6 +286,16 @@ func (e *Env) ReceiverURL() (string, error) {
 	return fmt.Sprintf("http://127.0.0.1:%d", p), nil
 }
 
+// ReceiverHTTPSURL is the local address of the shared receiver's HTTPS
+// listener, which serves the certificate of servertls.SecretName.
+func (e *Env) ReceiverHTTPSURL() (string, error) {
+	p, ok := e.runner.port(deploymentPod(ReceiverName), "HTTPS_PORT")
+	if !ok {
+		return "", fmt.Errorf("the receiver is not running")
+	}
+	return fmt.Sprintf("https://127.0.0.1:%d", p), nil
+}
+
 // KillDeployment crashes a Deployment's process; the environment starts a new one.
 func (e *Env) KillDeployment(name string) error {
 	return e.runner.kill(deploymentPod(name))

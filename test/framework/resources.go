@@ -104,6 +104,8 @@ func (e *Env) WaitChannelReady(t testing.TB, namespace, name string) *v1beta1.Ka
 // SubscriptionOptions shape a Subscription.
 type SubscriptionOptions struct {
 	Subscriber string
+	// SubscriberCACerts is the PEM CA of an https Subscriber.
+	SubscriberCACerts string
 	// SubscriberAudience makes the dispatcher send a token for it (with OIDC on).
 	SubscriberAudience string
 	Reply              string
@@ -131,6 +133,9 @@ func (e *Env) StartSubscription(t testing.TB, namespace, name, channel string, o
 		sub.Spec.Subscriber = &duckv1.Destination{URI: mustURL(t, o.Subscriber)}
 		if o.SubscriberAudience != "" {
 			sub.Spec.Subscriber.Audience = &o.SubscriberAudience
+		}
+		if o.SubscriberCACerts != "" {
+			sub.Spec.Subscriber.CACerts = &o.SubscriberCACerts
 		}
 	}
 	if o.Reply != "" {
@@ -194,6 +199,16 @@ func Poll(timeout time.Duration, f func() (bool, error)) error { return poll(tim
 func (e *Env) MustReceiverURL(t testing.TB) string {
 	t.Helper()
 	u, err := e.ReceiverURL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// MustReceiverHTTPSURL is the receiver's local HTTPS address; it fails the test when the receiver is not running.
+func (e *Env) MustReceiverHTTPSURL(t testing.TB) string {
+	t.Helper()
+	u, err := e.ReceiverHTTPSURL()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package framework
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -42,11 +43,26 @@ type Sink struct {
 // NewSink starts a sink that stops when the test ends.
 func NewSink(t testing.TB) *Sink {
 	t.Helper()
+	return newSink(t, nil)
+}
+
+// NewTLSSink starts a sink that serves HTTPS with cfg and stops when the test ends.
+func NewTLSSink(t testing.TB, cfg *tls.Config) *Sink {
+	t.Helper()
+	return newSink(t, cfg)
+}
+
+func newSink(t testing.TB, cfg *tls.Config) *Sink {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := &Sink{URL: "http://" + l.Addr().String(), attempts: map[string]int{}}
+	if cfg != nil {
+		l = tls.NewListener(l, cfg)
+		s.URL = "https://" + l.Addr().String()
+	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })

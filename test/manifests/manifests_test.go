@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,6 +28,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
 
+	"github.com/knative-kafka/knative-kafka/pkg/receiver"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
@@ -373,13 +375,19 @@ func exposes(w *workload, port int) bool {
 }
 
 func TestReceiverServiceMatchesTheController(t *testing.T) {
-	// Channel Services are ExternalName aliases of this Service; the controller builds them from resources.ReceiverName.
+	// Channel Services are ExternalName aliases of this Service; the controller builds them from
+	// resources.ReceiverName. Channels' https addresses name it directly, on 443.
+	want := []string{"http 80 -> " + receiver.DefaultPort, "https 443 -> " + receiver.DefaultHTTPSPort}
 	for _, svc := range all[*corev1.Service](load(t)) {
 		if svc.Name != resources.ReceiverName {
 			continue
 		}
-		if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "http" || svc.Spec.Ports[0].Port != 80 || svc.Spec.Ports[0].TargetPort.IntValue() != 8080 {
-			t.Errorf("receiver Service ports %+v, want http 80 -> 8080", svc.Spec.Ports)
+		var got []string
+		for _, p := range svc.Spec.Ports {
+			got = append(got, fmt.Sprintf("%s %d -> %s", p.Name, p.Port, p.TargetPort.String()))
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("receiver Service ports %q, want %q", got, want)
 		}
 		return
 	}
