@@ -9,6 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgotesting "k8s.io/client-go/testing"
 	"knative.dev/eventing/pkg/eventingtls"
 	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	"knative.dev/pkg/controller"
@@ -114,3 +116,29 @@ func TestCACerts(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+// Only the one Secret is listed and watched: the other Secrets of the system
+// namespace (other products' credentials) stay out of the components' memory.
+func TestInformerAsksForTheSecretAlone(t *testing.T) {
+	ctx, informers := reconcilertesting.SetupFakeContext(t)
+	asked := make(chan string, 10)
+	fakekubeclient.Get(ctx).PrependReactor("list", "secrets", func(a clientgotesting.Action) (bool, runtime.Object, error) {
+		l := a.(clientgotesting.ListActionImpl)
+		asked <- l.GetNamespace() + " " + l.GetListRestrictions().Fields.String()
+		return false, nil, nil
+	})
+	if err := controller.StartInformers(ctx.Done(), informers...); err != nil {
+		t.Fatal(err)
+	}
+	want := system.Namespace() + " metadata.name=" + SecretName
+	for {
+		select {
+		case got := <-asked:
+			if got == want {
+				return
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no list of Secrets restricted to %q", want)
+		}
+	}
+}
