@@ -43,8 +43,6 @@ func notMet(t *testing.T, level, format string, args ...interface{}) {
 // the rule is broken, and a listed rule that turns out met fails too, so that
 // this list stays true.
 var unmet = map[string]string{
-	"TestShould_MetricsEnabledByDefault": "Knative leaves metrics off until config-observability sets an exporter " +
-		"(metrics-protocol unset reads as \"none\"); this project follows Knative's configuration rather than overriding it",
 	"TestMay_NonHTTPEndpoints": "the channel exposes only HTTP(S) endpoints: the receiver is its one way in",
 }
 

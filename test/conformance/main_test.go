@@ -13,10 +13,8 @@
 //     rule is broken: a SHOULD or MAY the project meets is held like a MUST;
 //   - only the SHOULD and MAY rules the project decided not to meet skip,
 //     with the reason; each is listed once in unmet (helpers_test.go):
-//     MetricsEnabledByDefault (Knative leaves metrics off until
-//     config-observability sets an exporter) and NonHTTPEndpoints (the
-//     channel exposes only HTTP(S) endpoints). A listed rule that turns out
-//     met fails, so the list stays true.
+//     NonHTTPEndpoints (the channel exposes only HTTP(S) endpoints). A
+//     listed rule that turns out met fails, so the list stays true.
 //
 // No test sleeps to let something happen or not: it polls observable state,
 // bounded, and a rule that something is not delivered waits for a marker

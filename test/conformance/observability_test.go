@@ -124,7 +124,8 @@ func (c *collector) allSpans() []span {
 	return append([]span{}, c.spans...)
 }
 
-// o11y is the observability fixture: config-observability exports metrics and
+// o11y is the observability fixture: the components' config-observability
+// (resources.ObservabilityConfigName) exports metrics and
 // traces to a local collector, the receiver and the dispatcher pool are
 // restarted to read it, and a new channel carried one good and one malformed
 // request. It is left configured so until the dev environment stops.
@@ -134,7 +135,7 @@ var o11y struct {
 	c     *collector
 	ns    string
 	id    string
-	// defaultMetricsProtocol is config-observability's metrics-protocol before the fixture changed it.
+	// defaultMetricsProtocol is metrics-protocol as installed, before the fixture changed it.
 	defaultMetricsProtocol *string
 }
 
@@ -180,7 +181,7 @@ func configureObservability(t *testing.T, url string) {
 	t.Helper()
 	ctx := context.Background()
 	cms := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace)
-	cm, err := cms.Get(ctx, "config-observability", metav1.GetOptions{})
+	cm, err := cms.Get(ctx, resources.ObservabilityConfigName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,15 +343,15 @@ func TestShould_MetricsEnabledByDefault(t *testing.T) {
 	if o11y.defaultMetricsProtocol != nil { // as installed, before the observability fixture changed it
 		p = *o11y.defaultMetricsProtocol
 	} else {
-		cm, err := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace).Get(context.Background(), "config-observability", metav1.GetOptions{})
+		cm, err := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace).Get(context.Background(), resources.ObservabilityConfigName, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		p = cm.Data["metrics-protocol"]
 	}
-	t.Logf("config-observability metrics-protocol = %q (the parameter that enables/disables metrics)", p)
+	t.Logf("%s metrics-protocol = %q (the parameter that enables/disables metrics)", resources.ObservabilityConfigName, p)
 	if p == "" || p == "none" {
-		notMet(t, should, "metrics are off by default: config-observability (installed by Knative Eventing) leaves metrics-protocol unset, which knative.dev/pkg reads as \"none\"; setting metrics-protocol (prometheus, grpc, http/protobuf) enables them")
+		notMet(t, should, "metrics are off by default: %s leaves metrics-protocol unset or none", resources.ObservabilityConfigName)
 	}
 	check(t, should, nil)
 }

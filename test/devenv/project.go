@@ -296,6 +296,16 @@ func (e *Env) ReceiverHTTPSURL() (string, error) {
 	return fmt.Sprintf("https://127.0.0.1:%d", p), nil
 }
 
+// MetricsURL is where a pod of the system namespace (one of Pods) serves
+// Prometheus metrics when its config-observability selects them.
+func (e *Env) MetricsURL(pod string) (string, error) {
+	p, ok := e.runner.port(pod, "METRICS_PROMETHEUS_PORT")
+	if !ok {
+		return "", fmt.Errorf("%s is not running", pod)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d/metrics", p), nil
+}
+
 // KillDeployment crashes a Deployment's process; the environment starts a new one.
 func (e *Env) KillDeployment(name string) error {
 	return e.runner.kill(deploymentPod(name))

@@ -26,9 +26,9 @@ const koPrefix = "ko://"
 
 // Environment variables through which each binary takes its ports, so that
 // several processes share one host: the HTTP port (receiver, dispatcher),
-// sharedmain's probes and profiling, the admission webhook's port and the
-// receiver's HTTPS port.
-var portEnvs = []string{"PORT", "PROBES_PORT", "PROFILING_PORT", "WEBHOOK_PORT", "HTTPS_PORT"}
+// sharedmain's probes and profiling, the admission webhook's port, the
+// receiver's HTTPS port and Knative's Prometheus exporter's port.
+var portEnvs = []string{"PORT", "PROBES_PORT", "PROFILING_PORT", "WEBHOOK_PORT", "HTTPS_PORT", "METRICS_PROMETHEUS_PORT"}
 
 // runner plays kubelet and the Deployment and StatefulSet controllers for the
 // workloads of the system namespace whose image is one of this project's

@@ -12,10 +12,13 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/leaderelection"
+	"knative.dev/pkg/observability"
+	"knative.dev/pkg/observability/metrics"
 	"sigs.k8s.io/yaml"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/webhook"
 )
 
@@ -110,10 +113,8 @@ func TestLeaderElectionConfig(t *testing.T) {
 
 func envOf(d *appsv1.Deployment, name string) string {
 	for _, c := range d.Spec.Template.Spec.Containers {
-		for _, e := range c.Env {
-			if e.Name == name {
-				return e.Value
-			}
+		if v, ok := envValue(c, name); ok {
+			return v
 		}
 	}
 	return ""
@@ -205,4 +206,37 @@ func serviceNamed(t *testing.T, objs []object, name string) *corev1.Service {
 	}
 	t.Fatalf("no Service %s", name)
 	return nil
+}
+
+// Metrics are on by default: every component reads the project's
+// config-observability, which selects Knative's Prometheus exporter, and its
+// documented example parses as Knative reads it.
+func TestObservabilityConfig(t *testing.T) {
+	cm := configMapNamed(t, resources.ObservabilityConfigName)
+	cfg, err := observability.NewFromMap(cm.Data)
+	if err != nil {
+		t.Fatalf("%s: %v", cm.Name, err)
+	}
+	if cfg.Metrics.Protocol != metrics.ProtocolPrometheus {
+		t.Errorf("%s: metrics-protocol %q, want %q (on by default)", cm.Name, cfg.Metrics.Protocol, metrics.ProtocolPrometheus)
+	}
+	if _, err := observability.NewFromMap(exampleData(t, cm)); err != nil {
+		t.Errorf("%s: _example: %v", cm.Name, err)
+	}
+	for _, w := range workloads(load(t)) {
+		for _, c := range w.template.Spec.Containers {
+			if got, _ := envValue(c, "CONFIG_OBSERVABILITY_NAME"); got != resources.ObservabilityConfigName {
+				t.Errorf("%s/%s: CONFIG_OBSERVABILITY_NAME %q, want %q", w.name, c.Name, got, resources.ObservabilityConfigName)
+			}
+		}
+	}
+}
+
+func envValue(c corev1.Container, name string) (string, bool) {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value, true
+		}
+	}
+	return "", false
 }

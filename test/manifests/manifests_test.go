@@ -281,12 +281,8 @@ func checkKoImage(t *testing.T, where, image string) {
 }
 
 func hasEnv(c corev1.Container, name string) bool {
-	for _, e := range c.Env {
-		if e.Name == name {
-			return true
-		}
-	}
-	return false
+	_, ok := envValue(c, name)
+	return ok
 }
 
 func serviceAccounts(objs []object) map[string]bool {

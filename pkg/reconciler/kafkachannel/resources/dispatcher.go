@@ -80,9 +80,9 @@ func dispatcherReplicas(current, partitions int32) int32 {
 	return current
 }
 
-// MetricsPort is where Knative's Prometheus exporter serves, when
-// config-observability selects it: named, like every component's, so that a
-// scrape configuration can select it by name.
+// MetricsPort is where Knative's Prometheus exporter serves, which
+// ObservabilityConfigName selects by default: named, like every component's,
+// so that a scrape configuration can select it by name.
 const MetricsPort = 9090
 
 func dispatcherContainer(args DispatcherArgs) corev1.Container {
@@ -105,7 +105,7 @@ func dispatcherContainer(args DispatcherArgs) corev1.Container {
 				ContainerName: dispatcherContainerName, Resource: "limits.memory",
 			}}},
 			{Name: "CONFIG_LOGGING_NAME", Value: "config-logging"},
-			{Name: "CONFIG_OBSERVABILITY_NAME", Value: "config-observability"},
+			{Name: "CONFIG_OBSERVABILITY_NAME", Value: ObservabilityConfigName},
 			{Name: "METRICS_DOMAIN", Value: "knative.dev/eventing"},
 		},
 		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: DispatcherPort}, {Name: "metrics", ContainerPort: MetricsPort}},

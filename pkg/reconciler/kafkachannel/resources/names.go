@@ -20,6 +20,9 @@ const (
 	ReceiverName = "kafka-channel-receiver"
 	// PoolName names the StatefulSet of the shared dispatcher pool in the system namespace.
 	PoolName = "kafka-channel-dispatcher"
+	// ObservabilityConfigName is the config-observability of every component
+	// (config/400-config-observability.yaml): Knative's keys, metrics on by default.
+	ObservabilityConfigName = "config-kafka-channel-observability"
 	// DispatcherServiceAccount runs the pool and every dedicated dispatcher Deployment.
 	DispatcherServiceAccount = "kafka-channel-dispatcher"
 
