@@ -2,6 +2,7 @@ package devenv
 
 import (
 	"context"
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -44,6 +45,9 @@ func (e *Env) startEventing(ctx context.Context) error {
 	if err := e.apply(ctx, filepath.Join(core, "resources"), filepath.Join(core, "configmaps"), filepath.Join(core, "roles")); err != nil {
 		return err
 	}
+	if err := e.applyCertificateCRD(ctx); err != nil {
+		return err
+	}
 	p, err := e.startKnative("eventing-controller")
 	if err != nil {
 		return err
@@ -76,4 +80,17 @@ func (e *Env) startKnative(name string) (*proc, error) {
 		"AUTH_PROXY_IMAGE=unused.local/auth-proxy",
 	)
 	return e.procs.start(name, e.bin(name), nil, env)
+}
+
+//go:embed certmanager.yaml
+var certificateCRD []byte
+
+// applyCertificateCRD installs certmanager.yaml's stand-in for cert-manager's
+// Certificate kind, which Eventing's controller lists under transport encryption.
+func (e *Env) applyCertificateCRD(ctx context.Context) error {
+	path := filepath.Join(e.Dir, "certificates.cert-manager.io.yaml")
+	if err := os.WriteFile(path, certificateCRD, 0o600); err != nil {
+		return err
+	}
+	return e.apply(ctx, path)
 }

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/eventing/pkg/apis/feature"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 )
@@ -123,8 +124,15 @@ func (e *Env) SubscribeOIDCSink(t testing.TB, namespace, name, channel, audience
 	t.Helper()
 	sink := NewSink(t)
 	sink.Authenticate = e.TokenReviewer(audience)
-	sub := e.Subscribe(t, namespace, name, channel, SubscriptionOptions{Subscriber: sink.URL, SubscriberAudience: audience})
-	if sub.Status.Auth == nil || sub.Status.Auth.ServiceAccountName == nil {
+	e.StartSubscription(t, namespace, name, channel, SubscriptionOptions{Subscriber: sink.URL, SubscriberAudience: audience})
+	// Eventing's controller may reconcile the Subscription before it sees
+	// authentication-oidc turned on; its change re-reconciles every Subscription.
+	var sub *messagingv1.Subscription
+	err := poll(2*time.Minute, func() (bool, error) {
+		sub = e.WaitSubscriptionReady(t, namespace, name)
+		return sub.Status.Auth != nil && sub.Status.Auth.ServiceAccountName != nil, nil
+	})
+	if err != nil {
 		t.Fatalf("Subscription %s/%s has no OIDC identity: %+v", namespace, name, sub.Status.Auth)
 	}
 	return sink, "system:serviceaccount:" + namespace + ":" + *sub.Status.Auth.ServiceAccountName
