@@ -97,7 +97,8 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 	if err != nil {
 		logger.Fatalw("Cannot listen", zap.Error(err))
 	}
-	if server.Secure, err = listenTLS(ctx); err != nil {
+	server.Certificate = servertls.GetCertificate(ctx)
+	if server.Secure, err = listenTLS(server.Certificate); err != nil {
 		logger.Fatalw("Cannot listen for HTTPS", zap.Error(err))
 	}
 	c.started.Do(func() { go c.run(ctx, server, producer, ln) })
@@ -147,9 +148,10 @@ func envOr(name, fallback string) string {
 // listenTLS listens on the HTTPS port with the certificate of the
 // servertls Secret as it is at each handshake, so that cert-manager's
 // renewals take effect without a restart. Without the Secret, handshakes
-// fail with an error naming it, and plain HTTP goes on.
-func listenTLS(ctx context.Context) (net.Listener, error) {
-	cfg, err := eventingtls.GetTLSServerConfig(eventingtls.ServerConfig{GetCertificate: servertls.GetCertificate(ctx)})
+// fail with an error naming it, and plain HTTP goes on (see
+// Server.certificateReady for strict mode).
+func listenTLS(certificate eventingtls.GetCertificate) (net.Listener, error) {
+	cfg, err := eventingtls.GetTLSServerConfig(eventingtls.ServerConfig{GetCertificate: certificate})
 	if err != nil {
 		return nil, err
 	}

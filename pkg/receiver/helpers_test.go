@@ -95,8 +95,9 @@ type testOptions struct {
 	maxInFlight   int
 	waitReady     bool
 	// secure, if set, also serves HTTPS with it; features is then config-features.
-	secure   *tls.Config
-	features func() feature.Flags
+	secure      *tls.Config
+	features    func() feature.Flags
+	certificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 	// logger defaults to one that logs to t; a fuzz target must not log to f.
 	logger *zap.Logger
 }
@@ -109,7 +110,8 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 		logger = zaptest.NewLogger(t)
 	}
 	watcher, producer, handler := newHandler(t, o, logger)
-	server := &Server{Handler: handler, Logger: logger, DrainPeriod: -1, Ready: producer.Ready, Features: o.features}
+	server := &Server{Handler: handler, Logger: logger, DrainPeriod: -1, Ready: producer.Ready, Features: o.features,
+		Certificate: o.certificate}
 	ln := listen(t)
 	if o.secure != nil {
 		server.Secure = tls.NewListener(listen(t), o.secure)

@@ -2,7 +2,9 @@ package receiver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"sync/atomic"
@@ -38,6 +40,9 @@ type Server struct {
 	// Features returns eventing's config-features in force; nil is all
 	// defaults (transport-encryption disabled).
 	Features func() feature.Flags
+	// Certificate, if set, is what Secure serves: readiness checks it under
+	// strict transport encryption.
+	Certificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 	// Ready is nil when the receiver can take traffic.
 	Ready  func() error
 	Logger *zap.Logger
@@ -147,11 +152,15 @@ func (s *Server) routes(secure bool) http.Handler {
 	})
 }
 
-func (s *Server) takesEvents(secure bool) bool {
-	var flags feature.Flags
-	if s.Features != nil {
-		flags = s.Features()
+func (s *Server) features() feature.Flags {
+	if s.Features == nil {
+		return nil
 	}
+	return s.Features()
+}
+
+func (s *Server) takesEvents(secure bool) bool {
+	flags := s.features()
 	if secure {
 		return flags.IsPermissiveTransportEncryption() || flags.IsStrictTransportEncryption()
 	}
@@ -178,8 +187,24 @@ func (s *Server) ready() error {
 	if s.draining.Load() {
 		return errors.New("shutting down")
 	}
+	if err := s.certificateReady(); err != nil {
+		return err
+	}
 	if s.Ready == nil {
 		return nil
 	}
 	return s.Ready()
+}
+
+// certificateReady fails under strict transport encryption while there is
+// no certificate to serve: the replica could take no event at all, and a
+// rollout must then keep the replicas that still hold one.
+func (s *Server) certificateReady() error {
+	if s.Certificate == nil || !s.features().IsStrictTransportEncryption() {
+		return nil
+	}
+	if _, err := s.Certificate(&tls.ClientHelloInfo{}); err != nil {
+		return fmt.Errorf("transport-encryption is strict and HTTPS cannot be served: %w", err)
+	}
+	return nil
 }

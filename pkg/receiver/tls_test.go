@@ -1,6 +1,8 @@
 package receiver
 
 import (
+	"crypto/tls"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -94,5 +96,47 @@ func TestHTTPSIsVerified(t *testing.T) {
 	_, err := do(t, other, binaryEvent(t, r.secureURL+"/"+testNS+"/"+testChannel, "1", nil, "{}"))
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("a client trusting another CA got %v, want a certificate error", err)
+	}
+}
+
+// Under strict transport encryption a replica without a certificate could
+// take no event: it is not ready, saying why, until the certificate comes, so
+// that a rollout keeps the replicas that still serve one. Permissive mode
+// still takes plain HTTP and stays ready.
+func TestStrictWithoutCertificateIsNotReady(t *testing.T) {
+	broker := kafkatest.Start(t, kfake.SeedTopics(partitions, testTopic))
+	pki := kafkatest.NewPKI(t)
+	var mode atomic.Value
+	mode.Store(feature.Strict)
+	var cert atomic.Pointer[tls.Certificate]
+	r := startReceiver(t, testOptions{
+		lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true,
+		secure:   pki.ServerTLS(t),
+		features: func() feature.Flags { return feature.Flags{feature.TransportEncryption: mode.Load().(feature.Flag)} },
+		certificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			if c := cert.Load(); c != nil {
+				return c, nil
+			}
+			return nil, errors.New("no certificate in the Secret")
+		},
+	})
+	readiness := func() (int, string) {
+		req, _ := http.NewRequest(http.MethodGet, r.url+ReadinessPath, nil)
+		resp := mustDo(t, req)
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	if code, body := readiness(); code != http.StatusServiceUnavailable || !strings.Contains(body, "no certificate in the Secret") {
+		t.Errorf("strict without a certificate: readiness %d %q, want 503 with the reason", code, body)
+	}
+	mode.Store(feature.Permissive)
+	if code, body := readiness(); code != http.StatusOK {
+		t.Errorf("permissive without a certificate: readiness %d %q, want 200 (plain HTTP takes events)", code, body)
+	}
+	mode.Store(feature.Strict)
+	c := pki.ServerTLS(t).Certificates[0]
+	cert.Store(&c)
+	if code, body := readiness(); code != http.StatusOK {
+		t.Errorf("strict with a certificate: readiness %d %q, want 200", code, body)
 	}
 }
