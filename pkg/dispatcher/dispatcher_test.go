@@ -15,8 +15,6 @@ import (
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
-	"github.com/cloudevents/sdk-go/v2/binding"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/cloudevents/sdk-go/v2/types"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -165,15 +163,7 @@ func counterValue(t *testing.T, reader sdkmetric.Reader, name, outcome string) i
 func TestReply(t *testing.T) {
 	e := newEnv(t, 1)
 	replies := newSink(t, nil)
-	s := newSink(t, func(ev cloudevents.Event, _ int, w http.ResponseWriter) {
-		reply := cloudevents.NewEvent()
-		reply.SetID("reply-" + ev.ID())
-		reply.SetType("dev.knative-kafka.reply")
-		reply.SetSource("/subscriber")
-		if err := cehttp.WriteResponseWriter(context.Background(), binding.ToMessage(&reply), http.StatusOK, w); err != nil {
-			t.Error(err)
-		}
-	})
+	s := newSink(t, replyWithReplyID(t))
 	sub := subscriber("a", s.URL)
 	sub.ReplyURI = apis.HTTP(strings.TrimPrefix(replies.URL, "http://"))
 	d := e.dispatcher(Options{})

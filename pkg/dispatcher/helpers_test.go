@@ -18,6 +18,7 @@ import (
 	"github.com/cloudevents/sdk-go/protocol/kafka_sarama/v2"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/cloudevents/sdk-go/v2/binding"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/twmb/franz-go/pkg/kfake"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -400,4 +401,17 @@ func (e *env) startHelperWith(cfg helperConfig) *exec.Cmd {
 	}
 	e.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	return cmd
+}
+
+// replyWithReplyID answers every event with a reply whose id is "reply-" and the event's.
+func replyWithReplyID(t *testing.T) func(cloudevents.Event, int, http.ResponseWriter) {
+	return func(ev cloudevents.Event, _ int, w http.ResponseWriter) {
+		reply := cloudevents.NewEvent()
+		reply.SetID("reply-" + ev.ID())
+		reply.SetType("dev.knative-kafka.reply")
+		reply.SetSource("/subscriber")
+		if err := cehttp.WriteResponseWriter(context.Background(), binding.ToMessage(&reply), http.StatusOK, w); err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -1,7 +1,6 @@
 package dispatcher
 
 import (
-	"context"
 	"crypto/tls"
 	"io"
 	"log"
@@ -11,8 +10,6 @@ import (
 	"testing"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
-	"github.com/cloudevents/sdk-go/v2/binding"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -208,15 +205,7 @@ func TestHTTPSReply(t *testing.T) {
 	e := newEnv(t, 1)
 	subscriberPKI, replyPKI := kafkatest.NewPKI(t), kafkatest.NewPKI(t)
 	replies, _ := newTLSSink(t, replyPKI, nil)
-	s, _ := newTLSSink(t, subscriberPKI, func(ev cloudevents.Event, _ int, w http.ResponseWriter) {
-		reply := cloudevents.NewEvent()
-		reply.SetID("reply-" + ev.ID())
-		reply.SetType("dev.knative-kafka.reply")
-		reply.SetSource("/subscriber")
-		if err := cehttp.WriteResponseWriter(context.Background(), binding.ToMessage(&reply), http.StatusOK, w); err != nil {
-			t.Error(err)
-		}
-	})
+	s, _ := newTLSSink(t, subscriberPKI, replyWithReplyID(t))
 	sub := httpsSubscriber(t, "a", s, caCerts(subscriberPKI))
 	sub.ReplyURI, sub.ReplyCACerts = httpsURL(t, replies), caCerts(replyPKI)
 	d := e.dispatcher(Options{})
