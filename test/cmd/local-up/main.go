@@ -82,8 +82,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	metrics, err := receiverMetrics(env)
+	if err != nil {
+		return err
+	}
 	fmt.Print(readyTable(ready{
-		kubeconfig: env.AdminKubeconfig, receiver: receiver, broker: env.BrokerAddr,
+		kubeconfig: env.AdminKubeconfig, receiver: receiver, metrics: metrics, broker: env.BrokerAddr,
 		logs: env.LogDir(), took: time.Since(start),
 	}))
 	watchReceiver(ctx, env.ReceiverURL, receiver, time.Second, os.Stdout)
@@ -108,10 +112,18 @@ func startSample(ctx context.Context, env *devenv.Env) (string, error) {
 	return env.ReceiverURL()
 }
 
+func receiverMetrics(env *devenv.Env) (string, error) {
+	pods := env.Pods(devenv.ReceiverName)
+	if len(pods) == 0 {
+		return "", fmt.Errorf("the receiver is not running")
+	}
+	return env.MetricsURL(pods[0])
+}
+
 // ready is what a newcomer needs once the environment is up.
 type ready struct {
-	kubeconfig, receiver, broker, logs string
-	took                               time.Duration
+	kubeconfig, receiver, metrics, broker, logs string
+	took                                        time.Duration
 }
 
 func readyTable(r ready) string {
@@ -120,8 +132,9 @@ knative-kafka is up (%s):
 
   KUBECONFIG  %s
   receiver    %s
-  Kafka       %s
-  logs        %s
+  metrics     %[6]s (the receiver's; every component serves its own)
+  Kafka       %[4]s
+  logs        %[5]s
 
   export KUBECONFIG=%[2]s
   kubectl get kafkachannels,subscriptions -A        (kubectl is in _output/bin)
@@ -133,7 +146,7 @@ Send an event to the sample channel:
     -H 'ce-id: 1' -H 'content-type: application/json' -d '{"hello":"kafka"}'
 
 It is printed below by the event display subscribed to the channel. Ctrl-C stops everything.
-`, r.took.Round(time.Second), r.kubeconfig, r.receiver, r.broker, r.logs)
+`, r.took.Round(time.Second), r.kubeconfig, r.receiver, r.broker, r.logs, r.metrics)
 }
 
 // watchReceiver prints the receiver's URL whenever it is no longer last,
