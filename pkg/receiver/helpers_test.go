@@ -80,10 +80,10 @@ type receiverUnderTest struct {
 	url string
 	// secureURL is the https URL when testOptions.secure was set.
 	secureURL string
-	watcher  *client.Watcher
-	producer *Producer
-	server   *Server
-	stop     func() error
+	watcher   *client.Watcher
+	producer  *Producer
+	server    *Server
+	stop      func() error
 }
 
 type testOptions struct {

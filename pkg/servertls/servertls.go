@@ -10,10 +10,9 @@ import (
 	"fmt"
 
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/fields"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/informers"
 	corev1informers "k8s.io/client-go/informers/core/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"knative.dev/eventing/pkg/eventingtls"
@@ -22,6 +21,8 @@ import (
 	"knative.dev/pkg/injection"
 	"knative.dev/pkg/logging"
 	"knative.dev/pkg/system"
+
+	"github.com/knative-kafka/knative-kafka/pkg/systemsecrets"
 )
 
 // SecretName is the Secret (system namespace) holding the receiver's server
@@ -39,12 +40,9 @@ type informerKey struct{}
 // withInformer caches only SecretName: the other Secrets of the system
 // namespace (other products' credentials) are neither listed nor held.
 func withInformer(ctx context.Context) (context.Context, controller.Informer) {
-	f := informers.NewSharedInformerFactoryWithOptions(kubeclient.Get(ctx), controller.GetResyncPeriod(ctx),
-		informers.WithNamespace(system.Namespace()),
-		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", SecretName).String()
-		}))
-	inf := f.Core().V1().Secrets()
+	inf := systemsecrets.NewInformer(ctx, func(o *metav1.ListOptions) {
+		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", SecretName).String()
+	})
 	return context.WithValue(ctx, informerKey{}, inf), inf.Informer()
 }
 
