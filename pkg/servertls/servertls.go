@@ -13,13 +13,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
-	corev1informers "k8s.io/client-go/informers/core/v1"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"knative.dev/eventing/pkg/eventingtls"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
-	"knative.dev/pkg/controller"
-	"knative.dev/pkg/injection"
-	"knative.dev/pkg/logging"
 	"knative.dev/pkg/system"
 
 	"github.com/knative-kafka/knative-kafka/pkg/systemsecrets"
@@ -30,30 +26,12 @@ import (
 // Knative names these <component>-server-tls.
 const SecretName = "kafka-channel-receiver-server-tls" //nolint:gosec // a name, not a credential
 
-func init() {
-	injection.Default.RegisterInformer(withInformer)
-	injection.Fake.RegisterInformer(withInformer)
-}
-
-type informerKey struct{}
-
-// withInformer caches only SecretName: the other Secrets of the system
-// namespace (other products' credentials) are neither listed nor held.
-func withInformer(ctx context.Context) (context.Context, controller.Informer) {
-	inf := systemsecrets.NewInformer(ctx, func(o *metav1.ListOptions) {
-		o.FieldSelector = fields.OneTermEqualSelector("metadata.name", SecretName).String()
-	})
-	return context.WithValue(ctx, informerKey{}, inf), inf.Informer()
-}
-
-// Informer returns the context's informer of SecretName.
-func Informer(ctx context.Context) corev1informers.SecretInformer {
-	inf, ok := ctx.Value(informerKey{}).(corev1informers.SecretInformer)
-	if !ok {
-		logging.FromContext(ctx).Panic("Unable to fetch the receiver's server TLS Secret informer from context.")
-	}
-	return inf
-}
+// Informer returns the context's informer of SecretName. It caches only
+// SecretName: the other Secrets of the system namespace (other products'
+// credentials) are neither listed nor held.
+var Informer = systemsecrets.Register("the receiver's server TLS Secret", func(o *metav1.ListOptions) {
+	o.FieldSelector = fields.OneTermEqualSelector("metadata.name", SecretName).String()
+})
 
 // GetCertificate returns the certificate of SecretName as it is now, for
 // tls.Config.GetCertificate: a renewed certificate is served without a restart.
