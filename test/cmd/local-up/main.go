@@ -86,8 +86,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	https, err := env.ReceiverHTTPSURL()
+	if err != nil {
+		return err
+	}
 	fmt.Print(readyTable(ready{
-		kubeconfig: env.AdminKubeconfig, receiver: receiver, metrics: metrics, broker: env.BrokerAddr,
+		kubeconfig: env.AdminKubeconfig, receiver: receiver, https: https, metrics: metrics, broker: env.BrokerAddr,
 		logs: env.LogDir(), took: time.Since(start),
 	}))
 	watchReceiver(ctx, env.ReceiverURL, receiver, time.Second, os.Stdout)
@@ -122,8 +126,8 @@ func receiverMetrics(env *devenv.Env) (string, error) {
 
 // ready is what a newcomer needs once the environment is up.
 type ready struct {
-	kubeconfig, receiver, metrics, broker, logs string
-	took                                        time.Duration
+	kubeconfig, receiver, https, metrics, broker, logs string
+	took                                               time.Duration
 }
 
 func readyTable(r ready) string {
@@ -132,6 +136,7 @@ knative-kafka is up (%s):
 
   KUBECONFIG  %s
   receiver    %s
+  HTTPS       %[7]s (the receiver's, for transport encryption: see README)
   metrics     %[6]s (the receiver's; every component serves its own)
   Kafka       %[4]s
   logs        %[5]s
@@ -146,7 +151,7 @@ Send an event to the sample channel:
     -H 'ce-id: 1' -H 'content-type: application/json' -d '{"hello":"kafka"}'
 
 It is printed below by the event display subscribed to the channel. Ctrl-C stops everything.
-`, r.took.Round(time.Second), r.kubeconfig, r.receiver, r.broker, r.logs, r.metrics)
+`, r.took.Round(time.Second), r.kubeconfig, r.receiver, r.broker, r.logs, r.metrics, r.https)
 }
 
 // watchReceiver prints the receiver's URL whenever it is no longer last,

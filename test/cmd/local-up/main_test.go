@@ -104,16 +104,17 @@ func (l *lockedBuffer) String() string {
 }
 
 // Once ready, local-up prints in one place what a newcomer needs: where the
-// kubeconfig, the receiver, its metrics, the Kafka broker and the logs are, and a curl
+// kubeconfig, the receiver (HTTP and HTTPS), its metrics, the Kafka broker and the logs are, and a curl
 // line that sends the sample channel an event.
 func TestReadyTable(t *testing.T) {
 	got := readyTable(ready{
 		kubeconfig: "/r/_output/devenv/admin.kubeconfig", receiver: "http://127.0.0.1:31000",
-		metrics: "http://127.0.0.1:31002/metrics", broker: "127.0.0.1:31001", logs: "/r/_output/devenv/logs",
+		https: "https://127.0.0.1:31003", metrics: "http://127.0.0.1:31002/metrics", broker: "127.0.0.1:31001", logs: "/r/_output/devenv/logs",
 	})
 	for _, want := range []string{
 		"KUBECONFIG  /r/_output/devenv/admin.kubeconfig",
 		"receiver    http://127.0.0.1:31000",
+		"HTTPS       https://127.0.0.1:31003",
 		"metrics     http://127.0.0.1:31002/metrics",
 		"Kafka       127.0.0.1:31001",
 		"logs        /r/_output/devenv/logs",
