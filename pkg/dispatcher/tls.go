@@ -1,11 +1,11 @@
 package dispatcher
 
 import (
+	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel"
 	"k8s.io/utils/ptr"
-	"knative.dev/eventing/pkg/eventingtls"
 	"knative.dev/eventing/pkg/kncloudevents"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
@@ -28,7 +28,8 @@ func (d *Dispatcher) trustCACerts(sub *subscription) {
 	clientCAs.Lock()
 	defer clientCAs.Unlock()
 	for _, a := range []*duckv1.Addressable{&sub.subscriber, sub.reply, sub.deadLetter} {
-		if a == nil || !eventingtls.IsHttpsSink(a.URL.String()) {
+		// eventingtls.IsHttpsSink would format and parse the URL again.
+		if a == nil || !strings.EqualFold(a.URL.Scheme, "https") {
 			continue
 		}
 		url, ca := a.URL.String(), ptr.Deref(a.CACerts, "")
