@@ -168,11 +168,8 @@ func NewEvent(id, typ string, data interface{}) cloudevents.Event {
 // Send posts an event in binary mode to a channel through the receiver
 // (path /<namespace>/<name>) and returns the HTTP status.
 func Send(ctx context.Context, receiverURL, namespace, name string, e cloudevents.Event, header http.Header) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/%s/%s", receiverURL, namespace, name), nil)
+	req, err := eventRequest(ctx, fmt.Sprintf("%s/%s/%s", receiverURL, namespace, name), e)
 	if err != nil {
-		return 0, err
-	}
-	if err := cehttp.WriteRequest(ctx, binding.ToMessage(&e), req); err != nil {
 		return 0, err
 	}
 	for k, vs := range header {
@@ -180,7 +177,16 @@ func Send(ctx context.Context, receiverURL, namespace, name string, e cloudevent
 			req.Header.Add(k, v)
 		}
 	}
-	return do(req)
+	return do(http.DefaultClient, req)
+}
+
+// eventRequest is a POST of e in binary mode to url.
+func eventRequest(ctx context.Context, url string, e cloudevents.Event) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return req, cehttp.WriteRequest(ctx, binding.ToMessage(&e), req)
 }
 
 // SendRaw posts a body with headers as given.
@@ -190,11 +196,11 @@ func SendRaw(ctx context.Context, method, url string, header http.Header, body [
 		return 0, err
 	}
 	req.Header = header
-	return do(req)
+	return do(http.DefaultClient, req)
 }
 
-func do(req *http.Request) (int, error) {
-	resp, err := http.DefaultClient.Do(req)
+func do(c *http.Client, req *http.Request) (int, error) {
+	resp, err := c.Do(req)
 	if err != nil {
 		return 0, err
 	}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
-	"github.com/cloudevents/sdk-go/v2/binding"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"knative.dev/eventing/pkg/apis/feature"
@@ -58,7 +56,7 @@ func (e *Env) waitPlainHTTP(t testing.TB) {
 // would, from p, and deletes it when the test ends.
 func (e *Env) ReceiverCertificate(t testing.TB, p kafkatest.PKI) {
 	t.Helper()
-	e.createUntilCleanup(t, &corev1.Secret{
+	createUntilCleanup(t, e.Kube.CoreV1().Secrets(devenv.SystemNamespace), &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: servertls.SecretName, Namespace: devenv.SystemNamespace},
 		Type:       corev1.SecretTypeTLS,
 		Data: map[string][]byte{
@@ -71,36 +69,29 @@ func (e *Env) ReceiverCertificate(t testing.TB, p kafkatest.PKI) {
 // ConfigMap of the system namespace) until the test ends.
 func (e *Env) TrustBundle(t testing.TB, name string, caPEM []byte) {
 	t.Helper()
-	e.createUntilCleanup(t, &corev1.ConfigMap{
+	createUntilCleanup(t, e.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace), &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: devenv.SystemNamespace,
 			Labels: map[string]string{"networking.knative.dev/trust-bundle": "true"}},
 		Data: map[string]string{"ca.crt": string(caPEM)},
 	})
 }
 
-func (e *Env) createUntilCleanup(t testing.TB, obj interface{}) {
+// objects is what createUntilCleanup needs of a typed client.
+type objects[T any] interface {
+	Create(context.Context, T, metav1.CreateOptions) (T, error)
+	Delete(context.Context, string, metav1.DeleteOptions) error
+}
+
+// createUntilCleanup creates obj and deletes it when the test ends.
+func createUntilCleanup[T metav1.Object](t testing.TB, client objects[T], obj T) {
 	t.Helper()
 	ctx := context.Background()
-	var err error
-	var remove func() error
-	switch o := obj.(type) {
-	case *corev1.Secret:
-		secrets := e.Kube.CoreV1().Secrets(o.Namespace)
-		_, err = secrets.Create(ctx, o, metav1.CreateOptions{})
-		remove = func() error { return secrets.Delete(ctx, o.Name, metav1.DeleteOptions{}) }
-	case *corev1.ConfigMap:
-		cms := e.Kube.CoreV1().ConfigMaps(o.Namespace)
-		_, err = cms.Create(ctx, o, metav1.CreateOptions{})
-		remove = func() error { return cms.Delete(ctx, o.Name, metav1.DeleteOptions{}) }
-	default:
-		t.Fatalf("createUntilCleanup: %T", obj)
-	}
-	if err != nil {
-		t.Fatalf("creating %T: %v", obj, err)
+	if _, err := client.Create(ctx, obj, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating %T %s: %v", obj, obj.GetName(), err)
 	}
 	t.Cleanup(func() {
-		if err := remove(); err != nil {
-			t.Errorf("deleting %T: %v", obj, err)
+		if err := client.Delete(ctx, obj.GetName(), metav1.DeleteOptions{}); err != nil {
+			t.Errorf("deleting %T %s: %v", obj, obj.GetName(), err)
 		}
 	})
 }
@@ -124,17 +115,9 @@ func (e *Env) SendTLS(t testing.TB, addr duckv1.Addressable, ev cloudevents.Even
 		TLSClientConfig: &tls.Config{RootCAs: roots, ServerName: addr.URL.URL().Hostname(), MinVersion: tls.VersionTLS12},
 	}}
 	defer client.CloseIdleConnections()
-	req, err := http.NewRequestWithContext(context.Background(), http.MethodPost, base+addr.URL.Path, nil)
+	req, err := eventRequest(context.Background(), base+addr.URL.Path, ev)
 	if err != nil {
 		return 0, err
 	}
-	if err := cehttp.WriteRequest(req.Context(), binding.ToMessage(&ev), req); err != nil {
-		return 0, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	return do(client, req)
 }
