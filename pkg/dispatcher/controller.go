@@ -138,10 +138,18 @@ func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) 
 	// connects, a leaving one drains): a few at once keep one slow channel
 	// from holding up the others.
 	impl := controller.NewContext(ctx, pool, controller.ControllerOptions{WorkQueueName: "KafkaChannelPool", Logger: logger, Concurrency: poolConcurrency})
-	informer.Informer().AddEventHandler(controller.HandleAll(func(obj any) {
+	cameOrWent := func(obj any) {
 		pool.ChannelChanged()
 		impl.Enqueue(obj)
-	}))
+	}
+	informer.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc: cameOrWent,
+		UpdateFunc: func(old, obj any) {
+			pool.ChannelUpdated(old, obj)
+			impl.Enqueue(obj)
+		},
+		DeleteFunc: cameOrWent,
+	})
 	watchPoolSize(ctx, statefulSet, pool.SetReplicas)
 	return impl, pool, pool.Close
 }

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
@@ -80,11 +81,32 @@ func (p *Pool) SetReplicas(n int32) {
 	}
 }
 
-// ChannelChanged invalidates the load when the informer sees any channel change.
+// ChannelChanged invalidates the load when a channel comes or goes.
 func (p *Pool) ChannelChanged() {
 	p.mu.Lock()
 	p.load = -1
 	p.mu.Unlock()
+}
+
+// ChannelUpdated invalidates the load only when what it counts changed: a
+// thousand channels' status updates would otherwise make every reconcile
+// count every channel again.
+func (p *Pool) ChannelUpdated(old, obj any) {
+	a, okA := old.(*v1beta1.KafkaChannel)
+	b, okB := obj.(*v1beta1.KafkaChannel)
+	if !okA || !okB || loadKey(a) != loadKey(b) {
+		p.ChannelChanged()
+	}
+}
+
+// loadKey is what countLoad reads of a channel.
+func loadKey(kc *v1beta1.KafkaChannel) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%t/%t/%d", kc.HasDedicatedDispatcher(), kc.DeletionTimestamp != nil, kc.Spec.NumPartitions)
+	for _, s := range kc.Spec.Subscribers {
+		b.WriteString("/" + string(s.UID))
+	}
+	return b.String()
 }
 
 // changed re-applies every channel: placement or settings changed.

@@ -11,8 +11,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 	zapobserver "go.uber.org/zap/zaptest/observer"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/cache"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 
 	kafka_sarama "github.com/cloudevents/sdk-go/protocol/kafka_sarama/v2"
 
@@ -286,6 +288,49 @@ func TestPoolLoad(t *testing.T) {
 	// 2 subscribers x (1 + 1 + 3) partitions = 10 -> 16.
 	if got := p.Load(); got != 16 {
 		t.Errorf("Load() = %d, want 16", got)
+	}
+}
+
+// A channel's status update leaves the load counted; a new subscriber or a
+// grown topic has it counted again.
+func TestPoolLoadFollowsWhatItCounts(t *testing.T) {
+	e := newPoolEnv(t, []int32{1, 1, 3})
+	p := NewPool(context.Background(), 0, staticSource{e.settings, nil}, e.lister, Options{})
+	p.SetReplicas(1)
+	if got := p.Load(); got != 16 {
+		t.Fatalf("Load() = %d, want 16", got)
+	}
+	old := e.channels[2]
+	update := func(kc *v1beta1.KafkaChannel) {
+		t.Helper()
+		if err := e.indexer.Update(kc); err != nil {
+			t.Fatal(err)
+		}
+		p.ChannelUpdated(old, kc)
+		old = kc
+	}
+
+	statusOnly := old.DeepCopy()
+	statusOnly.Status.Subscribers = []eventingduckv1.SubscriberStatus{{UID: "a", Ready: corev1.ConditionTrue}}
+	update(statusOnly)
+	p.mu.Lock()
+	cached := p.load
+	p.mu.Unlock()
+	if cached != 16 {
+		t.Errorf("after a status update the load is %d, want 16 still counted", cached)
+	}
+
+	grown := old.DeepCopy()
+	grown.Spec.NumPartitions = 12 // 2 x (1 + 1 + 12) = 28 -> 32
+	update(grown)
+	if got := p.Load(); got != 32 {
+		t.Errorf("after the topic grew: Load() = %d, want 32", got)
+	}
+	more := old.DeepCopy()
+	more.Spec.Subscribers = append(more.Spec.Subscribers, subscriber("c", "http://c.example"))
+	update(more) // 2 x 2 + 3 x 12 = 40 -> 64
+	if got := p.Load(); got != 64 {
+		t.Errorf("after a subscriber came: Load() = %d, want 64", got)
 	}
 }
 

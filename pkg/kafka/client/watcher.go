@@ -40,6 +40,13 @@ type Watcher struct {
 	kafka     func() *config.Kafka
 	kafkaErr  func() error
 	listeners []func(Snapshot)
+	// snapshot caches Current until the next change: building Settings parses
+	// the Secret and makes a Sarama config, and a dispatcher pool reads the
+	// settings for every group of every channel it places.
+	snapshot *Snapshot
+	// generation counts changes, so that a snapshot built from the state
+	// before a change is not cached after it.
+	generation uint64
 }
 
 // NewWatcher starts following the Secret (through the informer of the labelled
@@ -83,6 +90,12 @@ func (w *Watcher) set(secretData map[string][]byte, kafka *config.Kafka) {
 	w.secret = func() (*corev1.Secret, error) { return secret, nil }
 	w.kafka = func() *config.Kafka { return kafka }
 	w.kafkaErr = func() error { return nil }
+	w.invalidateLocked()
+}
+
+func (w *Watcher) invalidateLocked() {
+	w.snapshot = nil
+	w.generation++
 }
 
 // OnChange registers f to be called with every new snapshot.
@@ -92,21 +105,38 @@ func (w *Watcher) OnChange(f func(Snapshot)) {
 	w.listeners = append(w.listeners, f)
 }
 
-// Current builds the snapshot from the Secret and config-kafka as they are now.
+// Current is the snapshot of the Secret and config-kafka as they are now,
+// built once per change. Its Settings are shared: callers copy what they change.
 func (w *Watcher) Current() Snapshot {
 	w.mu.Lock()
-	secretOf, kafkaOf, kafkaErrOf := w.secret, w.kafka, w.kafkaErr
+	if s := w.snapshot; s != nil {
+		w.mu.Unlock()
+		return *s
+	}
+	secretOf, kafkaOf, kafkaErrOf, generation := w.secret, w.kafka, w.kafkaErr, w.generation
 	w.mu.Unlock()
-	kafka, kafkaErr := kafkaOf(), kafkaErrOf()
+	snap := build(secretOf, kafkaOf(), kafkaErrOf(), w.clientID)
+	w.mu.Lock()
+	if w.generation == generation {
+		w.snapshot = &snap
+	}
+	w.mu.Unlock()
+	return snap
+}
+
+func build(secretOf func() (*corev1.Secret, error), kafka *config.Kafka, kafkaErr error, clientID string) Snapshot {
 	secret, err := secretOf()
 	if err != nil {
 		return Snapshot{Kafka: kafka, Err: err, KafkaErr: kafkaErr}
 	}
-	s, err := NewSettingsFromSecret(secret, kafka, w.clientID)
+	s, err := NewSettingsFromSecret(secret, kafka, clientID)
 	return Snapshot{Settings: s, Kafka: kafka, Err: err, KafkaErr: kafkaErr}
 }
 
 func (w *Watcher) notify() {
+	w.mu.Lock()
+	w.invalidateLocked()
+	w.mu.Unlock()
 	snap := w.Current()
 	w.mu.Lock()
 	listeners := append([]func(Snapshot){}, w.listeners...)

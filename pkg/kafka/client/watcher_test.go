@@ -44,6 +44,17 @@ func TestWatcherAnnouncesEveryChange(t *testing.T) {
 	if s := next(t, snapshots); s.Err != nil || s.Settings.Brokers[0] != "b:9092" {
 		t.Errorf("after the Secret was created: %+v", s)
 	}
+	// Current is cached between changes, never past one.
+	secret.Data = secretData(BrokersKey, "c:9092")
+	if _, err := fakekubeclient.Get(ctx).CoreV1().Secrets(secret.Namespace).Update(ctx, secret, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if s := next(t, snapshots); s.Err != nil || s.Settings.Brokers[0] != "c:9092" {
+		t.Errorf("after the Secret was updated: %+v", s)
+	}
+	if s := w.Current(); s.Err != nil || s.Settings.Brokers[0] != "c:9092" {
+		t.Errorf("Current after the Secret was updated: %+v", s)
+	}
 
 	cmw.OnChange(kafkaConfigMap(map[string]string{config.NumPartitionsKey: "3"}))
 	if s := next(t, snapshots); s.KafkaErr != nil || s.Kafka.Defaults.NumPartitions != 3 {
@@ -58,6 +69,23 @@ func TestWatcherAnnouncesEveryChange(t *testing.T) {
 	// The components go on with the last valid config-kafka.
 	if s.Err != nil || s.Kafka.Defaults.NumPartitions != 3 {
 		t.Errorf("after an invalid config-kafka: Err %v, %d partitions; want nil, 3 (kept)", s.Err, s.Kafka.Defaults.NumPartitions)
+	}
+}
+
+// A dispatcher pool reads the settings for every group of every channel it
+// places: they are built once per change, not on every read.
+func TestWatcherBuildsSettingsOncePerChange(t *testing.T) {
+	w := NewStaticWatcher(secretData(BrokersKey, "b:9092"), nil, "test")
+	first := w.Current()
+	if first.Err != nil {
+		t.Fatal(first.Err)
+	}
+	if again := w.Current(); again.Settings != first.Settings {
+		t.Error("Current built new Settings with nothing changed")
+	}
+	w.Set(secretData(BrokersKey, "c:9092"), nil)
+	if s := w.Current(); s.Settings == first.Settings || s.Settings.Brokers[0] != "c:9092" {
+		t.Errorf("after Set: brokers %v, same Settings %v; want c:9092, new Settings", s.Settings.Brokers, s.Settings == first.Settings)
 	}
 }
 
