@@ -201,8 +201,9 @@ func (k *rowKafka) connect(*client.Settings, *config.Kafka) (admin.Admin, error)
 	return k.admin, nil
 }
 
+// dispatcher is the dispatcher Deployment as the API server stores it.
 func dispatcher(available corev1.ConditionStatus) *appsv1.Deployment {
-	return dispatcherFor(config.Default(), available)
+	return AsStoredDeployment(dispatcherFor(config.Default(), available))
 }
 
 // dispatcherFor is the dispatcher Deployment made under config-kafka k.
@@ -218,7 +219,13 @@ func receiver() *appsv1.Deployment {
 	return NewDeployment(systemNS, resources.ReceiverName, corev1.ConditionTrue)
 }
 
+// channelService is the channel's Service as the API server stores it.
 func channelService() *corev1.Service {
+	return AsStoredService(newChannelService())
+}
+
+// newChannelService is the channel's Service as the controller creates it.
+func newChannelService() *corev1.Service {
 	return resources.MakeChannelService(NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher), systemNS)
 }
 
@@ -240,7 +247,7 @@ func withReplyOnlySubscriber(kc *v1beta1.KafkaChannel) {
 }
 
 func TestReconcile(t *testing.T) {
-	newDispatcher := dispatcher("")
+	newDispatcher := dispatcherFor(config.Default(), "")
 	newDispatcher.Status = appsv1.DeploymentStatus{}
 	readyAdmin := &fakeAdmin{initialized: map[string]bool{group: true}}
 	largeDispatcher := mustKafka(t, map[string]string{config.DispatcherLimitsMemoryKey: "2Gi", config.DispatcherRequestsMemoryKey: "1Gi"})
@@ -258,7 +265,7 @@ func TestReconcile(t *testing.T) {
 		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher), receiver()},
 		WantCreates: []runtime.Object{
 			newDispatcher,
-			channelService(),
+			newChannelService(),
 		},
 		WantPatches: []clientgotesting.PatchActionImpl{finalizerPatch()},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
@@ -775,7 +782,7 @@ func TestCreateEnsuresTopicShape(t *testing.T) {
 					Resources: config.Default().Dispatcher.Resources})
 				return d
 			}(),
-			channelService(),
+			newChannelService(),
 		},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, WithPartitions(6), WithRetention("PT2H"), WithObservedGeneration, WithInitConditions,

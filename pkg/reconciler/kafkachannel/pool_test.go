@@ -11,6 +11,7 @@ import (
 	. "knative.dev/pkg/reconciler/testing"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	. "github.com/knative-kafka/knative-kafka/pkg/reconciler/testing"
 )
@@ -30,14 +31,14 @@ func poolStatus(ss *appsv1.StatefulSet, extra ...KafkaChannelOption) []KafkaChan
 // A channel on the shared pool gets no Deployment: its DispatcherReady is the pool's readiness.
 func TestReconcilePool(t *testing.T) {
 	ready, down, none := pool(2, 1), pool(2, 0), pool(0, 0)
-	newDispatcher := dispatcher("")
+	newDispatcher := dispatcherFor(config.Default(), "")
 	newDispatcher.Status = appsv1.DeploymentStatus{}
 	table := TableTest{{
 		Name:                    "create on the pool: topic, channel service, no dispatcher Deployment",
 		Key:                     kcKey,
 		SkipNamespaceValidation: true,
 		Objects:                 []runtime.Object{NewKafkaChannel(kcName, testNS), receiver(), ready},
-		WantCreates:             []runtime.Object{channelService()},
+		WantCreates:             []runtime.Object{newChannelService()},
 		WantPatches:             []clientgotesting.PatchActionImpl{finalizerPatch()},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, WithObservedGeneration, WithInitConditions, WithTopic(topic), WithConfigReady,

@@ -86,10 +86,13 @@ func dispatcherReplicas(current, partitions int32) int32 {
 const MetricsPort = 9090
 
 func dispatcherContainer(args DispatcherArgs) corev1.Container {
+	// The timings are Kubernetes' defaults, written out: the API server
+	// fills in unset ones, and a desired Deployment that differs from the
+	// stored one in a number would be updated on every reconcile.
 	probe := func(path string) *corev1.Probe {
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
 			Path: path, Port: intstr.FromInt32(DispatcherPort),
-		}}}
+		}}, TimeoutSeconds: 1, PeriodSeconds: 10, SuccessThreshold: 1, FailureThreshold: 3}
 	}
 	return corev1.Container{
 		Name:  dispatcherContainerName,

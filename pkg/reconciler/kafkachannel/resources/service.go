@@ -3,6 +3,7 @@ package resources
 import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"knative.dev/pkg/kmeta"
 	"knative.dev/pkg/network"
 
@@ -26,10 +27,14 @@ func MakeChannelService(kc *v1beta1.KafkaChannel, systemNamespace string) *corev
 		Spec: corev1.ServiceSpec{
 			Type:         corev1.ServiceTypeExternalName,
 			ExternalName: network.GetServiceHostname(ReceiverName, systemNamespace),
+			// The target port is what the API server would default it to:
+			// left unset, the desired Service would differ from the stored
+			// one and be updated on every reconcile.
 			Ports: []corev1.ServicePort{{
-				Name:     "http",
-				Protocol: corev1.ProtocolTCP,
-				Port:     ChannelServicePort,
+				Name:       "http",
+				Protocol:   corev1.ProtocolTCP,
+				Port:       ChannelServicePort,
+				TargetPort: intstr.FromInt32(ChannelServicePort),
 			}},
 		},
 	}
