@@ -95,8 +95,10 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	})
 	features.WatchConfigs(cmw)
 	impl := kcreconciler.NewImpl(ctx, r, func(*controller.Impl) controller.Options {
-		return controller.Options{ConfigStore: features, Concurrency: Concurrency}
+		return controller.Options{ConfigStore: features}
 	})
+	// Set on the Impl: the generated NewImpl ignores Options.Concurrency.
+	impl.Concurrency = Concurrency
 	r.URIResolver = resolver.NewURIResolverFromTracker(ctx, impl.Tracker)
 
 	kcInformer.Informer().AddEventHandler(controller.HandleAll(impl.Enqueue))

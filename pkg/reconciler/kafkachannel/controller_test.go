@@ -29,7 +29,7 @@ import (
 )
 
 // The controller caches only the Deployments and Services it owns, not every
-// one of the cluster.
+// one of the cluster, and runs Concurrency workers.
 func TestControllerCachesOnlyItsOwn(t *testing.T) {
 	t.Setenv("DISPATCHER_IMAGE", image)
 	ctx, cancel, informers := rtesting.SetupFakeContextWithCancel(t, func(ctx context.Context) context.Context {
@@ -51,7 +51,13 @@ func TestControllerCachesOnlyItsOwn(t *testing.T) {
 	cm := func(name string) *corev1.ConfigMap {
 		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: name}}
 	}
-	NewController(v1addr.WithDuck(ctx), configmap.NewStaticWatcher(cm(config.ConfigMapName), cm(feature.FlagsConfigName)))
+	impl := NewController(v1addr.WithDuck(ctx), configmap.NewStaticWatcher(cm(config.ConfigMapName), cm(feature.FlagsConfigName)))
+	// The generated NewImpl drops controller.Options.Concurrency: with
+	// knative.dev/pkg's default of 2 workers, a thousand new channels waited
+	// in the queue for most of a minute and a half.
+	if impl.Concurrency != Concurrency {
+		t.Errorf("the controller runs %d workers, want %d", impl.Concurrency, Concurrency)
+	}
 	if err := controller.StartInformers(ctx.Done(), informers...); err != nil {
 		t.Fatal(err)
 	}
