@@ -6,17 +6,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	admissionv1 "k8s.io/api/admission/v1"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"knative.dev/eventing/pkg/apis/feature"
+	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
+	vwcinformer "knative.dev/pkg/client/injection/kube/informers/admissionregistration/v1/validatingwebhookconfiguration"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
+	secretinformer "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/secret"
+	"knative.dev/pkg/reconciler"
 	"knative.dev/pkg/system"
 	pkgwebhook "knative.dev/pkg/webhook"
+	certresources "knative.dev/pkg/webhook/certificates/resources"
 
-	_ "knative.dev/pkg/client/injection/kube/client/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/admissionregistration/v1/mutatingwebhookconfiguration/fake"
 	_ "knative.dev/pkg/client/injection/kube/informers/admissionregistration/v1/validatingwebhookconfiguration/fake"
 	_ "knative.dev/pkg/injection/clients/namespacedkube/informers/core/v1/secret/fake"
@@ -251,5 +259,59 @@ func TestConfigValidation(t *testing.T) {
 			})
 			checkResponse(t, resp, tc.wantErr)
 		})
+	}
+}
+
+// The validating webhook is called for a channel's creation and updates, not
+// for its status, which the controller writes often, nor for its deletion.
+func TestValidationWebhookRules(t *testing.T) {
+	ctx, _ := reconcilertesting.SetupFakeContext(t, func(ctx context.Context) context.Context {
+		return pkgwebhook.WithOptions(ctx, pkgwebhook.Options{SecretName: CertsSecretName})
+	})
+	kube := fakekubeclient.Get(ctx)
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: CertsSecretName},
+		Data: map[string][]byte{certresources.CACert: []byte("ca")}}
+	vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: ValidationWebhookName},
+		Webhooks: []admissionregistrationv1.ValidatingWebhook{{Name: ValidationWebhookName,
+			ClientConfig: admissionregistrationv1.WebhookClientConfig{Service: &admissionregistrationv1.ServiceReference{Namespace: system.Namespace(), Name: "kafka-channel-webhook"}}}}}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: system.Namespace()}}
+	if _, err := kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.CoreV1().Secrets(secret.Namespace).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().Create(ctx, vwc, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := secretinformer.Get(ctx).Informer().GetIndexer().Add(secret); err != nil {
+		t.Fatal(err)
+	}
+	if err := vwcinformer.Get(ctx).Informer().GetIndexer().Add(vwc); err != nil {
+		t.Fatal(err)
+	}
+
+	impl := NewValidationAdmissionController(ctx, &configmap.ManualWatcher{Namespace: system.Namespace()})
+	if err := impl.Reconciler.(reconciler.LeaderAware).Promote(reconciler.UniversalBucket(), func(reconciler.Bucket, types.NamespacedName) {}); err != nil {
+		t.Fatal(err)
+	}
+	if err := impl.Reconciler.Reconcile(ctx, ValidationWebhookName); err != nil {
+		t.Fatal(err)
+	}
+	got, err := kube.AdmissionregistrationV1().ValidatingWebhookConfigurations().Get(ctx, ValidationWebhookName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rules []admissionregistrationv1.RuleWithOperations
+	for _, w := range got.Webhooks {
+		rules = append(rules, w.Rules...)
+	}
+	want := []admissionregistrationv1.RuleWithOperations{{
+		Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+		Rule: admissionregistrationv1.Rule{APIGroups: []string{v1beta1.SchemeGroupVersion.Group}, APIVersions: []string{v1beta1.SchemeGroupVersion.Version},
+			Resources: []string{"kafkachannels"}},
+	}}
+	if diff := cmp.Diff(want, rules, cmpopts.IgnoreFields(admissionregistrationv1.Rule{}, "Scope")); diff != "" {
+		t.Errorf("validating webhook rules (-want +got):\n%s", diff)
 	}
 }

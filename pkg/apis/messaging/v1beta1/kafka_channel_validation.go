@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/apis/feature"
 	"knative.dev/pkg/apis"
@@ -133,4 +135,16 @@ func validateAnnotations(annotations map[string]string) (errs *apis.FieldError) 
 		}
 	}
 	return errs
+}
+
+// SupportedSubResources limits the validating webhook to the channel itself:
+// its status is the controller's alone, and re-validating the unchanged spec
+// on every status write cost two webhook round trips per write and would
+// refuse the controller's status once config-kafka turned against a spec
+// it had admitted (a lower Event Hubs retention limit, say).
+func (*KafkaChannel) SupportedSubResources() []string { return []string{""} }
+
+// SupportedVerbs leaves out deletion, which has nothing to validate.
+func (*KafkaChannel) SupportedVerbs() []admissionregistrationv1.OperationType {
+	return []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
 }
