@@ -116,8 +116,12 @@ func (r readiness) print() {
 
 // createAll creates every channel and subscription at once and waits for all to be Ready.
 func (b *bench) createAll(ctx context.Context) (readiness, error) {
+	ramp, err := b.startRamp(ctx)
+	if err != nil {
+		return readiness{}, err
+	}
 	start := time.Now()
-	err := parallel(*channels, func(i int) error {
+	err = parallel(*channels, func(i int) error {
 		kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: channelName(i)},
 			Spec: v1beta1.KafkaChannelSpec{NumPartitions: int32(*partitions)}}
 		if *dedicated {
@@ -145,7 +149,13 @@ func (b *bench) createAll(ctx context.Context) (readiness, error) {
 	if err != nil {
 		return readiness{}, fmt.Errorf("creating subscriptions: %w", err)
 	}
-	return b.waitReady(ctx, start)
+	created := time.Since(start)
+	r, err := b.waitReady(ctx, start)
+	if err != nil {
+		return r, err
+	}
+	fmt.Printf("created in %v\n", created.Round(time.Millisecond))
+	return r, ramp.print(ctx, b)
 }
 
 // waitReady watches the channels and subscriptions until all are Ready,
