@@ -280,23 +280,14 @@ func TestPoolMember(t *testing.T) {
 	}
 }
 
-// Load counts the group partitions a replica hosts, rounded up to a power of two.
+// Load counts the group partitions a replica hosts, rounded up to a power of
+// two. A channel's status update leaves it counted; a new subscriber or a
+// grown topic has it counted again.
 func TestPoolLoad(t *testing.T) {
 	e := newPoolEnv(t, []int32{1, 1, 3})
 	p := NewPool(context.Background(), 0, staticSource{e.settings, nil}, e.lister, Options{})
 	p.SetReplicas(1)
 	// 2 subscribers x (1 + 1 + 3) partitions = 10 -> 16.
-	if got := p.Load(); got != 16 {
-		t.Errorf("Load() = %d, want 16", got)
-	}
-}
-
-// A channel's status update leaves the load counted; a new subscriber or a
-// grown topic has it counted again.
-func TestPoolLoadFollowsWhatItCounts(t *testing.T) {
-	e := newPoolEnv(t, []int32{1, 1, 3})
-	p := NewPool(context.Background(), 0, staticSource{e.settings, nil}, e.lister, Options{})
-	p.SetReplicas(1)
 	if got := p.Load(); got != 16 {
 		t.Fatalf("Load() = %d, want 16", got)
 	}

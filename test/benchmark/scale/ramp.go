@@ -111,7 +111,7 @@ func diff[V time.Duration | float64](now, before map[string]V) map[string]V {
 	return out
 }
 
-// top formats the eight largest entries, largest first.
+// top formats the twelve largest entries, largest first.
 func top[V time.Duration | float64](m map[string]V, format func(V) string) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -119,7 +119,7 @@ func top[V time.Duration | float64](m map[string]V, format func(V) string) strin
 	}
 	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] > m[keys[j]] })
 	var parts []string
-	for _, k := range keys[:min(8, len(keys))] {
+	for _, k := range keys[:min(12, len(keys))] {
 		parts = append(parts, k+" "+format(m[k]))
 	}
 	return strings.Join(parts, ", ")
