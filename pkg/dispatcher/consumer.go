@@ -44,7 +44,7 @@ type consumer struct {
 	key     consumerKey
 	opts    Options
 	logger  *zap.Logger
-	sender  *sender
+	sender  sender
 	metrics *metrics
 	attrs   attribute.Set
 	// outcomes are attrs with each delivery outcome, built once per outcome.

@@ -18,7 +18,6 @@ import (
 	"k8s.io/utils/ptr"
 	"knative.dev/eventing/pkg/auth"
 	"knative.dev/eventing/pkg/eventingtls"
-	"knative.dev/eventing/pkg/kncloudevents"
 	kubeclient "knative.dev/pkg/client/injection/kube/client"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
@@ -29,6 +28,7 @@ import (
 	versionedscheme "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/scheme"
 	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/delivery"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
@@ -92,13 +92,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	return impl
 }
 
-func newSender(ctx context.Context, trust eventingtls.ClientConfig) *kncloudevents.Dispatcher {
-	return kncloudevents.NewDispatcher(
-		trust,
-		auth.NewOIDCTokenProvider(ctx),
-		kncloudevents.WithMeterProvider(otel.GetMeterProvider()),
-		kncloudevents.WithTraceProvider(otel.GetTracerProvider()),
-	)
+func newSender(ctx context.Context, trust eventingtls.ClientConfig) *delivery.Sender {
+	return delivery.NewSender(trust, auth.NewOIDCTokenProvider(ctx), otel.GetTracerProvider())
 }
 
 // newDedicated runs the Dispatcher of one channel, reconciling it on every change of the KafkaChannel.

@@ -18,10 +18,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
 	"knative.dev/eventing/pkg/eventingtls"
-	"knative.dev/eventing/pkg/kncloudevents"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/delivery"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
@@ -49,11 +49,9 @@ type Options struct {
 	// DrainTimeout bounds how long a delivery in flight may go on once its
 	// session ended; it is capped at half of Sarama's rebalance timeout.
 	DrainTimeout time.Duration
-	// Sender delivers events; by default a kncloudevents dispatcher with
-	// ClientConfig and without OIDC.
-	Sender *kncloudevents.Dispatcher
-	// ClientConfig is the trust (eventing's trust bundles) Sender was built
-	// with: a target's client is rebuilt with it when its CA certificates change.
+	// Sender delivers events; by default one with ClientConfig and without OIDC.
+	Sender *delivery.Sender
+	// ClientConfig is the trust (eventing's trust bundles) of the default Sender.
 	ClientConfig eventingtls.ClientConfig
 	// MeterProvider defaults to the global one.
 	MeterProvider metric.MeterProvider
@@ -157,9 +155,8 @@ func New(ctx context.Context, source SettingsSource, opts Options) (*Dispatcher,
 	if opts.shortfalls == nil {
 		opts.shortfalls = &shortfalls{}
 	}
-	keepConnections()
 	if opts.Sender == nil {
-		opts.Sender = kncloudevents.NewDispatcher(opts.ClientConfig, nil, kncloudevents.WithMeterProvider(opts.MeterProvider))
+		opts.Sender = delivery.NewSender(opts.ClientConfig, nil, otel.GetTracerProvider())
 	}
 	m, err := newMetrics(opts.MeterProvider)
 	if err != nil {
@@ -267,7 +264,6 @@ func (d *Dispatcher) reconcile() outcome {
 			out.subscribers[s.UID] = err
 			continue
 		}
-		d.trustCACerts(sub)
 		subs[s.UID] = sub.withDefaultTimeout(kafka.DeliveryTimeout)
 	}
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))
@@ -334,7 +330,7 @@ func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, 
 		key:     key,
 		opts:    d.opts,
 		logger:  d.logger,
-		sender:  &sender{dispatcher: d.opts.Sender, namespace: kc.Namespace},
+		sender:  sender{d.opts.Sender},
 		metrics: d.metrics,
 		attrs:   attribute.NewSet(telemetry.Topic.String(key.topic), telemetry.ConsumerGroup.String(group)),
 	}

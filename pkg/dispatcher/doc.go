@@ -71,10 +71,10 @@
 //
 // # Delivery
 //
-// Events are decoded from the CloudEvents Kafka binding and sent with
-// knative.dev/eventing's kncloudevents dispatcher: the subscriber's delivery
-// spec (retry, backoff, timeout, dead-letter sink with Knative's error
-// extensions), then the reply URI. As for Knative's InMemoryChannel, a
+// Events are decoded from the CloudEvents Kafka binding and sent by
+// pkg/delivery with the semantics of knative.dev/eventing's kncloudevents
+// dispatcher: the subscriber's delivery spec (retry, backoff, timeout,
+// dead-letter sink with Knative's error extensions), then the reply URI. As for Knative's InMemoryChannel, a
 // subscriber's delivery spec replaces the channel's whole, and the channel's
 // applies only to subscribers that have none. The trace context of the
 // record's headers is the parent of the delivery. Every attempt has a

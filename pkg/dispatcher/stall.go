@@ -58,12 +58,12 @@ func (p *partition) checkStall(now time.Time) {
 // a retry cycle to the subscriber, then one to its reply and one to its
 // dead-letter sink, which use the same retry config.
 func stallLimit(s *subscription) time.Duration {
-	cycle := retryCycle(s.retry)
+	cycle := retryCycle(s.Retry)
 	targets := time.Duration(1)
-	if s.reply != nil {
+	if s.Reply != nil {
 		targets++
 	}
-	if s.deadLetter != nil {
+	if s.DeadLetter != nil {
 		targets++
 	}
 	if cycle > never/targets {
@@ -81,7 +81,7 @@ func retryCycle(rc *kncloudevents.RetryConfig) time.Duration {
 		return never
 	}
 	total := rc.RequestTimeout * attempts
-	for i := range rc.RetryMax { // retryablehttp numbers the waits from 0
+	for i := range rc.RetryMax { // pkg/delivery numbers the waits from 0, as retryablehttp did
 		wait := rc.Backoff(i, nil)
 		if rc.RetryAfterMaxDuration != nil {
 			wait = max(wait, *rc.RetryAfterMaxDuration)

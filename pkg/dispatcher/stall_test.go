@@ -98,7 +98,7 @@ func TestRetryCycle(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := retryCycle(s.retry); got != tc.want {
+		if got := retryCycle(s.Retry); got != tc.want {
 			t.Errorf("%s: retry cycle %v, want %v", name, got, tc.want)
 		}
 	}

@@ -6,31 +6,25 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	eventingapis "knative.dev/eventing/pkg/apis"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/kncloudevents"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/delivery"
 )
 
 // subscription is where and how one subscriber's events are delivered. It is
 // immutable: a changed subscriber gets a new one, swapped into its consumer.
 type subscription struct {
-	uid        types.UID
-	subscriber duckv1.Addressable
-	reply      *duckv1.Addressable
-	deadLetter *duckv1.Addressable
-	// retry is never nil, so that every attempt goes through retryablehttp's
-	// CheckRetry, where the dispatcher observes attempts and stops at session end.
-	retry *kncloudevents.RetryConfig
-	// serviceAccount is the OIDC identity of the Subscription, when it has one.
-	serviceAccount *types.NamespacedName
+	uid types.UID
+	// Spec's Retry is never nil; its Header carries the channel's namespace
+	// (Kn-Namespace) and its ServiceAccount the Subscription's OIDC identity.
+	delivery.Spec
 	// initialized: the controller reported the subscriber ready, so its
 	// offsets were initialised once (see doc.go, Offsets).
 	initialized bool
-	// targets are the URLs of subscriber and deadLetter as an observer
-	// compares them with each attempt's, formatted once rather than per event.
-	targets targets
 }
 
 // newSubscription builds a subscriber's subscription with its delivery spec,
@@ -39,28 +33,27 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 	if err := v1beta1.CheckSubscriber(sub); err != nil {
 		return nil, fmt.Errorf("subscriber %s refused: %w", sub.UID, err)
 	}
-	delivery, deadLetter := deliveryOf(kc, sub)
-	rc, err := kncloudevents.RetryConfigFromDeliverySpec(delivery)
+	spec, deadLetter := deliveryOf(kc, sub)
+	rc, err := kncloudevents.RetryConfigFromDeliverySpec(spec)
 	if err != nil {
 		return nil, fmt.Errorf("subscriber %s: %w", sub.UID, err)
 	}
-	rc.Backoff = linearFromFirstRetry(delivery, rc.Backoff)
+	rc.Backoff = linearFromFirstRetry(spec, rc.Backoff)
 	s := &subscription{
-		uid:         sub.UID,
-		subscriber:  duckv1.Addressable{URL: sub.SubscriberURI, CACerts: sub.SubscriberCACerts, Audience: sub.SubscriberAudience},
-		deadLetter:  deadLetter,
-		retry:       &rc,
+		uid: sub.UID,
+		Spec: delivery.Spec{
+			Subscriber: duckv1.Addressable{URL: sub.SubscriberURI, CACerts: sub.SubscriberCACerts, Audience: sub.SubscriberAudience},
+			DeadLetter: deadLetter,
+			Retry:      &rc,
+			Header:     http.Header{eventingapis.KnNamespaceHeader: {kc.Namespace}},
+		},
 		initialized: kc.Status.SubscriberReady(sub.UID),
 	}
 	if sub.ReplyURI != nil {
-		s.reply = &duckv1.Addressable{URL: sub.ReplyURI, CACerts: sub.ReplyCACerts, Audience: sub.ReplyAudience}
+		s.Reply = &duckv1.Addressable{URL: sub.ReplyURI, CACerts: sub.ReplyCACerts, Audience: sub.ReplyAudience}
 	}
 	if sub.Auth != nil && sub.Auth.ServiceAccountName != nil && *sub.Auth.ServiceAccountName != "" {
-		s.serviceAccount = &types.NamespacedName{Namespace: kc.Namespace, Name: *sub.Auth.ServiceAccountName}
-	}
-	s.targets.subscriber = s.subscriber.URL.String()
-	if deadLetter != nil {
-		s.targets.deadLetter = deadLetter.URL.String()
+		s.ServiceAccount = &types.NamespacedName{Namespace: kc.Namespace, Name: *sub.Auth.ServiceAccountName}
 	}
 	return s, nil
 }
@@ -69,8 +62,8 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 // (the subscriber's, else the channel's) sets no timeout, so that a subscriber
 // that never answers holds its partition for a retry cycle, not forever.
 func (s *subscription) withDefaultTimeout(timeout time.Duration) *subscription {
-	if s.retry.RequestTimeout == 0 {
-		s.retry.RequestTimeout = timeout
+	if s.Retry.RequestTimeout == 0 {
+		s.Retry.RequestTimeout = timeout
 	}
 	return s
 }

@@ -28,7 +28,7 @@ func TestBackoffWaits(t *testing.T) {
 				t.Fatal(err)
 			}
 			for attempt, want := range tc.want { // go-retryablehttp counts attempts from 0
-				if got := s.retry.Backoff(attempt, nil); got != want {
+				if got := s.Retry.Backoff(attempt, nil); got != want {
 					t.Errorf("wait before retry %d = %v, want %v", attempt+1, got, want)
 				}
 			}
@@ -55,7 +55,7 @@ func TestDefaultTimeoutOnlyWhereTheDeliverySetsNone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.withDefaultTimeout(30 * time.Second).retry.RequestTimeout; got != tc.want {
+		if got := s.withDefaultTimeout(30 * time.Second).Retry.RequestTimeout; got != tc.want {
 			t.Errorf("%s: per-attempt timeout %v, want %v", name, got, tc.want)
 		}
 	}
@@ -107,19 +107,19 @@ func TestDeliverySpecPrecedence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.retry.RetryMax != tc.wantRetries || s.retry.RequestTimeout != tc.wantTimeout {
-				t.Errorf("retries %d, timeout %v; want %d, %v", s.retry.RetryMax, s.retry.RequestTimeout, tc.wantRetries, tc.wantTimeout)
+			if s.Retry.RetryMax != tc.wantRetries || s.Retry.RequestTimeout != tc.wantTimeout {
+				t.Errorf("retries %d, timeout %v; want %d, %v", s.Retry.RetryMax, s.Retry.RequestTimeout, tc.wantRetries, tc.wantTimeout)
 			}
 			var backoff time.Duration
-			if s.retry.Backoff != nil {
-				backoff = s.retry.Backoff(0, nil)
+			if s.Retry.Backoff != nil {
+				backoff = s.Retry.Backoff(0, nil)
 			}
 			if backoff != tc.wantBackoff {
 				t.Errorf("wait before the first retry %v, want %v", backoff, tc.wantBackoff)
 			}
 			var dls *apis.URL
-			if s.deadLetter != nil {
-				dls = s.deadLetter.URL
+			if s.DeadLetter != nil {
+				dls = s.DeadLetter.URL
 			}
 			if dls.String() != tc.wantDLS.String() {
 				t.Errorf("dead-letter sink %v, want %v", dls, tc.wantDLS)

@@ -1,0 +1,202 @@
+package delivery
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"knative.dev/eventing/pkg/kncloudevents"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// request is one message for one target.
+type request struct {
+	target       *duckv1.Addressable
+	msg          binding.Message
+	header       http.Header
+	preferReply  bool
+	transformers binding.Transformers
+}
+
+// sent is what one target's attempts came to.
+type sent struct {
+	// status is the last response's code, kncloudevents.NoResponse when none came.
+	status   int
+	attempts int
+	// code and body are what the dead-letter sink is told of a failure (the
+	// knativeerror* extensions): the last response's, else 500 and the error.
+	code   int
+	body   []byte
+	header http.Header
+}
+
+// drainLimit is how much of a response that is retried is read, so that its
+// connection can serve the next attempt; retryablehttp reads as much.
+const drainLimit = 4096
+
+// send sends r to its target until it takes it, the retry policy gives up or
+// stop says so. It returns the target's answer when it was an event.
+func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bool) (binding.Message, sent, error) {
+	out := sent{status: kncloudevents.NoResponse, code: kncloudevents.NoResponse}
+	target := sanitize(r.target)
+	ctx, span := s.tracer.Start(ctx, "send "+target.URL.String(), trace.WithSpanKind(trace.SpanKindClient))
+	defer span.End()
+	req, err := s.newRequest(ctx, spec, target, r)
+	if err != nil {
+		return nil, out, fmt.Errorf("failed to create request for %s: %w", target.URL, err)
+	}
+	resp, err := s.attempts(s.clients.get(target, spec.Retry.RequestTimeout), req, spec.Retry, stop, &out)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String("http.request.method", http.MethodPost), attribute.String("url.full", req.URL.String()),
+			attribute.Int("http.response.status_code", out.status), attribute.Int("http.request.resend_count", out.attempts-1))
+	}
+	if err != nil {
+		span.SetStatus(codes.Error, err.Error())
+		out.code, out.body = http.StatusInternalServerError, []byte("dispatch error: "+err.Error())
+		return nil, out, fmt.Errorf("unable to complete request to %s: %w", target.URL, err)
+	}
+	defer resp.Body.Close()
+	out.code, out.header = resp.StatusCode, resp.Header
+	out.body, err = io.ReadAll(resp.Body)
+	if isFailure(resp.StatusCode) {
+		span.SetStatus(codes.Error, resp.Status)
+		if err != nil {
+			out.body = fmt.Appendf(nil, "dispatch resulted in status %q. Could not read response body: error: %s", resp.Status, err)
+		}
+		return nil, out, fmt.Errorf("unable to complete request to %s: unexpected HTTP response, expected 2xx, got %d", target.URL, resp.StatusCode)
+	}
+	if err != nil {
+		// As kncloudevents: the target took the event; what it answered is lost.
+		return nil, out, nil
+	}
+	answer := cehttp.NewMessage(resp.Header, io.NopCloser(bytes.NewReader(out.body)))
+	if answer.ReadEncoding() == binding.EncodingUnknown {
+		return nil, out, nil
+	}
+	return answer, out, nil
+}
+
+// newRequest builds the request every attempt sends: the message as
+// CloudEvents' HTTP binding writes it, r's headers, the OIDC token and the
+// trace context of the target's span.
+func (s *Sender) newRequest(ctx context.Context, spec *Spec, target *duckv1.Addressable, r request) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.URL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := cehttp.WriteRequest(ctx, r.msg, req, r.transformers...); err != nil {
+		return nil, fmt.Errorf("could not write message to request: %w", err)
+	}
+	if err := rewindable(req); err != nil {
+		return nil, err
+	}
+	for k, v := range r.header {
+		req.Header[k] = v
+	}
+	if r.preferReply {
+		req.Header.Set("Prefer", "reply")
+	}
+	if spec.ServiceAccount != nil && target.Audience != nil && *target.Audience != "" {
+		if s.tokens == nil {
+			return nil, fmt.Errorf("no OIDC token provider for service account %s", spec.ServiceAccount)
+		}
+		jwt, err := s.tokens.GetJWT(*spec.ServiceAccount, *target.Audience)
+		if err != nil {
+			return nil, fmt.Errorf("could not get JWT: %w", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+jwt)
+	}
+	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
+	return req, nil
+}
+
+// rewindable gives req a GetBody, reading a body that has none once: each
+// attempt sends the body anew from it, without copying it.
+func rewindable(req *http.Request) error {
+	if req.Body == nil || req.GetBody != nil {
+		return nil
+	}
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return fmt.Errorf("could not read the message: %w", err)
+	}
+	req.ContentLength = int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	return nil
+}
+
+// attempts sends req until the retry policy or stop ends it, as
+// retryablehttp did for kncloudevents: the last response (or error) is the
+// result, whether it was a success or not.
+func (s *Sender) attempts(client *http.Client, req *http.Request, rc *kncloudevents.RetryConfig, stop func() bool, out *sent) (*http.Response, error) {
+	check := rc.CheckRetry
+	if check == nil {
+		check = kncloudevents.SelectiveRetry
+	}
+	for n := 0; ; n++ {
+		if req.GetBody != nil {
+			req.Body, _ = req.GetBody() // bytes readers: no error
+		}
+		resp, err := client.Do(req)
+		out.attempts++
+		if resp != nil {
+			out.status = resp.StatusCode
+		}
+		retry, checkErr := check(req.Context(), resp, err)
+		if !retry || n >= rc.RetryMax {
+			if err == nil && checkErr != nil {
+				drain(resp)
+				return nil, checkErr
+			}
+			return resp, err
+		}
+		wait := backoff(rc, n, resp)
+		drain(resp)
+		if stop() {
+			return nil, ErrStopped
+		}
+		if err := sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// drain reads what is left of a response that is not used, up to drainLimit,
+// so that its connection goes back to the idle pool.
+func drain(resp *http.Response) {
+	if resp == nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, drainLimit))
+	resp.Body.Close()
+}
+
+// sleep waits d unless ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// isFailure: any response but a 2xx.
+func isFailure(status int) bool {
+	return status < http.StatusOK || status >= http.StatusMultipleChoices
+}

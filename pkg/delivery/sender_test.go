@@ -1,0 +1,290 @@
+package delivery
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"k8s.io/utils/ptr"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/eventing/pkg/eventingtls"
+	"knative.dev/eventing/pkg/kncloudevents"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+// target is an HTTP server that records what it is sent and answers with respond.
+type target struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []*http.Request
+	events   []*event.Event
+}
+
+func newTarget(t *testing.T, respond func(w http.ResponseWriter, n int)) *target {
+	t.Helper()
+	tg := &target{}
+	tg.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ev, err := binding.ToEvent(r.Context(), cehttp.NewMessageFromHttpRequest(r))
+		if err != nil {
+			t.Errorf("%s was sent no CloudEvent: %v", r.URL, err)
+		}
+		tg.mu.Lock()
+		tg.requests = append(tg.requests, r)
+		tg.events = append(tg.events, ev)
+		n := len(tg.requests)
+		tg.mu.Unlock()
+		respond(w, n)
+	}))
+	t.Cleanup(tg.Close)
+	return tg
+}
+
+func (tg *target) addressable() *duckv1.Addressable {
+	u, _ := apis.ParseURL(tg.URL + "/path")
+	return &duckv1.Addressable{URL: u}
+}
+
+func (tg *target) received() ([]*http.Request, []*event.Event) {
+	tg.mu.Lock()
+	defer tg.mu.Unlock()
+	return append([]*http.Request{}, tg.requests...), append([]*event.Event{}, tg.events...)
+}
+
+func answer(code int, body string) func(http.ResponseWriter, int) {
+	return func(w http.ResponseWriter, _ int) {
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+func testEvent() *event.Event {
+	ev := event.New()
+	ev.SetID("e-1")
+	ev.SetSource("/delivery-test")
+	ev.SetType("dev.knative-kafka.test")
+	_ = ev.SetData("application/json", map[string]string{"hello": "world"})
+	return &ev
+}
+
+func retries(t *testing.T, n int32, timeout string) *kncloudevents.RetryConfig {
+	t.Helper()
+	spec := eventingduckv1.DeliverySpec{Retry: ptr.To(n)}
+	if timeout != "" {
+		spec.Timeout = &timeout
+	}
+	rc, err := kncloudevents.RetryConfigFromDeliverySpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &rc
+}
+
+func send(t *testing.T, spec *Spec, stop func() bool) Result {
+	t.Helper()
+	t.Setenv("SYSTEM_NAMESPACE", "knative-eventing")
+	if spec.Header == nil {
+		spec.Header = http.Header{"Kn-Namespace": {"ns"}}
+	}
+	s := NewSender(eventingtls.ClientConfig{}, nil, otel.GetTracerProvider())
+	return s.Send(context.Background(), binding.ToMessage(testEvent()), spec, stop)
+}
+
+func never() bool { return false }
+
+// A failure whose body is longer than knativeerrordata holds reaches the
+// dead-letter sink with the body's base64 cut at the extension's limit.
+// kncloudevents encoded it into a buffer of that limit, which panics (and
+// takes the dispatcher down) on any body over 768 bytes.
+func TestDeadLetterToldOfALongFailure(t *testing.T) {
+	body := strings.Repeat("a long failure ", 200)
+	sub := newTarget(t, answer(http.StatusInternalServerError, body))
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+
+	r := send(t, &Spec{Subscriber: *sub.addressable(), DeadLetter: dls.addressable(), Retry: retries(t, 1, "")}, never)
+
+	if r.Err != nil || !r.DeadLettered {
+		t.Fatalf("result %+v, want dead-lettered", r)
+	}
+	if r.SubscriberAttempts != 2 || r.SubscriberStatus != http.StatusInternalServerError {
+		t.Errorf("subscriber attempts %d, status %d; want 2, 500", r.SubscriberAttempts, r.SubscriberStatus)
+	}
+	_, evs := dls.received()
+	if len(evs) != 1 {
+		t.Fatalf("dead-letter sink got %d events, want 1", len(evs))
+	}
+	ext := evs[0].Extensions()
+	full := base64.StdEncoding.EncodeToString([]byte(body))
+	if got := ext["knativeerrordata"]; got != full[:1024] {
+		t.Errorf("knativeerrordata = %.40q... (%d chars), want the first 1024 of the body's base64", got, len(got.(string)))
+	}
+	if got := ext["knativeerrordest"]; got != sub.URL+"/path" {
+		t.Errorf("knativeerrordest = %v, want %s/path", got, sub.URL)
+	}
+	if got := ext["knativeerrorcode"]; got != int32(500) && got != "500" {
+		t.Errorf("knativeerrorcode = %v, want 500", got)
+	}
+}
+
+// The subscriber's answer goes to the reply; when the reply will not take
+// it, the original event goes to the dead-letter sink, told of the reply's failure.
+func TestReplyThatFailsDeadLetters(t *testing.T) {
+	sub := newTarget(t, func(w http.ResponseWriter, _ int) {
+		w.Header().Set("Ce-Id", "reply-1")
+		w.Header().Set("Ce-Source", "/subscriber")
+		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
+		w.Header().Set("Ce-Specversion", "1.0")
+		w.Header().Set("Knative-Passed", "yes")
+		w.WriteHeader(http.StatusOK)
+	})
+	reply := newTarget(t, answer(http.StatusBadRequest, "no"))
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+
+	r := send(t, &Spec{Subscriber: *sub.addressable(), Reply: reply.addressable(), DeadLetter: dls.addressable(), Retry: retries(t, 2, "")}, never)
+
+	if r.Err != nil || !r.DeadLettered || r.SubscriberStatus != http.StatusOK || r.SubscriberAttempts != 1 {
+		t.Fatalf("result %+v, want the subscriber's 200 once, then dead-lettered", r)
+	}
+	reqs, evs := reply.received()
+	if len(evs) != 1 || evs[0].ID() != "reply-1" {
+		t.Fatalf("reply got %d requests, want the subscriber's answer once (400 is not retried)", len(evs))
+	}
+	if reqs[0].Header.Get("Prefer") != "" || reqs[0].Header.Get("Knative-Passed") != "yes" || reqs[0].Header.Get("Kn-Namespace") != "ns" {
+		t.Errorf("reply headers %v: want Knative-Passed and Kn-Namespace, no Prefer", reqs[0].Header)
+	}
+	_, dead := dls.received()
+	if len(dead) != 1 || dead[0].ID() != "e-1" {
+		t.Fatalf("dead-letter sink got %v, want the original event", dead)
+	}
+	if got := dead[0].Extensions()["knativeerrordest"]; got != reply.URL+"/path" {
+		t.Errorf("knativeerrordest = %v, want the reply's URL", got)
+	}
+	subReqs, _ := sub.received()
+	if subReqs[0].Header.Get("Prefer") != "reply" || subReqs[0].Header.Get("Kn-Namespace") != "ns" {
+		t.Errorf("subscriber headers %v: want Prefer: reply and Kn-Namespace", subReqs[0].Header)
+	}
+}
+
+// Once the session ends, a delivery that would retry gives up, and does not
+// go to the dead-letter sink: the partition's next owner delivers it again.
+func TestStopGivesUpInsteadOfRetrying(t *testing.T) {
+	sub := newTarget(t, answer(http.StatusServiceUnavailable, ""))
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+
+	r := send(t, &Spec{Subscriber: *sub.addressable(), DeadLetter: dls.addressable(), Retry: retries(t, 5, "")}, func() bool { return true })
+
+	if !errors.Is(r.Err, ErrStopped) || r.DeadLettered || r.SubscriberAttempts != 1 {
+		t.Errorf("result %+v, want ErrStopped after one attempt", r)
+	}
+	if reqs, _ := dls.received(); len(reqs) != 0 {
+		t.Errorf("the dead-letter sink got %d requests, want none", len(reqs))
+	}
+}
+
+// An attempt that outlasts the delivery's timeout is retried; one that
+// comes in time counts.
+func TestTimeoutPerAttempt(t *testing.T) {
+	sub := newTarget(t, func(w http.ResponseWriter, n int) {
+		if n == 1 {
+			time.Sleep(500 * time.Millisecond)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	r := send(t, &Spec{Subscriber: *sub.addressable(), Retry: retries(t, 1, "PT0.1S")}, never)
+	if r.Err != nil || r.SubscriberAttempts != 2 || r.SubscriberStatus != http.StatusAccepted {
+		t.Errorf("result %+v, want delivered at the second attempt", r)
+	}
+}
+
+// A subscriber that cannot be reached, without a dead-letter sink: an error
+// naming it, with no response code.
+func TestUnreachableSubscriber(t *testing.T) {
+	sub := newTarget(t, answer(http.StatusAccepted, ""))
+	a := sub.addressable()
+	sub.Close()
+	r := send(t, &Spec{Subscriber: *a, Retry: retries(t, 0, "")}, never)
+	if r.Err == nil || !strings.Contains(r.Err.Error(), a.URL.String()) || r.SubscriberStatus != kncloudevents.NoResponse {
+		t.Errorf("result %+v, want an error naming %s and no status", r, a.URL)
+	}
+}
+
+// The subscriber's request carries the trace context of the delivery's span,
+// a child of the caller's.
+func TestTraceContextPropagates(t *testing.T) {
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() { otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator()) })
+	spans := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
+	sub := newTarget(t, answer(http.StatusAccepted, ""))
+
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "parent")
+	s := NewSender(eventingtls.ClientConfig{}, nil, tp)
+	r := s.Send(ctx, binding.ToMessage(testEvent()), &Spec{Subscriber: *sub.addressable(), Retry: retries(t, 0, "")}, never)
+	parent.End()
+	if r.Err != nil {
+		t.Fatal(r.Err)
+	}
+	reqs, _ := sub.received()
+	tp.ForceFlush(context.Background())
+	var send sdktrace.ReadOnlySpan
+	for _, s := range spans.Ended() {
+		if strings.HasPrefix(s.Name(), "send ") {
+			send = s
+		}
+	}
+	if send == nil {
+		t.Fatalf("no send span among %d", len(spans.Ended()))
+	}
+	if send.Parent().SpanID() != parent.SpanContext().SpanID() {
+		t.Errorf("send span's parent %s, want %s", send.Parent().SpanID(), parent.SpanContext().SpanID())
+	}
+	want := "00-" + send.SpanContext().TraceID().String() + "-" + send.SpanContext().SpanID().String() + "-01"
+	if got := reqs[0].Header.Get("Traceparent"); got != want {
+		t.Errorf("traceparent %q, want %q", got, want)
+	}
+}
+
+// Retry-After lengthens the wait of a 429 or 503 up to RetryAfterMax, only
+// when RetryAfterMax is set, and never shortens the policy's backoff.
+func TestBackoffHonoursRetryAfter(t *testing.T) {
+	five, ten := 5*time.Second, 10*time.Second
+	rc := func(base time.Duration, maxAfter *time.Duration) *kncloudevents.RetryConfig {
+		return &kncloudevents.RetryConfig{RetryAfterMaxDuration: maxAfter,
+			Backoff: func(int, *http.Response) time.Duration { return base }}
+	}
+	resp := func(code int, after string) *http.Response {
+		return &http.Response{StatusCode: code, Header: http.Header{"Retry-After": {after}}}
+	}
+	date := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+	for name, tc := range map[string]struct {
+		rc   *kncloudevents.RetryConfig
+		resp *http.Response
+		want time.Duration
+	}{
+		"opted out":          {rc(time.Second, nil), resp(429, "7"), time.Second},
+		"seconds":            {rc(time.Second, &ten), resp(429, "7"), 7 * time.Second},
+		"capped":             {rc(time.Second, &five), resp(503, "7"), five},
+		"date, capped":       {rc(time.Second, &ten), resp(503, date), ten},
+		"backoff is longer":  {rc(8*time.Second, &ten), resp(429, "7"), 8 * time.Second},
+		"other codes ignore": {rc(time.Second, &ten), resp(500, "7"), time.Second},
+		"invalid":            {rc(time.Second, &ten), resp(429, "soon"), time.Second},
+		"no response":        {rc(time.Second, &ten), nil, time.Second},
+	} {
+		if got := backoff(tc.rc, 0, tc.resp); got != tc.want {
+			t.Errorf("%s: backoff %v, want %v", name, got, tc.want)
+		}
+	}
+}
