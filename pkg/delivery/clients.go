@@ -14,14 +14,14 @@ import (
 	"knative.dev/pkg/network"
 )
 
-// Idle connections kept, as Knative's own dispatchers (InMemoryChannel,
-// eventing-kafka) keep them. net/http keeps 2 per host by default, fewer
-// than the deliveries a dispatcher has in flight to one host (a partition
-// each, more unordered): the others would open a new connection per event.
-const (
-	maxIdleConns        = 1000
-	maxIdleConnsPerHost = 100
-)
+// maxIdleConnsPerHost is how many idle connections are kept per host, as
+// Knative's own dispatchers (InMemoryChannel, eventing-kafka) keep them.
+// net/http keeps 2 by default, fewer than the deliveries a dispatcher has in
+// flight to one host (a partition each, more unordered): the others would
+// open a new connection per event. No bound on the total: a pool replica
+// sends to as many hosts as it hosts subscribers, and an idle connection
+// closes after the transport's 90 s anyway.
+const maxIdleConnsPerHost = 100
 
 // clients hold one transport per set of CA certificates that targets carry,
 // so that targets share their connections to a host (a broker's filter
@@ -70,7 +70,7 @@ func (c *clients) get(target *duckv1.Addressable, timeout time.Duration) *http.C
 
 func (c *clients) newTransport(ca string) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = maxIdleConns, maxIdleConnsPerHost
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 0, maxIdleConnsPerHost
 	cfg := eventingtls.ClientConfig{TrustBundleConfigMapLister: c.trust.TrustBundleConfigMapLister}
 	if ca != "" {
 		cfg.CACerts = &ca
