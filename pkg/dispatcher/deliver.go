@@ -42,7 +42,7 @@ type sender struct {
 // the attempts in flight must stop.
 func (s sender) send(ctx context.Context, sub *subscription, msg *sarama.ConsumerMessage, ending func() bool) result {
 	start := time.Now()
-	d := s.Send(traceContext(ctx, msg), decode(msg), &sub.Spec, ending)
+	d := s.Send(traceContext(ctx, msg), &recordMessage{msg: msg}, &sub.Spec, ending)
 	r := result{duration: time.Since(start), err: d.Err, statusCode: d.SubscriberStatus, retries: max(d.SubscriberAttempts-1, 0)}
 	switch {
 	case d.Err != nil && (errors.Is(d.Err, delivery.ErrStopped) || ctx.Err() != nil):
