@@ -63,7 +63,8 @@ func NewSender(trust eventingtls.ClientConfig, tokens *auth.OIDCTokenProvider, t
 }
 
 // Send delivers msg as spec says. stop tells whether the delivery must give
-// up rather than retry; ctx ends the attempt in flight.
+// up rather than start another attempt (a retry, the reply, the dead-letter
+// sink); ctx ends the attempt in flight.
 func (s *Sender) Send(ctx context.Context, msg binding.Message, spec *Spec, stop func() bool) Result {
 	// kncloudevents asks every subscriber for a reply, whether or not the subscription has one.
 	reply, sub, err := s.send(ctx, spec, request{target: &spec.Subscriber, msg: msg, header: spec.Header, preferReply: true}, stop)
@@ -73,6 +74,10 @@ func (s *Sender) Send(ctx context.Context, msg binding.Message, spec *Spec, stop
 		defer reply.Finish(nil)
 	}
 	if err == nil && reply != nil && spec.Reply != nil {
+		if stop() {
+			res.Err = ErrStopped
+			return res
+		}
 		header = replyHeader(sub.header, spec.Header)
 		var replied sent
 		_, replied, err = s.send(ctx, spec, request{target: spec.Reply, msg: reply, header: header}, stop)
@@ -80,6 +85,11 @@ func (s *Sender) Send(ctx context.Context, msg binding.Message, spec *Spec, stop
 	}
 	if err == nil || errors.Is(err, ErrStopped) || ctx.Err() != nil || spec.DeadLetter == nil {
 		res.Err = err
+		return res
+	}
+	if stop() {
+		// The next owner of the partition retries the event before it dead-letters it.
+		res.Err = ErrStopped
 		return res
 	}
 	dead := request{target: spec.DeadLetter, msg: msg, header: header, transformers: errorExtensions(failed.URL, failure)}

@@ -178,19 +178,21 @@ func TestReplyThatFailsDeadLetters(t *testing.T) {
 	}
 }
 
-// Once the session ends, a delivery that would retry gives up, and does not
-// go to the dead-letter sink: the partition's next owner delivers it again.
+// Once the session ends, a delivery that would retry, or go on to the
+// dead-letter sink, gives up: the partition's next owner delivers it again.
 func TestStopGivesUpInsteadOfRetrying(t *testing.T) {
-	sub := newTarget(t, answer(http.StatusServiceUnavailable, ""))
-	dls := newTarget(t, answer(http.StatusAccepted, ""))
+	for _, n := range []int32{5, 0} {
+		sub := newTarget(t, answer(http.StatusServiceUnavailable, ""))
+		dls := newTarget(t, answer(http.StatusAccepted, ""))
 
-	r := send(t, &Spec{Subscriber: *sub.addressable(), DeadLetter: dls.addressable(), Retry: retries(t, 5, "")}, func() bool { return true })
+		r := send(t, &Spec{Subscriber: *sub.addressable(), DeadLetter: dls.addressable(), Retry: retries(t, n, "")}, func() bool { return true })
 
-	if !errors.Is(r.Err, ErrStopped) || r.DeadLettered || r.SubscriberAttempts != 1 {
-		t.Errorf("result %+v, want ErrStopped after one attempt", r)
-	}
-	if reqs, _ := dls.received(); len(reqs) != 0 {
-		t.Errorf("the dead-letter sink got %d requests, want none", len(reqs))
+		if !errors.Is(r.Err, ErrStopped) || r.DeadLettered || r.SubscriberAttempts != 1 {
+			t.Errorf("%d retries: result %+v, want ErrStopped after one attempt", n, r)
+		}
+		if reqs, _ := dls.received(); len(reqs) != 0 {
+			t.Errorf("%d retries: the dead-letter sink got %d requests, want none", n, len(reqs))
+		}
 	}
 }
 
