@@ -25,7 +25,10 @@ type recordMessage struct {
 	decoded *kafka_sarama.Message
 }
 
-var _ delivery.HTTPWriter = (*recordMessage)(nil)
+var (
+	_ delivery.HTTPWriter           = (*recordMessage)(nil)
+	_ binding.MessageMetadataReader = (*recordMessage)(nil)
+)
 
 // sdk is the record decoded by the SDK, once. A record is delivered by one goroutine.
 func (r *recordMessage) sdk() *kafka_sarama.Message {
@@ -46,6 +49,14 @@ func (r *recordMessage) ReadBinary(ctx context.Context, w binding.BinaryWriter) 
 }
 
 func (r *recordMessage) Finish(error) error { return nil }
+
+// GetAttribute and GetExtension let the SDK's transformers (the dead-letter
+// sink's extensions) read the event.
+func (r *recordMessage) GetAttribute(k spec.Kind) (spec.Attribute, any) {
+	return r.sdk().GetAttribute(k)
+}
+
+func (r *recordMessage) GetExtension(name string) any { return r.sdk().GetExtension(name) }
 
 // Kafka's CloudEvents binding: attributes are headers prefixed "ce_", the
 // data content type is "content-type".
