@@ -3,6 +3,7 @@ package delivery
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,10 +22,14 @@ import (
 
 // request is one message for one target.
 type request struct {
-	target       *duckv1.Addressable
-	msg          binding.Message
-	header       http.Header
-	preferReply  bool
+	target      *duckv1.Addressable
+	msg         binding.Message
+	header      http.Header
+	preferReply bool
+	// answer: the target's answer is the reply to forward, of at most
+	// maxAnswer bytes (no limit when 0); other answers are discarded.
+	answer       bool
+	maxAnswer    int64
 	transformers binding.Transformers
 }
 
@@ -40,9 +45,17 @@ type sent struct {
 	header http.Header
 }
 
-// drainLimit is how much of a response that is retried is read, so that its
-// connection can serve the next attempt; retryablehttp reads as much.
+// drainLimit is how much of a response that is retried or discarded is read,
+// so that its connection can serve the next request; retryablehttp reads as much.
 const drainLimit = 4096
+
+// failureBodyLimit is how much of a failure's body is kept for the
+// dead-letter sink: knativeerrordata holds the base64 of 768 bytes, but a
+// broker's filter answers with a JSON document that holds its subscriber's.
+const failureBodyLimit = 64 << 10
+
+// ErrAnswerTooLarge: the subscriber answered with more than the reply may carry.
+var ErrAnswerTooLarge = errors.New("the subscriber's answer is larger than the largest event (max.event.bytes)")
 
 // send sends r to its target until it takes it, the retry policy gives up or
 // stop says so. It returns the target's answer when it was an event.
@@ -65,15 +78,22 @@ func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bo
 		out.code, out.body = http.StatusInternalServerError, []byte("dispatch error: "+err.Error())
 		return nil, out, fmt.Errorf("unable to complete request to %s: %w", target.URL, err)
 	}
-	defer resp.Body.Close()
 	out.code, out.header = resp.StatusCode, resp.Header
-	out.body, err = io.ReadAll(resp.Body)
 	if isFailure(resp.StatusCode) {
 		span.SetStatus(codes.Error, resp.Status)
-		if err != nil {
-			out.body = fmt.Appendf(nil, "dispatch resulted in status %q. Could not read response body: error: %s", resp.Status, err)
-		}
+		out.body = failureBody(resp)
 		return nil, out, fmt.Errorf("unable to complete request to %s: unexpected HTTP response, expected 2xx, got %d", target.URL, resp.StatusCode)
+	}
+	if !r.answer {
+		drain(resp)
+		return nil, out, nil
+	}
+	defer resp.Body.Close()
+	out.body, err = readAtMost(resp.Body, r.maxAnswer)
+	if errors.Is(err, ErrAnswerTooLarge) {
+		span.SetStatus(codes.Error, err.Error())
+		out.body = []byte(err.Error())
+		return nil, out, fmt.Errorf("%s answered with more than %d bytes: %w", target.URL, r.maxAnswer, err)
 	}
 	if err != nil {
 		// As kncloudevents: the target took the event; what it answered is lost.
@@ -194,6 +214,31 @@ func (s *Sender) attempts(client *http.Client, req *http.Request, rc *kncloudeve
 			return nil, err
 		}
 	}
+}
+
+// failureBody is what the dead-letter sink is told a failed response said:
+// its first failureBodyLimit bytes.
+func failureBody(resp *http.Response) []byte {
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, failureBodyLimit))
+	if err != nil {
+		return fmt.Appendf(nil, "dispatch resulted in status %q. Could not read response body: error: %s", resp.Status, err)
+	}
+	return body
+}
+
+// readAtMost reads body whole, or fails with ErrAnswerTooLarge past limit
+// bytes (no limit when 0): an answer is held in memory whole, which a shared
+// dispatcher's memory budget must bound.
+func readAtMost(body io.Reader, limit int64) ([]byte, error) {
+	if limit <= 0 {
+		return io.ReadAll(body)
+	}
+	b, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if int64(len(b)) > limit {
+		return b[:limit], ErrAnswerTooLarge
+	}
+	return b, err
 }
 
 // drain reads what is left of a response that is not used, up to drainLimit,

@@ -32,6 +32,10 @@ type Spec struct {
 	ServiceAccount *types.NamespacedName
 	// Header is added to the requests of every target (Kn-Namespace).
 	Header http.Header
+	// MaxReplyBytes bounds the subscriber's answer that goes to Reply (no
+	// bound when 0): a larger one is a failure of the reply. An answer with no
+	// Reply to go to is discarded unread.
+	MaxReplyBytes int64
 }
 
 // Result is how one delivery ended.
@@ -67,13 +71,15 @@ func NewSender(trust eventingtls.ClientConfig, tokens *auth.OIDCTokenProvider, t
 // sink); ctx ends the attempt in flight.
 func (s *Sender) Send(ctx context.Context, msg binding.Message, spec *Spec, stop func() bool) Result {
 	// kncloudevents asks every subscriber for a reply, whether or not the subscription has one.
-	reply, sub, err := s.send(ctx, spec, request{target: &spec.Subscriber, msg: msg, header: spec.Header, preferReply: true}, stop)
+	first := request{target: &spec.Subscriber, msg: msg, header: spec.Header, preferReply: true,
+		answer: spec.Reply != nil, maxAnswer: spec.MaxReplyBytes}
+	reply, sub, err := s.send(ctx, spec, first, stop)
 	res := Result{SubscriberStatus: sub.status, SubscriberAttempts: sub.attempts}
 	failed, failure, header := &spec.Subscriber, sub, spec.Header
 	if reply != nil {
 		defer reply.Finish(nil)
 	}
-	if err == nil && reply != nil && spec.Reply != nil {
+	if err == nil && reply != nil {
 		if stop() {
 			res.Err = ErrStopped
 			return res

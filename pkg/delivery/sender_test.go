@@ -290,3 +290,42 @@ func TestBackoffHonoursRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// An answer larger than the reply may carry is a failure of the reply: the
+// reply gets nothing and the dead-letter sink the original event. Without a
+// reply, the answer is not read at all and the event is delivered.
+func TestAnswerLargerThanAnEventFailsTheReply(t *testing.T) {
+	large := func(w http.ResponseWriter, _ int) {
+		w.Header().Set("Ce-Id", "reply-1")
+		w.Header().Set("Ce-Source", "/subscriber")
+		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
+		w.Header().Set("Ce-Specversion", "1.0")
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(make([]byte, 64<<10))
+	}
+	sub := newTarget(t, large)
+	reply := newTarget(t, answer(http.StatusAccepted, ""))
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+
+	r := send(t, &Spec{Subscriber: *sub.addressable(), Reply: reply.addressable(), DeadLetter: dls.addressable(),
+		Retry: retries(t, 0, ""), MaxReplyBytes: 1024}, never)
+	if r.Err != nil || !r.DeadLettered || r.SubscriberStatus != http.StatusOK {
+		t.Fatalf("result %+v, want the subscriber's 200, then dead-lettered", r)
+	}
+	if reqs, _ := reply.received(); len(reqs) != 0 {
+		t.Errorf("the reply got %d requests, want none", len(reqs))
+	}
+	_, dead := dls.received()
+	if len(dead) != 1 || dead[0].ID() != "e-1" {
+		t.Fatalf("dead-letter sink got %v, want the original event", dead)
+	}
+	data, _ := base64.StdEncoding.DecodeString(dead[0].Extensions()["knativeerrordata"].(string))
+	if !strings.Contains(string(data), ErrAnswerTooLarge.Error()) {
+		t.Errorf("knativeerrordata %q, want it to say the answer was too large", data)
+	}
+
+	r = send(t, &Spec{Subscriber: *sub.addressable(), Retry: retries(t, 0, ""), MaxReplyBytes: 1024}, never)
+	if r.Err != nil || r.DeadLettered {
+		t.Errorf("without a reply: result %+v, want delivered", r)
+	}
+}

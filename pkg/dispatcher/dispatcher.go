@@ -264,6 +264,8 @@ func (d *Dispatcher) reconcile() outcome {
 			out.subscribers[s.UID] = err
 			continue
 		}
+		// A larger reply could not be an event of a channel; a bound keeps it within the dispatcher's memory.
+		sub.MaxReplyBytes = kafka.MaxEventBytes
 		subs[s.UID] = sub.withDefaultTimeout(kafka.DeliveryTimeout)
 	}
 	d.stop(d.remove(func(uid types.UID) bool { return !listed[uid] }))

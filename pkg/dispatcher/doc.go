@@ -158,7 +158,9 @@
 // config-kafka's sarama sets keeps the operator's value. The sizes are part of
 // a group's consumerKey, but a running group restarts only when its buffers no
 // longer fit the new ones (more subscribers or partitions, another record
-// size), not when they could grow.
+// size), not when they could grow. Beyond its record, a delivery holds the
+// subscriber's answer only when it goes to a reply, and then at most
+// max.event.bytes (Spec.MaxReplyBytes), and the first 64 KiB of a failure.
 //
 // # Idle cost
 //
