@@ -22,14 +22,12 @@ import (
 
 // request is one message for one target.
 type request struct {
-	target      *duckv1.Addressable
-	msg         binding.Message
-	header      http.Header
-	preferReply bool
-	// answer: the target's answer is the reply to forward, of at most
-	// maxAnswer bytes (no limit when 0); other answers are discarded.
-	answer       bool
-	maxAnswer    int64
+	target *duckv1.Addressable
+	msg    binding.Message
+	header http.Header
+	// subscriber: the request goes to the subscriber, which is asked for a
+	// reply (Prefer: reply) whose answer is forwarded to Spec.Reply, if any.
+	subscriber   bool
 	transformers binding.Transformers
 }
 
@@ -62,15 +60,16 @@ var ErrAnswerTooLarge = errors.New("the subscriber's answer is larger than the l
 func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bool) (binding.Message, sent, error) {
 	out := sent{status: kncloudevents.NoResponse, code: kncloudevents.NoResponse}
 	target := sanitize(r.target)
-	ctx, span := s.tracer.Start(ctx, "send "+target.URL.String(), trace.WithSpanKind(trace.SpanKindClient))
+	url := target.URL.String()
+	ctx, span := s.tracer.Start(ctx, "send "+url, trace.WithSpanKind(trace.SpanKindClient))
 	defer span.End()
-	req, err := s.newRequest(ctx, spec, target, r)
+	req, err := s.newRequest(ctx, spec, target, url, r)
 	if err != nil {
 		return nil, out, fmt.Errorf("failed to create request for %s: %w", target.URL, err)
 	}
 	resp, err := s.attempts(s.clients.get(target, spec.Retry.RequestTimeout), req, spec.Retry, stop, &out)
 	if span.IsRecording() {
-		span.SetAttributes(attribute.String("http.request.method", http.MethodPost), attribute.String("url.full", req.URL.String()),
+		span.SetAttributes(attribute.String("http.request.method", http.MethodPost), attribute.String("url.full", url),
 			attribute.Int("http.response.status_code", out.status), attribute.Int("http.request.resend_count", out.attempts-1))
 	}
 	if err != nil {
@@ -84,16 +83,16 @@ func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bo
 		out.body = failureBody(resp)
 		return nil, out, fmt.Errorf("unable to complete request to %s: unexpected HTTP response, expected 2xx, got %d", target.URL, resp.StatusCode)
 	}
-	if !r.answer {
+	if !r.subscriber || spec.Reply == nil {
 		drain(resp)
 		return nil, out, nil
 	}
 	defer resp.Body.Close()
-	out.body, err = readAtMost(resp.Body, r.maxAnswer)
+	out.body, err = readAtMost(resp.Body, spec.MaxReplyBytes)
 	if errors.Is(err, ErrAnswerTooLarge) {
 		span.SetStatus(codes.Error, err.Error())
 		out.body = []byte(err.Error())
-		return nil, out, fmt.Errorf("%s answered with more than %d bytes: %w", target.URL, r.maxAnswer, err)
+		return nil, out, fmt.Errorf("%s answered with more than %d bytes: %w", target.URL, spec.MaxReplyBytes, err)
 	}
 	if err != nil {
 		// As kncloudevents: the target took the event; what it answered is lost.
@@ -109,8 +108,8 @@ func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bo
 // newRequest builds the request every attempt sends: the message as
 // CloudEvents' HTTP binding writes it, r's headers, the OIDC token and the
 // trace context of the target's span.
-func (s *Sender) newRequest(ctx context.Context, spec *Spec, target *duckv1.Addressable, r request) (*http.Request, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target.URL.String(), nil)
+func (s *Sender) newRequest(ctx context.Context, spec *Spec, target *duckv1.Addressable, url string, r request) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +119,7 @@ func (s *Sender) newRequest(ctx context.Context, spec *Spec, target *duckv1.Addr
 	for k, v := range r.header {
 		req.Header[k] = v
 	}
-	if r.preferReply {
+	if r.subscriber {
 		req.Header.Set("Prefer", "reply")
 	}
 	if spec.ServiceAccount != nil && target.Audience != nil && *target.Audience != "" {

@@ -71,9 +71,7 @@ func NewSender(trust eventingtls.ClientConfig, tokens *auth.OIDCTokenProvider, t
 // sink); ctx ends the attempt in flight.
 func (s *Sender) Send(ctx context.Context, msg binding.Message, spec *Spec, stop func() bool) Result {
 	// kncloudevents asks every subscriber for a reply, whether or not the subscription has one.
-	first := request{target: &spec.Subscriber, msg: msg, header: spec.Header, preferReply: true,
-		answer: spec.Reply != nil, maxAnswer: spec.MaxReplyBytes}
-	reply, sub, err := s.send(ctx, spec, first, stop)
+	reply, sub, err := s.send(ctx, spec, request{target: &spec.Subscriber, msg: msg, header: spec.Header, subscriber: true}, stop)
 	res := Result{SubscriberStatus: sub.status, SubscriberAttempts: sub.attempts}
 	failed, failure, header := &spec.Subscriber, sub, spec.Header
 	if reply != nil {

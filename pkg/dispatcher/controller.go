@@ -66,7 +66,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	memoryLimit := memoryLimitFromEnv()
 	SetGoMemoryLimit(memoryLimit)
 	trust := eventingtls.ClientConfig{TrustBundleConfigMapLister: configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())}
-	opts := Options{Sender: newSender(ctx, trust), ClientConfig: trust, Logger: logger.Desugar(), MemoryLimit: memoryLimit, Recorder: eventRecorder(ctx)}
+	sender := delivery.NewSender(trust, auth.NewOIDCTokenProvider(ctx), otel.GetTracerProvider())
+	opts := Options{Sender: sender, Logger: logger.Desugar(), MemoryLimit: memoryLimit, Recorder: eventRecorder(ctx)}
 	watcher := client.NewWatcher(ctx, cmw, Component+"-"+os.Getenv("POD_NAME"))
 
 	var impl *controller.Impl
@@ -90,10 +91,6 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		}
 	}()
 	return impl
-}
-
-func newSender(ctx context.Context, trust eventingtls.ClientConfig) *delivery.Sender {
-	return delivery.NewSender(trust, auth.NewOIDCTokenProvider(ctx), otel.GetTracerProvider())
 }
 
 // newDedicated runs the Dispatcher of one channel, reconciling it on every change of the KafkaChannel.

@@ -107,7 +107,7 @@ func (r *recordMessage) WriteHTTP(header http.Header) ([]byte, error) {
 	}
 	names := httpNames[v]
 	for _, h := range r.msg.Headers {
-		key := lowerKey(h.Key)
+		key := strings.ToLower(string(h.Key))
 		if name, ok := names[key]; ok {
 			header[name] = []string{string(h.Value)}
 		} else if ext, ok := strings.CutPrefix(key, cePrefix); ok && ext != "" && !slices.Contains(kafkaExtensions, key) {
@@ -115,14 +115,4 @@ func (r *recordMessage) WriteHTTP(header http.Header) ([]byte, error) {
 		}
 	}
 	return r.msg.Value, nil
-}
-
-// lowerKey is a header name lower-cased, without a copy when it already is.
-func lowerKey(name []byte) string {
-	for _, b := range name {
-		if 'A' <= b && b <= 'Z' {
-			return strings.ToLower(string(name))
-		}
-	}
-	return string(name)
 }
