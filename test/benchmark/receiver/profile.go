@@ -45,11 +45,12 @@ func (c child) startProfile(path string) error {
 func (c child) stopProfile(allocsPath string) error { return c.StopProfiles(allocsPath) }
 
 // profiled runs measured in between the start and the stop of p's profiles
-// of one side at one sender count, when -profile-dir asks for them. The
+// of one side at one sender count, when -profile-dir asks for them, in the
+// first round. The
 // allocs profile counts from the start of the process: pass the previous
 // point's as -base to go tool pprof to see only one point.
-func profiled(p process, side string, n int, measured func() result) (result, error) {
-	if *profileDir == "" {
+func profiled(p process, side string, n, round int, measured func() result) (result, error) {
+	if *profileDir == "" || round > 0 {
 		return measured(), nil
 	}
 	if err := os.MkdirAll(*profileDir, 0o755); err != nil {
