@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/cloudevents/sdk-go/v2/event"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/trace"
@@ -162,7 +161,7 @@ func (h *Handler) ingest(a *answer, r *http.Request, kc *v1beta1.KafkaChannel) (
 		}
 		return status, err
 	}
-	ev, err := toEvent(r.Header, body)
+	msg, id, err := toRecord(r.Header, body)
 	if err != nil {
 		h.logger.Info("Refused a request that is not a valid CloudEvent", zap.String("channel", ref.String()), zap.Error(err))
 		return http.StatusBadRequest, badEvent(r.Header)
@@ -170,43 +169,40 @@ func (h *Handler) ingest(a *answer, r *http.Request, kc *v1beta1.KafkaChannel) (
 	if status, err := h.verify(a, r, kc, body); status != http.StatusOK {
 		return status, err
 	}
-	return h.receive(r.Context(), kc, ev)
+	return h.receive(r.Context(), kc, msg, id)
 }
 
-// receive writes the event to the channel's topic and returns once Kafka
-// acknowledged it: 202, or the status that tells why not.
-func (h *Handler) receive(ctx context.Context, kc *v1beta1.KafkaChannel, ev *event.Event) (int, error) {
+// receive writes the record of the event with this id to the channel's topic
+// and returns once Kafka acknowledged it: 202, or the status that tells why
+// not.
+func (h *Handler) receive(ctx context.Context, kc *v1beta1.KafkaChannel, msg *sarama.ProducerMessage, id string) (int, error) {
 	ref := refOf(kc)
 	topic, err := topic(kc)
 	if err != nil {
-		h.logger.Info("Rejected an event for a channel whose topic is not ready", eventFields(ref, ev)...)
+		h.logger.Info("Rejected an event for a channel whose topic is not ready", eventFields(ref, id)...)
 		return http.StatusServiceUnavailable, err
 	}
-	annotateIngress(ctx, ref, ev)
-	ctx, span := h.startSend(ctx, topic, ev)
-	msg, err := newRecord(ctx, topic, ev)
-	if err != nil {
-		endSend(span, 0, 0, err)
-		h.logger.Warn("Cannot encode the event as a Kafka record", append(eventFields(ref, ev), zap.Error(err))...)
-		return http.StatusBadRequest, err
-	}
+	annotateIngress(ctx, ref, id)
+	ctx, span := h.startSend(ctx, topic, id)
+	msg.Topic = topic
+	traceContext.Inject(ctx, recordHeaders{msg})
 	start := time.Now()
 	partition, offset, err := h.producer.Send(msg)
 	endSend(span, partition, offset, err)
 	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
 	if err != nil {
-		h.logger.Warn("Kafka did not store the event", append(eventFields(ref, ev), zap.String("topic", topic), zap.Error(err))...)
+		h.logger.Warn("Kafka did not store the event", append(eventFields(ref, id), zap.String("topic", topic), zap.Error(err))...)
 		return produceStatus(err), err
 	}
 	if ce := h.logger.Check(zap.DebugLevel, "Event stored"); ce != nil { // no fields allocated below debug level
-		ce.Write(append(eventFields(ref, ev), zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))...)
+		ce.Write(append(eventFields(ref, id), zap.String("topic", topic), zap.Int32("partition", partition), zap.Int64("offset", offset))...)
 	}
 	return http.StatusAccepted, nil
 }
 
 // eventFields name an event in a log line; built only for a line written.
-func eventFields(ref channel.ChannelReference, ev *event.Event) []zap.Field {
-	return []zap.Field{zap.Stringer("channel", &ref), zap.String("event.id", ev.ID())}
+func eventFields(ref channel.ChannelReference, id string) []zap.Field {
+	return []zap.Field{zap.Stringer("channel", &ref), zap.String("event.id", id)}
 }
 
 // produceStatus is the answer to a failed produce: 413 when the record is

@@ -176,6 +176,7 @@ func TestResponseCodes(t *testing.T) {
 		{name: "not a CloudEvent", req: plain(r.channelURL(), "text/plain", "hello"), want: http.StatusBadRequest, reason: "Ce-Specversion"},
 		{name: "binary event without id", req: withoutHeader(post("/ns/ch", "x", "{}"), "Ce-Id"), want: http.StatusBadRequest, reason: "Ce-Id"},
 		{name: "binary event without source and type", req: withoutHeader(withoutHeader(post("/ns/ch", "x", "{}"), "Ce-Source"), "Ce-Type"), want: http.StatusBadRequest, reason: "Ce-Source, Ce-Type"},
+		{name: "header named Ce- alone", req: withHeader(post("/ns/ch", "x", "{}"), "Ce-", "x"), want: http.StatusBadRequest, reason: "Ce- names no attribute"},
 		{name: "malformed structured event", req: plain(r.channelURL(), "application/cloudevents+json", `{"specversion":`), want: http.StatusBadRequest, reason: "structured"},
 		{name: "oversized body", req: post("/ns/ch", "big", strings.Repeat("x", maxEvent+1)), want: http.StatusRequestEntityTooLarge, reason: "max.event.bytes (1000 bytes)"},
 		{name: "oversized body without Content-Length", req: chunked(post("/ns/ch", "big", strings.Repeat("x", maxEvent+1))), want: http.StatusRequestEntityTooLarge, reason: "max.event.bytes (1000 bytes)"},
@@ -210,6 +211,11 @@ func TestResponseCodes(t *testing.T) {
 func withHost(req *http.Request, host string) *http.Request { req.Host = host; return req }
 func method(m string, req *http.Request) *http.Request      { req.Method = m; return req }
 func chunked(req *http.Request) *http.Request               { req.ContentLength = -1; return req }
+func withHeader(req *http.Request, h, v string) *http.Request {
+	req.Header.Set(h, v)
+	return req
+}
+
 func withoutHeader(req *http.Request, h string) *http.Request {
 	req.Header.Del(h)
 	return req

@@ -1,7 +1,6 @@
 package receiver
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/IBM/sarama"
@@ -38,15 +37,15 @@ var attributeHeaders = func() map[string][]byte {
 	return names
 }()
 
-// newRecord encodes ev for topic in the CloudEvents Kafka binding's binary
-// mode, exactly as the SDK's kafka_sarama.WriteProducerMessage does (the
-// record test holds the two side by side), with the trace context of ctx:
-// ce_* headers, datacontenttype as content-type, the data as value, not
-// copied.
+// newRecord encodes ev in the CloudEvents Kafka binding's binary mode,
+// exactly as the SDK's kafka_sarama.WriteProducerMessage does (the record
+// test holds the two side by side): ce_* headers, datacontenttype as
+// content-type, the data as value, not copied. The receiver adds the topic
+// and the trace context.
 //
 // Key: the partitionkey extension, else the subject, else none, which spreads
 // records over the partitions.
-func newRecord(ctx context.Context, topic string, ev *event.Event) (*sarama.ProducerMessage, error) {
+func newRecord(ev *event.Event) (*sarama.ProducerMessage, error) {
 	version := spec.VS.Version(ev.SpecVersion())
 	if version == nil {
 		return nil, fmt.Errorf("unknown CloudEvents specversion %q", ev.SpecVersion())
@@ -63,7 +62,7 @@ func newRecord(ctx context.Context, topic string, ev *event.Event) (*sarama.Prod
 			headers = append(headers, h)
 		}
 	}
-	msg := &sarama.ProducerMessage{Topic: topic}
+	msg := &sarama.ProducerMessage{}
 	for name, v := range exts {
 		h, err := formatHeader([]byte(headerPrefix+name), v)
 		if err != nil {
@@ -81,7 +80,6 @@ func newRecord(ctx context.Context, topic string, ev *event.Event) (*sarama.Prod
 	if msg.Key == nil && ev.Subject() != "" {
 		msg.Key = sarama.StringEncoder(ev.Subject())
 	}
-	traceContext.Inject(ctx, recordHeaders{msg})
 	return msg, nil
 }
 

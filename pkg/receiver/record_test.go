@@ -55,7 +55,7 @@ func TestRecordIsTheSDKsBinaryMode(t *testing.T) {
 			if err := e.Validate(); err != nil {
 				t.Fatal(err)
 			}
-			got, err := newRecord(context.Background(), "topic", &e)
+			got, err := newRecord(&e)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/IBM/sarama"
 	"github.com/cloudevents/sdk-go/v2/binding"
 	"github.com/cloudevents/sdk-go/v2/event"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
@@ -18,6 +19,9 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
+
+// errNamelessAttribute: a header named Ce- and nothing more.
+var errNamelessAttribute = errors.New("not a valid CloudEvent: a header named Ce- names no attribute")
 
 // readBody reads the whole body, at most limit bytes, in one allocation when
 // the sender gave its length. On error it returns the status to answer.
@@ -51,10 +55,28 @@ func tooLarge(limit int64) error {
 	return fmt.Errorf("the event body is over max.event.bytes (%d bytes)", limit)
 }
 
+// toRecord is the record of the CloudEvent in a request, and the event's id:
+// made straight from the headers of a binary-mode 1.0 event when
+// binaryRecord can, else by the SDK (toEvent, newRecord).
+func toRecord(header http.Header, body []byte) (*sarama.ProducerMessage, string, error) {
+	if msg, id, ok := binaryRecord(header, body); ok {
+		return msg, id, nil
+	}
+	ev, err := toEvent(header, body)
+	if err != nil {
+		return nil, "", err
+	}
+	msg, err := newRecord(ev)
+	return msg, ev.ID(), err
+}
+
 // toEvent reads a CloudEvent in binary or structured mode, as the CloudEvents
 // SDK does, and validates it. A binary event takes body as its data, without
 // the copy the SDK would make of a body it has to read.
 func toEvent(header http.Header, body []byte) (*event.Event, error) {
+	if _, ok := header[httpPrefix]; ok {
+		return nil, errNamelessAttribute // the SDK would panic on it
+	}
 	msg := cehttp.NewMessage(header, nil)
 	if msg.ReadEncoding() != binding.EncodingBinary {
 		msg.BodyReader = io.NopCloser(bytes.NewReader(body))
@@ -72,6 +94,9 @@ func toEvent(header http.Header, body []byte) (*event.Event, error) {
 // badEvent tells a sender why its request is not a valid CloudEvent, from
 // what its headers lack.
 func badEvent(h http.Header) error {
+	if _, ok := h[httpPrefix]; ok {
+		return errNamelessAttribute
+	}
 	if strings.HasPrefix(h.Get("Content-Type"), "application/cloudevents") {
 		return errors.New("the body is not a valid structured CloudEvent: JSON with at least specversion, id, source and type")
 	}

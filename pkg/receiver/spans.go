@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/cloudevents/sdk-go/v2/event"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -52,14 +51,14 @@ func endServer(span trace.Span, r *http.Request, status int) {
 
 // annotateIngress tags the request's server span as Knative's channel
 // specification asks: the channel it was sent to and the event's id.
-func annotateIngress(ctx context.Context, ref channel.ChannelReference, ev *event.Event) {
+func annotateIngress(ctx context.Context, ref channel.ChannelReference, id string) {
 	span := trace.SpanFromContext(ctx)
 	if !span.IsRecording() {
 		return
 	}
 	span.SetAttributes(knativeSystem, knativeProtocol,
 		attribute.String("messaging.destination", "http://"+resources.ChannelHostName(ref.Name, ref.Namespace)),
-		attribute.String("messaging.message_id", ev.ID()))
+		attribute.String("messaging.message_id", id))
 }
 
 // startSend opens the Kafka producer span of the OpenTelemetry messaging
@@ -67,7 +66,7 @@ func annotateIngress(ctx context.Context, ref channel.ChannelReference, ev *even
 // spans descend from the send, as the conventions link producer and consumer.
 // Its attributes are set only on a recorded span: building them for every
 // event whatever the tracer was a few percent of the receiver's CPU.
-func (h *Handler) startSend(ctx context.Context, topic string, ev *event.Event) (context.Context, trace.Span) {
+func (h *Handler) startSend(ctx context.Context, topic, id string) (context.Context, trace.Span) {
 	ctx, span := h.tracer.Start(ctx, "send "+topic, producerKind)
 	if span.IsRecording() {
 		span.SetAttributes(
@@ -75,7 +74,7 @@ func (h *Handler) startSend(ctx context.Context, topic string, ev *event.Event) 
 			semconv.MessagingOperationTypeSend,
 			semconv.MessagingOperationName("send"),
 			semconv.MessagingDestinationName(topic),
-			semconv.MessagingMessageID(ev.ID()))
+			semconv.MessagingMessageID(id))
 	}
 	return ctx, span
 }
