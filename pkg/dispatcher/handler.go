@@ -108,7 +108,7 @@ func (p *partition) start(msg *sarama.ConsumerMessage) bool {
 		return false
 	}
 	p.inFlight.Add(1)
-	go p.deliver(msg)
+	deliveries.run(func() { p.deliver(msg) })
 	return true
 }
 
