@@ -49,8 +49,10 @@ func binaryRecord(header http.Header, body []byte) (msg *sarama.ProducerMessage,
 	msg = &sarama.ProducerMessage{Headers: make([]sarama.RecordHeader, 0, len(header)+2)}
 	var subject, source, eventType string
 	for k, vs := range header {
-		v := vs[0] // as the SDK reads it
-		key, value, ok := v1Attribute(k, v)
+		if len(vs) == 0 {
+			continue // no value: as if absent
+		}
+		key, value, ok := v1Attribute(k, vs[0]) // the first value, as the SDK reads it
 		if !ok {
 			return nil, "", false
 		}
