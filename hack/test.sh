@@ -42,5 +42,9 @@ KNATIVE_KAFKA_MANIFESTS="${ROOT}/_output/release.yaml" go run ./test/soak -short
 step "short profile of the scale benchmark (the full one: go run ./test/benchmark/scale)"
 go run ./test/benchmark/scale -channels 50 -subscribers 2 -idle 10s -timeout 5m
 
+step "short profiles of the receiver and dispatcher benchmarks (the full ones: go run ./test/benchmark/receiver, go run ./test/benchmark/dispatcher)"
+go run ./test/benchmark/receiver -senders 1,16 -duration 1s -warmup 200ms -rounds 1
+go run ./test/benchmark/dispatcher -cpu-events 2000 -cpu-rounds 1 -burst-seconds 1 -latency-seconds 0.5
+
 step "summary of every test run above"
 "${SUMMARY}" -report "${ROOT}/_output/test-unit.json" "${ROOT}/_output/test-e2e.json"

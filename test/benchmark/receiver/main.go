@@ -103,7 +103,15 @@ func run() error {
 		points = append(points, p)
 	}
 	printTables(points, s.idle)
-	return printTopFrames(roleReceiver, senderCounts())
+	if err := printTopFrames(roleReceiver, senderCounts()); err != nil {
+		return err
+	}
+	for _, p := range points {
+		if p.failed > 0 {
+			return fmt.Errorf("%d sends failed at %d senders: the figures do not hold", p.failed, p.senders)
+		}
+	}
+	return nil
 }
 
 // sides are the processes of a run.
@@ -207,8 +215,13 @@ func (s *sides) measure(n int) (point, error) {
 		}
 		r.dials = dials.Load()
 		measured = append(measured, r)
+		for _, ph := range phases {
+			p.failed += ph.into.errors
+		}
 	}
+	failed := p.failed
 	p = medianPoint(measured)
+	p.failed = failed
 	var err error
 	p.peak, err = s.receiver.memory()
 	return p, err

@@ -17,6 +17,8 @@ type point struct {
 	minimal result
 	// dials counts the connections the receiver's client opened.
 	dials int64
+	// failed counts the sends that failed, every round and side.
+	failed int
 	// peak is the receiver's memory after the point.
 	peak procstat.Memory
 }
