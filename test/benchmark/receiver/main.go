@@ -188,40 +188,37 @@ func (s *sides) measure(n int) (point, error) {
 	defer func() {
 		_, _, _ = s.admin.DeleteTopic(rawTopic), s.admin.DeleteTopic(recvTopic), s.admin.DeleteTopic(minimalTopic)
 	}()
-	var measured []point
+	var (
+		measured []point
+		failed   int
+		dials    int64
+	)
 	for round := range max(1, *rounds) {
 		r := point{senders: n}
-		var dials atomic.Int64
+		var receiverDials atomic.Int64
 		phases := []struct {
 			side string
 			into *result
 			proc process
-			send func() sendFunc
+			send sendFunc
 		}{
-			{roleReceiver, &r.receiver, s.receiver, func() sendFunc {
-				return httpSender(s.receiver.Addr()+"/"+namespace+"/"+recvTopic, n, &dials)
-			}},
-			{"raw", &r.raw, self{}, func() sendFunc { return rawSender(s.raw, rawTopic) }},
-			{roleHTTPOnly, &r.httpOnly, s.httpOnly, func() sendFunc { return httpSender(s.httpOnly.Addr(), n, new(atomic.Int64)) }},
-			{roleMinimal, &r.minimal, s.minimal, func() sendFunc {
-				return httpSender(s.minimal.Addr()+"/"+minimalTopic, n, new(atomic.Int64))
-			}},
+			{roleReceiver, &r.receiver, s.receiver, httpSender(s.receiver.Addr()+"/"+namespace+"/"+recvTopic, n, &receiverDials)},
+			{"raw", &r.raw, self{}, rawSender(s.raw, rawTopic)},
+			{roleHTTPOnly, &r.httpOnly, s.httpOnly, httpSender(s.httpOnly.Addr(), n, new(atomic.Int64))},
+			{roleMinimal, &r.minimal, s.minimal, httpSender(s.minimal.Addr()+"/"+minimalTopic, n, new(atomic.Int64))},
 		}
 		for _, ph := range phases {
 			var err error
-			if *ph.into, err = s.phase(ph.side, n, round, ph.proc, ph.send()); err != nil {
+			if *ph.into, err = s.phase(ph.side, n, round, ph.proc, ph.send); err != nil {
 				return p, err
 			}
+			failed += ph.into.errors
 		}
-		r.dials = dials.Load()
+		dials = max(dials, receiverDials.Load())
 		measured = append(measured, r)
-		for _, ph := range phases {
-			p.failed += ph.into.errors
-		}
 	}
-	failed := p.failed
 	p = medianPoint(measured)
-	p.failed = failed
+	p.failed, p.dials = failed, dials
 	var err error
 	p.peak, err = s.receiver.memory()
 	return p, err
@@ -239,7 +236,6 @@ func medianPoint(rounds []point) point {
 		rs := make([]result, len(rounds))
 		for i := range rounds {
 			rs[i] = *side(&rounds[i])
-			p.dials = max(p.dials, rounds[i].dials)
 		}
 		*side(&p) = median(rs)
 	}
