@@ -65,10 +65,10 @@ func errorExtensions(dest *apis.URL, failure sent) binding.Transformers {
 		dest, body = info.ErrDestination, info.ErrResponseBody
 	}
 	dest = sanitizeURL(dest)
-	n := min(base64.StdEncoding.EncodedLen(len(body)), attributes.KnativeErrorDataExtensionMaxLength)
-	encoded := make([]byte, base64.StdEncoding.EncodedLen(len(body)))
-	base64.StdEncoding.Encode(encoded, body)
-	return attributes.KnativeErrorTransformers(*dest.URL(), failure.code, string(encoded[:n]))
+	// The base64 of the bytes that fit: every 3 bytes make 4 characters.
+	fits := attributes.KnativeErrorDataExtensionMaxLength / 4 * 3
+	encoded := base64.StdEncoding.EncodeToString(body[:min(len(body), fits)])
+	return attributes.KnativeErrorTransformers(*dest.URL(), failure.code, encoded)
 }
 
 // sanitize gives a target without an http or https scheme (a bare host) the
