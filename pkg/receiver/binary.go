@@ -11,27 +11,27 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding/format"
 	"github.com/cloudevents/sdk-go/v2/binding/spec"
 	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/cloudevents/sdk-go/v2/types"
 )
 
 // Header names of a binary-mode CloudEvents 1.0 request, as net/http
-// canonicalizes them.
+// canonicalizes them; its content type is cehttp.ContentType.
 const (
 	httpPrefix      = "Ce-"
 	httpSpecVersion = "Ce-Specversion"
-	httpContentType = "Content-Type"
 )
 
 // v1Record holds the record headers of the attributes of version 1.0 that
 // binaryRecord converts itself, by HTTP header name.
 var v1Record = map[string][]byte{
-	httpSpecVersion: []byte(headerPrefix + "specversion"),
-	"Ce-Id":         []byte(headerPrefix + "id"),
-	"Ce-Source":     []byte(headerPrefix + "source"),
-	"Ce-Type":       []byte(headerPrefix + "type"),
-	"Ce-Subject":    []byte(headerPrefix + "subject"),
-	"Ce-Time":       []byte(headerPrefix + "time"),
-	httpContentType: []byte(contentTypeHeader),
+	httpSpecVersion:    []byte(headerPrefix + "specversion"),
+	"Ce-Id":            []byte(headerPrefix + "id"),
+	"Ce-Source":        []byte(headerPrefix + "source"),
+	"Ce-Type":          []byte(headerPrefix + "type"),
+	"Ce-Subject":       []byte(headerPrefix + "subject"),
+	"Ce-Time":          []byte(headerPrefix + "time"),
+	cehttp.ContentType: []byte(contentTypeHeader),
 }
 
 // binaryRecord is the record of a binary-mode CloudEvents 1.0 request, made
@@ -43,7 +43,7 @@ var v1Record = map[string][]byte{
 // SDK's way then decides, so that both ways accept and write the same
 // (TestBinaryRecordIsTheSDKs and FuzzBinaryRecord hold them side by side).
 func binaryRecord(header http.Header, body []byte) (msg *sarama.ProducerMessage, id string, ok bool) {
-	if header.Get(httpSpecVersion) != event.CloudEventsVersionV1 || format.Lookup(header.Get(httpContentType)) != nil {
+	if header.Get(httpSpecVersion) != event.CloudEventsVersionV1 || format.Lookup(header.Get(cehttp.ContentType)) != nil {
 		return nil, "", false
 	}
 	msg = &sarama.ProducerMessage{Headers: make([]sarama.RecordHeader, 0, len(header)+2)}
@@ -94,13 +94,13 @@ func v1Attribute(name, value string) (key []byte, formatted string, ok bool) {
 	switch name {
 	case httpSpecVersion:
 		return v1Record[name], value, true
-	case "Ce-Id", "Ce-Type", "Ce-Subject", httpContentType:
+	case "Ce-Id", "Ce-Type", "Ce-Subject", cehttp.ContentType:
 		// The SDK trims these, drops an empty subject or content type,
 		// refuses an empty id or type, and parses the media type.
 		if value == "" || strings.TrimSpace(value) != value {
 			return nil, "", false
 		}
-		if name == httpContentType {
+		if name == cehttp.ContentType {
 			if _, _, err := mime.ParseMediaType(value); err != nil {
 				return nil, "", false
 			}
