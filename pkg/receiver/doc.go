@@ -9,6 +9,10 @@
 // SyncProducer. It answers 202 only once Kafka acknowledged the record, so a
 // sender that sees anything else knows the event is not stored and retries.
 //
+// Of the sender's other headers, only those Knative's channels pass to their
+// subscribers go into the record (package passthrough), which the dispatcher
+// writes on each subscriber's request.
+//
 // Records go to the partitions of the producer's cached metadata. When a
 // channel's spec.numPartitions grows, the receiver refreshes the topic's
 // metadata until the topic has them (Producer.FollowGrowth), rather than

@@ -107,17 +107,30 @@ func tooLarge(limit int64) error {
 
 // toRecord is the record of the CloudEvent in a request, and the event's id:
 // made straight from the headers of a binary-mode 1.0 event when
-// binaryRecord can, else by the SDK (toEvent, newRecord).
+// binaryRecord can, else by the SDK (eventRecord).
 func toRecord(header http.Header, body []byte) (*sarama.ProducerMessage, string, error) {
 	if msg, id, ok := binaryRecord(header, body); ok {
 		return msg, id, nil
 	}
+	return eventRecord(header, body)
+}
+
+// eventRecord is the record of the CloudEvent in a request made the SDK's
+// way (toEvent, newRecord), with the headers that pass through, and the
+// event's id.
+func eventRecord(header http.Header, body []byte) (*sarama.ProducerMessage, string, error) {
 	ev, err := toEvent(header, body)
 	if err != nil {
 		return nil, "", err
 	}
 	msg, err := newRecord(ev)
-	return msg, ev.ID(), err
+	if err != nil {
+		return nil, "", err
+	}
+	for k, vs := range header {
+		msg.Headers = appendPassThrough(msg.Headers, k, vs)
+	}
+	return msg, ev.ID(), nil
 }
 
 // toEvent reads a CloudEvent in binary or structured mode, as the CloudEvents
