@@ -13,6 +13,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding/spec"
 
 	"github.com/knative-kafka/knative-kafka/pkg/delivery"
+	"github.com/knative-kafka/knative-kafka/pkg/receiver/passthrough"
 )
 
 // recordMessage is a Kafka record as a CloudEvents message. The subscriber's request
@@ -85,8 +86,10 @@ var httpNames = func() map[spec.Version]map[string]string {
 }()
 
 // WriteHTTP writes the record's event into header and returns the body, in
-// the mode it was produced in. Of headers whose names differ only in case,
-// the last counts, as in the SDK's Kafka binding.
+// the mode it was produced in, with the sender's headers that the receiver
+// passed through (passthrough.Passes), every value. Of CloudEvents headers
+// whose names differ only in case, the last counts, as in the SDK's Kafka
+// binding.
 func (r *recordMessage) WriteHTTP(header http.Header) ([]byte, error) {
 	contentType, version := "", ""
 	for _, h := range r.msg.Headers {
@@ -99,6 +102,9 @@ func (r *recordMessage) WriteHTTP(header http.Header) ([]byte, error) {
 	}
 	if f := format.Lookup(contentType); f != nil {
 		header["Content-Type"] = []string{f.MediaType()}
+		for _, h := range r.msg.Headers {
+			passThrough(header, h)
+		}
 		return r.msg.Value, nil
 	}
 	v := kafkaSpecs.Version(version)
@@ -112,7 +118,18 @@ func (r *recordMessage) WriteHTTP(header http.Header) ([]byte, error) {
 			header[name] = []string{string(h.Value)}
 		} else if ext, ok := strings.CutPrefix(key, cePrefix); ok && ext != "" && !slices.Contains(kafkaExtensions, key) {
 			header["Ce-"+strings.ToUpper(ext[:1])+ext[1:]] = []string{string(h.Value)}
+		} else {
+			passThrough(header, h)
 		}
 	}
 	return r.msg.Value, nil
+}
+
+// passThrough adds a record header to the subscriber's request if it is one
+// of the sender's that the receiver passed through.
+func passThrough(header http.Header, h *sarama.RecordHeader) {
+	if passthrough.Passes(h.Key) {
+		name := http.CanonicalHeaderKey(string(h.Key))
+		header[name] = append(header[name], string(h.Value))
+	}
 }

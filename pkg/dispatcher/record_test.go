@@ -5,6 +5,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/IBM/sarama"
@@ -71,6 +72,40 @@ func TestRecordWritesTheSDKsRequest(t *testing.T) {
 			}
 			if string(body) != string(sdkBody) {
 				t.Errorf("body %q, the SDK's %q", body, sdkBody)
+			}
+		})
+	}
+}
+
+// The headers a sender's request passed through to the record (see
+// pkg/receiver/passthrough) go on the subscriber's request, in either mode,
+// every value in order; no other record header does.
+func TestRecordPassesHeadersThrough(t *testing.T) {
+	passed := []string{"knative-foo", "a", "x-request-id", "r-1", "x-b3-traceid", "t-1", "X-B3-Sampled", "1",
+		"retry-after", "5", "knative-multi", "first", "knative-multi", "second"}
+	withheld := []string{"authorization", "Bearer x", "cookie", "c=1", "x-custom", "no", "kafka_key", "k"}
+	want := http.Header{"Knative-Foo": {"a"}, "X-Request-Id": {"r-1"}, "X-B3-Traceid": {"t-1"}, "X-B3-Sampled": {"1"},
+		"Retry-After": {"5"}, "Knative-Multi": {"first", "second"}}
+	for name, event := range map[string][]string{
+		"binary":     {"ce_specversion", "1.0", "ce_id", "r-1", "ce_source", "/src", "ce_type", "dev.t"},
+		"structured": {"content-type", "application/cloudevents+json"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			headers := kafkaHeaders(append(append(event, passed...), withheld...)...)
+			msg := &sarama.ConsumerMessage{Headers: headers, Value: []byte(`{"specversion":"1.0","id":"s-1","source":"/src","type":"dev.t"}`)}
+			header := http.Header{}
+			if _, err := (&recordMessage{msg: msg}).WriteHTTP(header); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range want {
+				if !slices.Equal(header[k], v) {
+					t.Errorf("%s: %q, want %q", k, header[k], v)
+				}
+			}
+			for _, k := range []string{"Authorization", "Cookie", "X-Custom", "Kafka_key"} {
+				if v, ok := header[k]; ok {
+					t.Errorf("%s passed through: %q", k, v)
+				}
 			}
 		})
 	}

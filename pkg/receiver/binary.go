@@ -66,8 +66,9 @@ func binaryRecord(header http.Header, body []byte) (msg *sarama.ProducerMessage,
 		case "Ce-Subject":
 			subject = value
 		}
-		if key == nil {
-			continue // not a CloudEvents header
+		if key == nil { // not a CloudEvents header
+			msg.Headers = appendPassThrough(msg.Headers, k, vs)
+			continue
 		}
 		h := sarama.RecordHeader{Key: key, Value: []byte(value)}
 		msg.Headers = append(msg.Headers, h)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"go.uber.org/zap"
 	"k8s.io/client-go/tools/cache"
@@ -39,6 +40,9 @@ const (
 	// replica serves at once (Options.MaxInFlight); set it with the
 	// container's memory limit.
 	MaxInFlightEnv = "MAX_IN_FLIGHT_REQUESTS"
+	// BodyTimeoutEnv names the environment variable of Options.BodyTimeout,
+	// a Go duration such as "10s".
+	BodyTimeoutEnv = "REQUEST_BODY_TIMEOUT"
 )
 
 // Command runs the receiver inside knative.dev/pkg sharedmain.
@@ -68,13 +72,17 @@ func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *con
 	// Trust bundles matter only for an OIDC issuer other than the API server.
 	trustBundles := configmapinformer.Get(ctx).Lister().ConfigMaps(system.Namespace())
 	verifier := auth.NewVerifier(ctx, eventpolicyinformer.Get(ctx).Lister(), trustBundles, cmw)
-	maxInFlight, err := maxInFlight()
+	maxInFlight, err := positiveEnv(MaxInFlightEnv, strconv.Atoi)
 	if err != nil {
 		logger.Fatalw("Invalid "+MaxInFlightEnv, zap.Error(err))
 	}
+	bodyTimeout, err := positiveEnv(BodyTimeoutEnv, time.ParseDuration)
+	if err != nil {
+		logger.Fatalw("Invalid "+BodyTimeoutEnv, zap.Error(err))
+	}
 	handler, err := NewHandler(Options{
 		Channels: informer.Lister(), Producer: producer, Logger: logger.Desugar(),
-		WithFeatures: features.ToContext, Verifier: verifier, MaxInFlight: maxInFlight,
+		WithFeatures: features.ToContext, Verifier: verifier, MaxInFlight: maxInFlight, BodyTimeout: bodyTimeout,
 	})
 	if err != nil {
 		logger.Fatalw("Cannot create the receiver", zap.Error(err))
@@ -162,15 +170,16 @@ func listenTLS(certificate eventingtls.GetCertificate) (net.Listener, error) {
 	return tls.NewListener(ln, cfg), nil
 }
 
-// maxInFlight is MaxInFlightEnv's value; 0 (the default) when unset.
-func maxInFlight() (int, error) {
-	v := os.Getenv(MaxInFlightEnv)
+// positiveEnv is the value of the named environment variable, which must be
+// above 0; 0 (the default) when unset.
+func positiveEnv[T int | time.Duration](name string, parse func(string) (T, error)) (T, error) {
+	v := os.Getenv(name)
 	if v == "" {
 		return 0, nil
 	}
-	n, err := strconv.Atoi(v)
-	if err == nil && n < 1 {
-		err = errors.New("must be at least 1")
+	n, err := parse(v)
+	if err == nil && n <= 0 {
+		err = errors.New("must be above 0")
 	}
 	return n, err
 }

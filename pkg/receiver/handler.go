@@ -31,6 +31,12 @@ const DefaultRetryAfter = 5 * time.Second
 // memory limit.
 const DefaultMaxInFlight = 200
 
+// DefaultBodyTimeout bounds how long a request's body takes to arrive: a
+// sender inside the cluster sends the default 1 MiB max.event.bytes in well
+// under a second, while a body that stalls holds its buffer, and past
+// unslottedBytes an in-flight slot, only this long.
+const DefaultBodyTimeout = 10 * time.Second
+
 // Options configure a Handler.
 type Options struct {
 	// Channels lists the KafkaChannels, usually from the informer cache.
@@ -44,9 +50,14 @@ type Options struct {
 	TracerProvider trace.TracerProvider
 	// RetryAfter is sent with every 503; DefaultRetryAfter when zero.
 	RetryAfter time.Duration
-	// MaxInFlight caps the requests served at once; beyond it a request gets
-	// 503 at once, before its body is read. DefaultMaxInFlight when zero.
+	// MaxInFlight caps the requests that hold a body, from the time it is
+	// over unslottedBytes until Kafka no longer holds its record; beyond it a
+	// request gets 503 without the rest of its body read. DefaultMaxInFlight
+	// when zero.
 	MaxInFlight int
+	// BodyTimeout bounds the time a request's body takes to arrive, from the
+	// end of its headers; DefaultBodyTimeout when zero.
+	BodyTimeout time.Duration
 	// WithFeatures puts eventing's config-features into a request's context
 	// (feature.Store.ToContext); nil leaves every feature at its default, so
 	// OIDC off. Verifier checks the tokens once authentication-oidc is on, and
@@ -73,9 +84,13 @@ type Handler struct {
 	withFeatures func(context.Context) context.Context
 	verifier     *auth.Verifier
 	retryAfter   string
-	// slots holds one token per request being served.
-	slots  chan struct{}
-	tracer trace.Tracer
+	bodyTimeout  time.Duration
+	// slots holds one token per request that holds a body: taken while the
+	// body is read (readBody), given back by release once the request is
+	// answered without a send or once Sarama returned the send.
+	slots   chan struct{}
+	release func()
+	tracer  trace.Tracer
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -94,6 +109,9 @@ func NewHandler(o Options) (*Handler, error) {
 	if o.MaxInFlight <= 0 {
 		o.MaxInFlight = DefaultMaxInFlight
 	}
+	if o.BodyTimeout <= 0 {
+		o.BodyTimeout = DefaultBodyTimeout
+	}
 	if o.WithFeatures != nil && o.Verifier == nil {
 		return nil, errors.New("a Verifier is needed with WithFeatures: OIDC may be turned on")
 	}
@@ -109,9 +127,11 @@ func NewHandler(o Options) (*Handler, error) {
 		withFeatures: o.WithFeatures,
 		verifier:     o.Verifier,
 		retryAfter:   strconv.Itoa(int((o.RetryAfter + time.Second - 1) / time.Second)),
+		bodyTimeout:  o.BodyTimeout,
 		slots:        make(chan struct{}, o.MaxInFlight),
 		tracer:       o.TracerProvider.Tracer("github.com/knative-kafka/knative-kafka/pkg/receiver"),
 	}
+	h.release = func() { <-h.slots } // made once: Send takes it with every record
 	return h, nil
 }
 
@@ -129,14 +149,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.metrics.recordEvent(ctx, known, a.statusOrOK())
 		endServer(span, r, a.statusOrOK())
 	}()
-	select {
-	case h.slots <- struct{}{}:
-		defer func() { <-h.slots }()
-	default:
-		// Overloaded: reading the body or producing would only add to it.
-		a.refuse(http.StatusServiceUnavailable, fmt.Sprintf("the receiver is serving its maximum of %d requests; retry later", cap(h.slots)))
-		return
-	}
 	switch {
 	case r.Method == http.MethodOptions:
 		a.send(http.StatusOK, nil)
@@ -154,31 +166,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // A status of 0 means that the response was written already.
 func (h *Handler) ingest(a *answer, r *http.Request, kc *v1beta1.KafkaChannel) (int, error) {
 	ref := refOf(kc)
-	body, status, err := readBody(a.w, r, h.producer.MaxEventBytes())
+	body, status, err := h.readBody(a, r)
 	if err != nil {
 		if status >= http.StatusInternalServerError {
 			h.logger.Info("Cannot read the request body", zap.String("channel", ref.String()), zap.Error(err))
 		}
 		return status, err
 	}
+	// The request holds a slot from here on: receive hands it to the send.
 	msg, id, err := toRecord(r.Header, body)
 	if err != nil {
+		h.release()
 		h.logger.Info("Refused a request that is not a valid CloudEvent", zap.String("channel", ref.String()), zap.Error(err))
 		return http.StatusBadRequest, badEvent(r.Header)
 	}
 	if status, err := h.verify(a, r, kc, body); status != http.StatusOK {
+		h.release()
 		return status, err
 	}
 	return h.receive(r.Context(), kc, msg, id)
 }
 
+// takeSlot takes an in-flight slot, or answers 503 when all are taken:
+// holding one more body would only add to the overload.
+func (h *Handler) takeSlot(a *answer) bool {
+	select {
+	case h.slots <- struct{}{}:
+		return true
+	default:
+		a.refuse(http.StatusServiceUnavailable, fmt.Sprintf("the receiver is serving its maximum of %d requests; retry later", cap(h.slots)))
+		return false
+	}
+}
+
 // receive writes the record of the event with this id to the channel's topic
 // and returns once Kafka acknowledged it: 202, or the status that tells why
-// not.
+// not. It takes over the request's slot, which is given back once Sarama
+// returned the send, even after the produce timeout answered the request:
+// until then the record holds the body.
 func (h *Handler) receive(ctx context.Context, kc *v1beta1.KafkaChannel, msg *sarama.ProducerMessage, id string) (int, error) {
 	ref := refOf(kc)
 	topic, err := topic(kc)
 	if err != nil {
+		h.release()
 		h.logger.Info("Rejected an event for a channel whose topic is not ready", eventFields(ref, id)...)
 		return http.StatusServiceUnavailable, err
 	}
@@ -187,7 +217,7 @@ func (h *Handler) receive(ctx context.Context, kc *v1beta1.KafkaChannel, msg *sa
 	msg.Topic = topic
 	traceContext.Inject(ctx, recordHeaders{msg})
 	start := time.Now()
-	partition, offset, err := h.producer.Send(msg)
+	partition, offset, err := h.producer.Send(msg, h.release)
 	endSend(span, partition, offset, err)
 	h.metrics.recordProduce(ctx, ref, time.Since(start), err)
 	if err != nil {

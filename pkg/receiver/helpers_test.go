@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -93,7 +94,12 @@ type testOptions struct {
 	meter         metric.MeterProvider
 	tracer        trace.TracerProvider
 	maxInFlight   int
-	waitReady     bool
+	bodyTimeout   time.Duration
+	// produceTimeout defaults to 10 s.
+	produceTimeout time.Duration
+	// bodyReads, if set, counts the requests whose body the handler began to read.
+	bodyReads *atomic.Int64
+	waitReady bool
 	// secure, if set, also serves HTTPS with it; features is then config-features.
 	secure      *tls.Config
 	features    func() feature.Flags
@@ -110,7 +116,7 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 		logger = zaptest.NewLogger(t)
 	}
 	watcher, producer, handler := newHandler(t, o, logger)
-	server := &Server{Handler: handler, Logger: logger, DrainPeriod: -1, Ready: producer.Ready, Features: o.features,
+	server := &Server{Handler: countBodyReads(handler, o.bodyReads), Logger: logger, DrainPeriod: -1, Ready: producer.Ready, Features: o.features,
 		Certificate: o.certificate}
 	ln := listen(t)
 	if o.secure != nil {
@@ -145,6 +151,33 @@ func startReceiver(t testing.TB, o testOptions) *receiverUnderTest {
 	return r
 }
 
+// countBodyReads has reads count the requests whose body h began to read;
+// nil reads leaves h as it is.
+func countBodyReads(h http.Handler, reads *atomic.Int64) http.Handler {
+	if reads == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(r.Context()) // a copy: the server keeps its own Body
+		r.Body = &countingBody{ReadCloser: r.Body, reads: reads}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type countingBody struct {
+	io.ReadCloser
+	reads   *atomic.Int64
+	counted bool
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	if !b.counted {
+		b.counted = true
+		b.reads.Add(1)
+	}
+	return b.ReadCloser.Read(p)
+}
+
 func listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -166,9 +199,13 @@ func newHandler(t testing.TB, o testOptions, logger *zap.Logger) (*client.Watche
 
 func buildHandler(o testOptions, logger *zap.Logger) (*client.Watcher, *Producer, *Handler, error) {
 	watcher := client.NewStaticWatcher(secretData(o.brokers), kafkaConfig(o.maxEventBytes), "test-receiver")
-	producer := NewProducer(watcher, logger, 10*time.Second)
+	produceTimeout := o.produceTimeout
+	if produceTimeout == 0 {
+		produceTimeout = 10 * time.Second
+	}
+	producer := NewProducer(watcher, logger, produceTimeout)
 	handler, err := NewHandler(Options{Channels: o.lister, Producer: producer, Logger: logger,
-		MeterProvider: o.meter, TracerProvider: o.tracer, MaxInFlight: o.maxInFlight})
+		MeterProvider: o.meter, TracerProvider: o.tracer, MaxInFlight: o.maxInFlight, BodyTimeout: o.bodyTimeout})
 	return watcher, producer, handler, err
 }
 

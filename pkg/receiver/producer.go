@@ -270,18 +270,24 @@ func (p *Producer) Ready() error {
 	return errNotConnected
 }
 
-// Send writes msg and returns once Kafka acknowledged it, or with the reason it did not.
-func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset int64, err error) {
+// Send writes msg and returns once Kafka acknowledged it, or with the reason
+// it did not. done is called once Sarama no longer holds msg: at once when it
+// was not sent, else once SendMessage returned, which may be long after Send
+// returned errProduceTimeout.
+func (p *Producer) Send(msg *sarama.ProducerMessage, done func()) (partition int32, offset int64, err error) {
 	gen := p.acquire()
 	if gen == nil {
+		done()
 		return -1, -1, fmt.Errorf("%w: %w", errNotConnected, p.Ready())
 	}
 	if size := msg.ByteSize(2); size > gen.maxRecordBytes {
 		gen.inflight.Done()
+		done()
 		return -1, -1, fmt.Errorf("%w: %d > %d bytes", errRecordTooLarge, size, gen.maxRecordBytes)
 	}
 	if gen.isLost() {
 		gen.inflight.Done()
+		done()
 		return -1, -1, p.lostErr()
 	}
 	type result struct {
@@ -290,16 +296,17 @@ func (p *Producer) Send(msg *sarama.ProducerMessage) (partition int32, offset in
 		err       error
 	}
 	// Buffered, so that a send that outlives the timeout does not leak its goroutine.
-	done := make(chan result, 1)
+	sent := make(chan result, 1)
 	go func() {
-		defer gen.inflight.Done()
 		partition, offset, err := gen.producer.SendMessage(msg)
-		done <- result{partition, offset, err}
+		gen.inflight.Done()
+		done() // before the answer, so that the sender's next request finds the slot free
+		sent <- result{partition, offset, err}
 	}()
 	timer := time.NewTimer(p.timeout)
 	defer timer.Stop()
 	select {
-	case r := <-done:
+	case r := <-sent:
 		if r.err != nil && unreachable(r.err) {
 			p.lose(gen, r.err)
 		}

@@ -2,12 +2,15 @@ package receiver
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/IBM/sarama"
 	"github.com/cloudevents/sdk-go/v2/binding/spec"
 	"github.com/cloudevents/sdk-go/v2/event"
 	"github.com/cloudevents/sdk-go/v2/types"
 	"go.opentelemetry.io/otel/propagation"
+
+	"github.com/knative-kafka/knative-kafka/pkg/receiver/passthrough"
 )
 
 // traceContext carries W3C trace context (traceparent, tracestate) into
@@ -81,6 +84,20 @@ func newRecord(ev *event.Event) (*sarama.ProducerMessage, error) {
 		msg.Key = sarama.StringEncoder(ev.Subject())
 	}
 	return msg, nil
+}
+
+// appendPassThrough appends to a record's headers those of a request header
+// that passes through to subscribers (passthrough.Passes): one per value,
+// named in lower case, as no CloudEvents header is.
+func appendPassThrough(headers []sarama.RecordHeader, name string, values []string) []sarama.RecordHeader {
+	if !passthrough.Passes(name) {
+		return headers
+	}
+	key := []byte(strings.ToLower(name))
+	for _, v := range values {
+		headers = append(headers, sarama.RecordHeader{Key: key, Value: []byte(v)})
+	}
+	return headers
 }
 
 // formatHeader is a record header of a context attribute or extension: its
