@@ -209,8 +209,14 @@ func consumerConfig(base *sarama.Config, b buffers) *sarama.Config {
 	// with groups x topics (500 groups over 250 topics: 247 KiB of live heap
 	// per group, 71 KiB without).
 	cfg.Metadata.Full = false
-	// A new group starts at the tail; Setup commits that position (see doc.go).
-	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
+	// Setup commits a starting offset for every partition that has none (a
+	// new subscriber's at the tail, see doc.go), so Sarama applies Initial only
+	// where a committed offset is out of range (ResetInvalidOffsets), mostly
+	// below the log start: retention deleted records the subscriber has not
+	// had yet. The oldest retained offset skips no more than retention did
+	// (ConsumeClaim says so); the newest would skip everything retained.
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Group.ResetInvalidOffsets = true
 	cfg.Consumer.Offsets.AutoCommit.Enable = true
 	cfg.Consumer.Offsets.AutoCommit.Interval = commitInterval
 	if len(cfg.Consumer.Group.Rebalance.GroupStrategies) == 0 {
