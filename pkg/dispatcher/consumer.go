@@ -46,9 +46,8 @@ type consumer struct {
 	logger  *zap.Logger
 	sender  sender
 	metrics *metrics
-	attrs   attribute.Set
-	// outcomes are attrs with each delivery outcome, built once per outcome.
-	outcomes outcomeSets
+	// attrs are the group's attributes in metrics, reported while it runs (see metrics).
+	attrs attribute.Set
 
 	// channel is the KafkaChannel the group was started for, which its Kubernetes events are about.
 	channel *v1beta1.KafkaChannel
@@ -143,6 +142,7 @@ func (c *consumer) stop() {
 	<-c.logged // nothing of this group is logged once stop returned
 	_ = c.client.Close()
 	c.joined.Store(false)
+	c.metrics.forget(c.group)
 }
 
 func (c *consumer) subscription() *subscription { return c.sub.Load() }

@@ -186,7 +186,7 @@
 //
 // Metrics are OpenTelemetry instruments (see metrics.go): dispatch latency and
 // event counts by outcome and response code, retries, dead-lettered events,
-// stalled events. Consumer lag is the controller's to measure, from Kafka,
+// stalled events; a group's counters are exported while it runs here only. Consumer lag is the controller's to measure, from Kafka,
 // since a dispatcher that stalls or dies cannot report its own.
 //
 // The dispatcher command disables knative.dev/pkg sharedmain's default probes

@@ -48,8 +48,8 @@ func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.Co
 	}
 	p := h.c.newPartition(sess, claim)
 	defer p.stop()
-	h.c.metrics.initPartition(p.abortCtx, h.c.attrs, p.id)
-	go p.watchStalls()
+	h.c.metrics.initPartition(h.c.group, h.c.attrs, p.id)
+	p.watching.Go(p.watchStalls)
 	// Returning ends the whole session: that is how the group rejoins early (see expectPartitions).
 	end := h.c.session.Load().done
 	for {
@@ -78,6 +78,8 @@ type partition struct {
 	stalled  int64
 	slots    chan struct{} // one token per event in flight
 	inFlight sync.WaitGroup
+	// watching is the stall watcher, which stop waits for: nothing of a stopped group is recorded.
+	watching sync.WaitGroup
 	ending   atomic.Bool
 	// abortCtx is the parent of every delivery; it is cancelled DrainTimeout
 	// after the claim stops, cutting short what is still in flight.
@@ -130,7 +132,7 @@ func (p *partition) deliver(msg *sarama.ConsumerMessage) {
 	defer p.inFlight.Done()
 	defer func() { <-p.slots }()
 	r := p.c.sender.send(p.abortCtx, p.c.subscription(), msg, p.ending.Load)
-	p.c.metrics.recordDelivery(p.abortCtx, p.c.attrs, &p.c.outcomes, r)
+	p.c.metrics.recordDelivery(p.abortCtx, p.c.group, p.c.attrs, r)
 	p.log(msg, r)
 	if !r.done() {
 		return
@@ -164,6 +166,7 @@ func (p *partition) stop() {
 	p.inFlight.Wait()
 	timer.Stop()
 	p.abort()
+	p.watching.Wait()
 }
 
 // tailMetadata marks the offsets committed for a subscriber that starts at the
