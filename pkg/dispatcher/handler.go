@@ -41,6 +41,8 @@ func (h *handler) Cleanup(sarama.ConsumerGroupSession) error {
 // ConsumeClaim delivers one partition's records, up to inFlight at once, and
 // marks each offset once the records up to it are done.
 func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	// Setup left every claim a committed offset: Sarama starts a claim at
+	// Offsets.Initial, OffsetOldest, only where that offset was out of range.
 	if claim.InitialOffset() == sarama.OffsetOldest {
 		if err := h.c.resumeOutOfRange(sess, claim); err != nil {
 			return err
