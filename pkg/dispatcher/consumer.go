@@ -46,9 +46,8 @@ type consumer struct {
 	logger  *zap.Logger
 	sender  sender
 	metrics *metrics
-	attrs   attribute.Set
-	// outcomes are attrs with each delivery outcome, built once per outcome.
-	outcomes outcomeSets
+	// attrs are the group's attributes in metrics, reported while it runs (see metrics).
+	attrs attribute.Set
 
 	// channel is the KafkaChannel the group was started for, which its Kubernetes events are about.
 	channel *v1beta1.KafkaChannel
@@ -143,6 +142,7 @@ func (c *consumer) stop() {
 	<-c.logged // nothing of this group is logged once stop returned
 	_ = c.client.Close()
 	c.joined.Store(false)
+	c.metrics.forget(c.group)
 }
 
 func (c *consumer) subscription() *subscription { return c.sub.Load() }
@@ -209,8 +209,14 @@ func consumerConfig(base *sarama.Config, b buffers) *sarama.Config {
 	// with groups x topics (500 groups over 250 topics: 247 KiB of live heap
 	// per group, 71 KiB without).
 	cfg.Metadata.Full = false
-	// A new group starts at the tail; Setup commits that position (see doc.go).
-	cfg.Consumer.Offsets.Initial = sarama.OffsetNewest
+	// Setup commits a starting offset for every partition that has none (a
+	// new subscriber's at the tail, see doc.go), so Sarama applies Initial only
+	// where a committed offset is out of range (ResetInvalidOffsets), mostly
+	// below the log start: retention deleted records the subscriber has not
+	// had yet. The oldest retained offset skips no more than retention did
+	// (ConsumeClaim says so); the newest would skip everything retained.
+	cfg.Consumer.Offsets.Initial = sarama.OffsetOldest
+	cfg.Consumer.Group.ResetInvalidOffsets = true
 	cfg.Consumer.Offsets.AutoCommit.Enable = true
 	cfg.Consumer.Offsets.AutoCommit.Interval = commitInterval
 	if len(cfg.Consumer.Group.Rebalance.GroupStrategies) == 0 {

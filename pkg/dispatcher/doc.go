@@ -69,6 +69,14 @@
 // subscriber, group and partitions, and an OffsetsResetToOldest warning event
 // on the KafkaChannel (Options.Recorder).
 //
+// A committed offset out of range, mostly below the log start (retention
+// deleted events that a subscriber down or behind had not had), resumes at the
+// partition's oldest retained offset too, whether Sarama finds it at the start
+// of a session or while fetching (the session then ends and the next one
+// starts the partition anew): Sarama applies Offsets.Initial, OffsetOldest,
+// which matters nowhere else since Setup commits every missing offset, and
+// ConsumeClaim commits that position and says so as above.
+//
 // # Delivery
 //
 // Events are decoded from the CloudEvents Kafka binding and sent by
@@ -178,7 +186,7 @@
 //
 // Metrics are OpenTelemetry instruments (see metrics.go): dispatch latency and
 // event counts by outcome and response code, retries, dead-lettered events,
-// stalled events. Consumer lag is the controller's to measure, from Kafka,
+// stalled events; a group's counters are exported while it runs here only. Consumer lag is the controller's to measure, from Kafka,
 // since a dispatcher that stalls or dies cannot report its own.
 //
 // The dispatcher command disables knative.dev/pkg sharedmain's default probes

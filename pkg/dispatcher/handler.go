@@ -41,10 +41,17 @@ func (h *handler) Cleanup(sarama.ConsumerGroupSession) error {
 // ConsumeClaim delivers one partition's records, up to inFlight at once, and
 // marks each offset once the records up to it are done.
 func (h *handler) ConsumeClaim(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	// Setup left every claim a committed offset: Sarama starts a claim at
+	// Offsets.Initial, OffsetOldest, only where that offset was out of range.
+	if claim.InitialOffset() == sarama.OffsetOldest {
+		if err := h.c.resumeOutOfRange(sess, claim); err != nil {
+			return err
+		}
+	}
 	p := h.c.newPartition(sess, claim)
 	defer p.stop()
-	h.c.metrics.initPartition(p.abortCtx, h.c.attrs, p.id)
-	go p.watchStalls()
+	h.c.metrics.initPartition(h.c.group, h.c.attrs, p.id)
+	p.watching.Go(p.watchStalls)
 	// Returning ends the whole session: that is how the group rejoins early (see expectPartitions).
 	end := h.c.session.Load().done
 	for {
@@ -73,6 +80,8 @@ type partition struct {
 	stalled  int64
 	slots    chan struct{} // one token per event in flight
 	inFlight sync.WaitGroup
+	// watching is the stall watcher, which stop waits for: nothing of a stopped group is recorded.
+	watching sync.WaitGroup
 	ending   atomic.Bool
 	// abortCtx is the parent of every delivery; it is cancelled DrainTimeout
 	// after the claim stops, cutting short what is still in flight.
@@ -125,7 +134,7 @@ func (p *partition) deliver(msg *sarama.ConsumerMessage) {
 	defer p.inFlight.Done()
 	defer func() { <-p.slots }()
 	r := p.c.sender.send(p.abortCtx, p.c.subscription(), msg, p.ending.Load)
-	p.c.metrics.recordDelivery(p.abortCtx, p.c.attrs, &p.c.outcomes, r)
+	p.c.metrics.recordDelivery(p.abortCtx, p.c.group, p.c.attrs, r)
 	p.log(msg, r)
 	if !r.done() {
 		return
@@ -159,6 +168,7 @@ func (p *partition) stop() {
 	p.inFlight.Wait()
 	timer.Stop()
 	p.abort()
+	p.watching.Wait()
 }
 
 // tailMetadata marks the offsets committed for a subscriber that starts at the
@@ -171,6 +181,8 @@ const tailMetadata = "knative-kafka:tail"
 const (
 	offsetsResetMessage = "Partitions without a committed offset for an initialised subscriber: delivering them from their oldest offset"
 	offsetsResetReason  = "OffsetsResetToOldest"
+	// offsetsOutOfRangeMessage: retention deleted records the subscriber had not had yet.
+	offsetsOutOfRangeMessage = "Partitions whose committed offset is out of range (retention deleted records the subscriber had not had yet): delivering them from their oldest retained offset"
 )
 
 // initializeOffsets commits a starting offset for each claimed partition that
@@ -249,14 +261,40 @@ func (c *consumer) wasInitialized() (bool, error) {
 // reportResumedAtOldest tells the operator, in the log and on the channel,
 // that events older than the subscriber's position may be delivered again.
 func (c *consumer) reportResumedAtOldest(missing map[string][]int32) {
+	c.reportReset(missing, offsetsResetMessage, "has no committed offset on partitions %v of topic %s (the topic grew, or the offsets expired or were deleted)")
+}
+
+// resumeOutOfRange commits the oldest offset of a claim that Sarama started
+// there because its committed offset was out of range (see consumerConfig),
+// and says so: events the subscriber had not had were deleted. Committing it
+// at once keeps the partition from being reset, and reported, again at every
+// rebalance until an event of it is done.
+func (c *consumer) resumeOutOfRange(sess sarama.ConsumerGroupSession, claim sarama.ConsumerGroupClaim) error {
+	topic, p := claim.Topic(), claim.Partition()
+	oldest, err := c.client.GetOffset(topic, p, sarama.OffsetOldest)
+	if err != nil {
+		return fmt.Errorf("oldest offset of %s/%d: %w", topic, p, err)
+	}
+	// Mark moves the offset forward (it was below the log start), Reset back
+	// (past the log end: the partition was truncated or the topic recreated).
+	sess.MarkOffset(topic, p, oldest, "")
+	sess.ResetOffset(topic, p, oldest, "")
+	c.reportReset(map[string][]int32{topic: {p}}, offsetsOutOfRangeMessage,
+		"has a committed offset out of range on partitions %v of topic %s (retention deleted events it had not had yet)")
+	return nil
+}
+
+// reportReset logs msg and records a warning event on the channel whose
+// message is the subscriber and its group followed by why, which formats the
+// partitions and their topic.
+func (c *consumer) reportReset(partitions map[string][]int32, msg, why string) {
 	kc, uid := c.channel, c.subscription().uid
-	for topic, partitions := range missing {
-		c.logger.Warn(offsetsResetMessage, zap.String("channel", kc.Namespace+"/"+kc.Name), zap.String("subscriber", string(uid)),
-			zap.String("group", c.group), zap.String("topic", topic), zap.Int32s("partitions", partitions))
+	for topic, ps := range partitions {
+		c.logger.Warn(msg, zap.String("channel", kc.Namespace+"/"+kc.Name), zap.String("subscriber", string(uid)),
+			zap.String("group", c.group), zap.String("topic", topic), zap.Int32s("partitions", ps))
 		if c.opts.Recorder != nil {
-			c.opts.Recorder.Eventf(kc, corev1.EventTypeWarning, offsetsResetReason,
-				"Subscriber %s (consumer group %s) has no committed offset on partitions %v of topic %s (the topic grew, or the offsets expired or were deleted): delivering them from their oldest offset",
-				uid, c.group, partitions, topic)
+			c.opts.Recorder.Event(kc, corev1.EventTypeWarning, offsetsResetReason, fmt.Sprintf("Subscriber %s (consumer group %s) ", uid, c.group)+
+				fmt.Sprintf(why, ps, topic)+": delivering them from their oldest offset")
 		}
 	}
 }

@@ -27,13 +27,35 @@ var (
 	attrOutcome    = attribute.Key("kn.kafkachannel.outcome")
 )
 
-// metrics are the dispatcher's OpenTelemetry instruments.
+// metrics are the dispatcher's OpenTelemetry instruments. A consumer group's
+// series are reported while it runs on this replica, and no longer once it
+// stopped (forget): with subscribers coming and going, series kept for the
+// life of the process would pass the SDK's per-instrument cardinality limit,
+// past which new series merge into one overflow series that no per-group alert
+// sees. The SDK never drops a synchronous instrument's series, so the counters
+// are observable ones, reported from the counts kept here; the latency
+// histogram, which has no observable kind, is per outcome and response code
+// only, a bounded set.
 type metrics struct {
-	latency      metric.Float64Histogram
-	events       metric.Int64Counter
-	retries      metric.Int64Counter
-	deadLettered metric.Int64Counter
-	stalled      metric.Int64Counter
+	latency metric.Float64Histogram
+	// latencySets are the histogram's attribute sets, by outcome and status code.
+	latencySets telemetry.Series[outcomeKey]
+
+	events, retries, deadLettered, stalled                  metric.Int64ObservableCounter
+	eventCounts, retryCounts, deadLetterCounts, stallCounts telemetry.Counters[seriesKey]
+}
+
+// seriesKey is one series of a group's counters: its group, and the outcome,
+// status code or partition the instrument counts by, if any.
+type seriesKey struct {
+	group string
+	outcomeKey
+	partition int32
+}
+
+type outcomeKey struct {
+	outcome    string
+	statusCode int
 }
 
 func newMetrics(mp metric.MeterProvider) (*metrics, error) {
@@ -43,78 +65,98 @@ func newMetrics(mp metric.MeterProvider) (*metrics, error) {
 		err error
 	)
 	if ms.latency, err = m.Float64Histogram("kn.kafkachannel.dispatch.duration",
-		metric.WithDescription("Time to deliver one event, retries, reply and dead-letter included"),
+		metric.WithDescription("Time to deliver one event, retries, reply and dead-letter included, by outcome and the subscriber's last response code"),
 		metric.WithUnit("s"),
 		metric.WithExplicitBucketBoundaries(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)); err != nil {
 		return nil, err
 	}
-	if ms.events, err = m.Int64Counter("kn.kafkachannel.dispatch.events",
+	if ms.events, err = m.Int64ObservableCounter("kn.kafkachannel.dispatch.events",
 		metric.WithDescription("Events whose delivery ended, by outcome and the subscriber's last response code"),
 		metric.WithUnit("{event}")); err != nil {
 		return nil, err
 	}
-	if ms.retries, err = m.Int64Counter("kn.kafkachannel.dispatch.retries",
+	if ms.retries, err = m.Int64ObservableCounter("kn.kafkachannel.dispatch.retries",
 		metric.WithDescription("Delivery attempts to subscribers beyond the first"),
 		metric.WithUnit("{attempt}")); err != nil {
 		return nil, err
 	}
-	if ms.deadLettered, err = m.Int64Counter("kn.kafkachannel.dispatch.dead_lettered",
+	if ms.deadLettered, err = m.Int64ObservableCounter("kn.kafkachannel.dispatch.dead_lettered",
 		metric.WithDescription("Events sent to a dead-letter sink after their retries"),
 		metric.WithUnit("{event}")); err != nil {
 		return nil, err
 	}
-	if ms.stalled, err = m.Int64Counter("kn.kafkachannel.dispatch.stalled",
+	if ms.stalled, err = m.Int64ObservableCounter("kn.kafkachannel.dispatch.stalled",
 		metric.WithDescription("Events that held their partition for longer than their whole retry cycle"),
 		metric.WithUnit("{event}")); err != nil {
+		return nil, err
+	}
+	// The registration lasts as long as the process's Dispatcher.
+	if _, err = m.RegisterCallback(ms.observe, ms.events, ms.retries, ms.deadLettered, ms.stalled); err != nil {
 		return nil, err
 	}
 	return &ms, nil
 }
 
-// recordDelivery records the end of one event's delivery.
-func (m *metrics) recordDelivery(ctx context.Context, base attribute.Set, outcomes *outcomeSets, r result) {
-	set := outcomeSet(outcomes, base, r.outcome, r.statusCode)
-	m.latency.Record(ctx, r.duration.Seconds(), set)
-	m.events.Add(ctx, 1, set)
+func (m *metrics) observe(_ context.Context, o metric.Observer) error {
+	m.eventCounts.Observe(o, m.events)
+	m.retryCounts.Observe(o, m.retries)
+	m.deadLetterCounts.Observe(o, m.deadLettered)
+	m.stallCounts.Observe(o, m.stalled)
+	return nil
+}
+
+// recordDelivery records the end of one of group's deliveries; base are the group's attributes.
+func (m *metrics) recordDelivery(ctx context.Context, group string, base attribute.Set, r result) {
+	outcome := outcomeKey{r.outcome, r.statusCode}
+	m.latency.Record(ctx, r.duration.Seconds(), m.latencySets.Get(outcome, func() attribute.Set {
+		return attribute.NewSet(outcome.attributes()...)
+	}))
+	m.eventCounts.Add(seriesKey{group: group, outcomeKey: outcome}, 1, func() attribute.Set {
+		return attribute.NewSet(append(base.ToSlice(), outcome.attributes()...)...)
+	})
 	if r.retries > 0 {
-		m.retries.Add(ctx, int64(r.retries), metric.WithAttributeSet(base))
+		m.retryCounts.Add(seriesKey{group: group}, int64(r.retries), same(base))
 	}
 	if r.outcome == outcomeDeadLettered {
-		m.deadLettered.Add(ctx, 1, metric.WithAttributeSet(base))
+		m.deadLetterCounts.Add(seriesKey{group: group}, 1, same(base))
 	}
 }
 
 // initPartition sets a claimed partition's rare counters to 0: a counter
 // series that first appears at 1 hides its first increase from Prometheus'
 // rate() and increase(), and so from the alerts on dead letters and stalls.
-func (m *metrics) initPartition(ctx context.Context, base attribute.Set, partition int32) {
-	m.deadLettered.Add(ctx, 0, metric.WithAttributeSet(base))
-	m.retries.Add(ctx, 0, metric.WithAttributeSet(base))
-	m.stalled.Add(ctx, 0, withPartition(base, partition))
+func (m *metrics) initPartition(group string, base attribute.Set, partition int32) {
+	m.deadLetterCounts.Add(seriesKey{group: group}, 0, same(base))
+	m.retryCounts.Add(seriesKey{group: group}, 0, same(base))
+	m.addStalls(group, base, partition, 0)
 }
 
 // recordStall records that a partition's oldest event outlived its retry cycle.
-func (m *metrics) recordStall(ctx context.Context, base attribute.Set, partition int32) {
-	m.stalled.Add(ctx, 1, withPartition(base, partition))
+func (m *metrics) recordStall(group string, base attribute.Set, partition int32) {
+	m.addStalls(group, base, partition, 1)
 }
 
-func withPartition(base attribute.Set, partition int32) metric.MeasurementOption {
-	return metric.WithAttributes(append(base.ToSlice(), telemetry.Partition.Int(int(partition)))...)
-}
-
-// outcomeSets keeps the attribute sets of one consumer group's delivery
-// outcomes: a group's deliveries end in a handful of (outcome, status code)
-// pairs.
-type outcomeSets = telemetry.Series[outcomeKey]
-
-type outcomeKey struct {
-	outcome    string
-	statusCode int
-}
-
-// outcomeSet is base with the outcome and status code of one delivery.
-func outcomeSet(sets *outcomeSets, base attribute.Set, outcome string, statusCode int) metric.MeasurementOption {
-	return sets.Get(outcomeKey{outcome, statusCode}, func() attribute.Set {
-		return attribute.NewSet(append(base.ToSlice(), attrOutcome.String(outcome), attrStatusCode.Int(statusCode))...)
+func (m *metrics) addStalls(group string, base attribute.Set, partition int32, n int64) {
+	m.stallCounts.Add(seriesKey{group: group, partition: partition}, n, func() attribute.Set {
+		return attribute.NewSet(append(base.ToSlice(), telemetry.Partition.Int(int(partition)))...)
 	})
+}
+
+// forget stops reporting group's series: it no longer runs on this replica.
+// A group that comes back starts its counters from 0 again, which Prometheus
+// takes as a counter reset.
+func (m *metrics) forget(group string) {
+	ofGroup := func(k seriesKey) bool { return k.group == group }
+	for _, c := range []*telemetry.Counters[seriesKey]{&m.eventCounts, &m.retryCounts, &m.deadLetterCounts, &m.stallCounts} {
+		c.DeleteFunc(ofGroup)
+	}
+}
+
+func (k outcomeKey) attributes() []attribute.KeyValue {
+	return []attribute.KeyValue{attrOutcome.String(k.outcome), attrStatusCode.Int(k.statusCode)}
+}
+
+// same builds a series with the group's own attributes.
+func same(base attribute.Set) func() attribute.Set {
+	return func() attribute.Set { return base }
 }

@@ -48,7 +48,7 @@ func (p *partition) checkStall(now time.Time) {
 		return
 	}
 	p.stalled = offset
-	p.c.metrics.recordStall(p.abortCtx, p.c.attrs, p.id)
+	p.c.metrics.recordStall(p.c.group, p.c.attrs, p.id)
 	p.c.logger.Warn("Partition stalled: its oldest event has been in delivery for longer than its retry cycle",
 		zap.String("channel", p.c.channel.Namespace+"/"+p.c.channel.Name), zap.String("group", p.c.group), zap.Int32("partition", p.id),
 		zap.Int64("offset", offset), zap.Duration("age", age), zap.Duration("retryCycle", limit))

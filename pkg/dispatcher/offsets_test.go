@@ -1,0 +1,114 @@
+package dispatcher
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/IBM/sarama"
+	cloudevents "github.com/cloudevents/sdk-go/v2"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/record"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+)
+
+// Retention deleted records that a stopped subscriber had not had yet: its
+// committed offset is below the log start. It resumes at the oldest retained
+// record, not at the tail, and the dispatcher says so.
+func TestOffsetsBelowLogStartResumeAtOldest(t *testing.T) {
+	const partitions = 2
+	e := newEnv(t, partitions)
+	s := newSink(t, nil)
+	kc := channel("", subscriber("a", s.URL))
+	d := e.reconciled(Options{}, kc)
+	e.waitReady("a")
+	first := e.produce(partitions, 0, 10, "")
+	waitFor(t, "the first events", func() bool { return s.hasAll(first) })
+	d.Close()
+	kc.Status.Subscribers = []eventingduckv1.SubscriberStatus{{UID: "a", Ready: corev1.ConditionTrue}}
+
+	e.produce(partitions, 10, 20, "deleted")
+	retained := e.produce(partitions, 20, 30, "retained")
+	deleteRecordsBefore(t, e.addrs, partitions, 20)
+	logs := &logBuffer{}
+	recorder := record.NewFakeRecorder(10)
+	e.reconciled(Options{Logger: logs.logger(), Recorder: recorder}, kc)
+	// Per partition, what is sent now comes after what was retained.
+	after := e.produce(partitions, 30, 31, "after")
+	waitFor(t, "the events sent after the restart", func() bool { return s.hasAll(after) })
+	if !s.hasAll(retained) {
+		t.Fatalf("the retained events were skipped: delivered %v", byPartition(s.ids()))
+	}
+	checkOffsetsReset(t, logs, recorder)
+}
+
+// While a subscriber is behind, retention deletes records past its group's
+// position: the group continues at the oldest retained record, not at the tail.
+func TestOffsetsOvertakenByRetentionContinueAtOldest(t *testing.T) {
+	e := newEnv(t, 1)
+	// Sarama holds a record or two ahead of delivery, not the whole backlog,
+	// so that the deletion overtakes what it fetched.
+	e.settings.Sarama.ChannelBufferSize = 1
+	e.settings.Sarama.Consumer.Fetch.Default = 1
+	release := make(chan struct{})
+	s := newSink(t, func(_ cloudevents.Event, _ int, w http.ResponseWriter) {
+		<-release
+		w.WriteHeader(http.StatusAccepted)
+	})
+	logs := &logBuffer{}
+	recorder := record.NewFakeRecorder(10)
+	e.reconciled(Options{Logger: logs.logger(), Recorder: recorder}, channel("", subscriber("a", s.URL)))
+	e.waitReady("a")
+	deleted := e.produce(1, 0, 40, "deleted")
+	retained := e.produce(1, 40, 50, "retained")
+	waitFor(t, "the first delivery", func() bool { return len(s.ids()) > 0 })
+	deleteRecordsBefore(t, e.addrs, 1, 40)
+	close(release)
+
+	waitFor(t, "the retained events", func() bool { return s.hasAll(retained) })
+	if s.hasAll(deleted) {
+		t.Fatal("every deleted record was delivered: the deletion did not overtake the consumer, the test proves nothing")
+	}
+	checkOffsetsReset(t, logs, recorder)
+}
+
+// deleteRecordsBefore deletes the records below offset on each partition, as retention does.
+func deleteRecordsBefore(t *testing.T, addrs []string, partitions int32, offset int64) {
+	t.Helper()
+	before := map[int32]int64{}
+	for p := range partitions {
+		before[p] = offset
+	}
+	withClusterAdmin(t, addrs, func(admin sarama.ClusterAdmin) error {
+		return admin.DeleteRecords(testTopic, before)
+	})
+}
+
+// checkOffsetsReset checks the warning logged and the event recorded when
+// partitions resume at their oldest offset because theirs was out of range.
+func checkOffsetsReset(t *testing.T, logs *logBuffer, recorder *record.FakeRecorder) {
+	t.Helper()
+	warning := logs.find(offsetsOutOfRangeMessage)
+	if warning == nil {
+		t.Fatalf("no warning %q logged; log: %s", offsetsOutOfRangeMessage, logs.String())
+	}
+	for k, want := range map[string]any{"level": "warn", "channel": testNamespace + "/" + testChannel, "subscriber": "a",
+		"group": resources.ConsumerGroup(testNamespace, testChannel, "a"), "topic": testTopic} {
+		if warning[k] != want {
+			t.Errorf("warning field %s = %v, want %v", k, warning[k], want)
+		}
+	}
+	if _, ok := warning["partitions"]; !ok {
+		t.Errorf("warning does not name the partitions: %v", warning)
+	}
+	select {
+	case ev := <-recorder.Events:
+		if !strings.HasPrefix(ev, corev1.EventTypeWarning+" "+offsetsResetReason) {
+			t.Errorf("event %q, want a %s warning", ev, offsetsResetReason)
+		}
+	default:
+		t.Error("no Kubernetes event recorded on the channel")
+	}
+}
