@@ -329,3 +329,42 @@ func TestAnswerLargerThanAnEventFailsTheReply(t *testing.T) {
 		t.Errorf("without a reply: result %+v, want delivered", r)
 	}
 }
+
+// A 3xx is a failed attempt, as the data-plane contract's table says, not a
+// redirect to follow: a subscriber behind a login proxy would otherwise take
+// a body-less GET of the login page for the event. The contract does not
+// retry 3xx; the dead-letter sink is told the 3xx.
+func TestRedirectIsAFailure(t *testing.T) {
+	var followed sync.Mutex
+	okRequests := 0
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ok" {
+			followed.Lock()
+			okRequests++
+			followed.Unlock()
+			return
+		}
+		http.Redirect(w, r, "/ok", http.StatusFound)
+	}))
+	t.Cleanup(sub.Close)
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+	u, _ := apis.ParseURL(sub.URL + "/path")
+
+	r := send(t, &Spec{Subscriber: duckv1.Addressable{URL: u}, DeadLetter: dls.addressable(), Retry: retries(t, 2, "")}, never)
+
+	if r.Err != nil || !r.DeadLettered || r.SubscriberStatus != http.StatusFound || r.SubscriberAttempts != 1 {
+		t.Errorf("result %+v, want the subscriber's 302 once (3xx is not retried), then dead-lettered", r)
+	}
+	followed.Lock()
+	defer followed.Unlock()
+	if okRequests != 0 {
+		t.Errorf("the redirect was followed %d times, want never", okRequests)
+	}
+	_, dead := dls.received()
+	if len(dead) != 1 || dead[0].ID() != "e-1" {
+		t.Fatalf("dead-letter sink got %v, want the event", dead)
+	}
+	if got := dead[0].Extensions()["knativeerrorcode"]; got != int32(302) && got != "302" {
+		t.Errorf("knativeerrorcode = %v, want 302", got)
+	}
+}
