@@ -83,7 +83,8 @@ func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bo
 		out.body = failureBody(resp)
 		return nil, out, fmt.Errorf("unable to complete request to %s: unexpected HTTP response, expected 2xx, got %d", target.URL, resp.StatusCode)
 	}
-	if !r.subscriber || spec.Reply == nil {
+	// A 202 is never a reply, even one that reads as an event (data-plane contract).
+	if !r.subscriber || spec.Reply == nil || resp.StatusCode == http.StatusAccepted {
 		drain(resp)
 		return nil, out, nil
 	}

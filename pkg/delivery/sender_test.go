@@ -71,6 +71,19 @@ func answer(code int, body string) func(http.ResponseWriter, int) {
 	}
 }
 
+// answerEvent answers with code and a binary-mode event, reply-1, whose data is body.
+func answerEvent(code int, body []byte) func(http.ResponseWriter, int) {
+	return func(w http.ResponseWriter, _ int) {
+		w.Header().Set("Ce-Id", "reply-1")
+		w.Header().Set("Ce-Source", "/subscriber")
+		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
+		w.Header().Set("Ce-Specversion", "1.0")
+		w.Header().Set("Knative-Passed", "yes")
+		w.WriteHeader(code)
+		_, _ = w.Write(body)
+	}
+}
+
 func testEvent() *event.Event {
 	ev := event.New()
 	ev.SetID("e-1")
@@ -142,14 +155,7 @@ func TestDeadLetterToldOfALongFailure(t *testing.T) {
 // The subscriber's answer goes to the reply; when the reply will not take
 // it, the original event goes to the dead-letter sink, told of the reply's failure.
 func TestReplyThatFailsDeadLetters(t *testing.T) {
-	sub := newTarget(t, func(w http.ResponseWriter, _ int) {
-		w.Header().Set("Ce-Id", "reply-1")
-		w.Header().Set("Ce-Source", "/subscriber")
-		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
-		w.Header().Set("Ce-Specversion", "1.0")
-		w.Header().Set("Knative-Passed", "yes")
-		w.WriteHeader(http.StatusOK)
-	})
+	sub := newTarget(t, answerEvent(http.StatusOK, nil))
 	reply := newTarget(t, answer(http.StatusBadRequest, "no"))
 	dls := newTarget(t, answer(http.StatusAccepted, ""))
 
@@ -295,15 +301,7 @@ func TestBackoffHonoursRetryAfter(t *testing.T) {
 // reply gets nothing and the dead-letter sink the original event. Without a
 // reply, the answer is not read at all and the event is delivered.
 func TestAnswerLargerThanAnEventFailsTheReply(t *testing.T) {
-	large := func(w http.ResponseWriter, _ int) {
-		w.Header().Set("Ce-Id", "reply-1")
-		w.Header().Set("Ce-Source", "/subscriber")
-		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
-		w.Header().Set("Ce-Specversion", "1.0")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(make([]byte, 64<<10))
-	}
-	sub := newTarget(t, large)
+	sub := newTarget(t, answerEvent(http.StatusOK, make([]byte, 64<<10)))
 	reply := newTarget(t, answer(http.StatusAccepted, ""))
 	dls := newTarget(t, answer(http.StatusAccepted, ""))
 
@@ -366,5 +364,23 @@ func TestRedirectIsAFailure(t *testing.T) {
 	}
 	if got := dead[0].Extensions()["knativeerrorcode"]; got != int32(302) && got != "302" {
 		t.Errorf("knativeerrorcode = %v, want 302", got)
+	}
+}
+
+// A 202 is never a reply, even when it carries an event: the contract says
+// it must not be processed as one. A 200 with the same event is.
+func TestAcceptedIsNeverAReply(t *testing.T) {
+	for code, want := range map[int]int{http.StatusAccepted: 0, http.StatusOK: 1} {
+		sub := newTarget(t, answerEvent(code, []byte(`{"reply":true}`)))
+		reply := newTarget(t, answer(http.StatusAccepted, ""))
+
+		r := send(t, &Spec{Subscriber: *sub.addressable(), Reply: reply.addressable(), Retry: retries(t, 0, "")}, never)
+
+		if r.Err != nil || r.DeadLettered || r.SubscriberStatus != code {
+			t.Errorf("%d: result %+v, want delivered", code, r)
+		}
+		if _, evs := reply.received(); len(evs) != want {
+			t.Errorf("%d with an event: the reply got %d events, want %d", code, len(evs), want)
+		}
 	}
 }
