@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/eventingtls"
@@ -108,11 +111,16 @@ func retries(t *testing.T, n int32, timeout string) *kncloudevents.RetryConfig {
 
 func send(t *testing.T, spec *Spec, stop func() bool) Result {
 	t.Helper()
+	return sendWithTokens(t, nil, spec, stop)
+}
+
+func sendWithTokens(t *testing.T, tokens TokenSource, spec *Spec, stop func() bool) Result {
+	t.Helper()
 	t.Setenv("SYSTEM_NAMESPACE", "knative-eventing")
 	if spec.Header == nil {
 		spec.Header = http.Header{"Kn-Namespace": {"ns"}}
 	}
-	s := NewSender(eventingtls.ClientConfig{}, nil, otel.GetTracerProvider())
+	s := NewSender(eventingtls.ClientConfig{}, tokens, otel.GetTracerProvider())
 	return s.Send(context.Background(), binding.ToMessage(testEvent()), spec, stop)
 }
 
@@ -382,5 +390,115 @@ func TestAcceptedIsNeverAReply(t *testing.T) {
 		if _, evs := reply.received(); len(evs) != want {
 			t.Errorf("%d with an event: the reply got %d events, want %d", code, len(evs), want)
 		}
+	}
+}
+
+// tokens is a token source whose n-th token (from 1) is "token-n", or an
+// error when fails says so.
+type tokens struct {
+	mu    sync.Mutex
+	calls int
+	fails func(n int) bool
+}
+
+func (ts *tokens) GetJWT(types.NamespacedName, string) (string, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.calls++
+	if ts.fails != nil && ts.fails(ts.calls) {
+		return "", fmt.Errorf("token request %d refused", ts.calls)
+	}
+	return fmt.Sprintf("token-%d", ts.calls), nil
+}
+
+func (ts *tokens) count() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.calls
+}
+
+// oidcSpec sends to sub as a service account, with an audience.
+func oidcSpec(sub *target, n int32, t *testing.T) *Spec {
+	a := sub.addressable()
+	a.Audience = ptr.To("subscriber")
+	return &Spec{Subscriber: *a, ServiceAccount: &types.NamespacedName{Namespace: "ns", Name: "sa"}, Retry: retries(t, n, "")}
+}
+
+func authorizations(tg *target) []string {
+	reqs, _ := tg.received()
+	var got []string
+	for _, r := range reqs {
+		got = append(got, r.Header.Get("Authorization"))
+	}
+	return got
+}
+
+// A token that cannot be had is a failed attempt, retried as the
+// subscriber's policy says, not the end of the delivery.
+func TestTokenFailureIsRetried(t *testing.T) {
+	sub := newTarget(t, answer(http.StatusAccepted, ""))
+	ts := &tokens{fails: func(n int) bool { return n <= 2 }}
+
+	r := sendWithTokens(t, ts, oidcSpec(sub, 3, t), never)
+
+	if r.Err != nil || r.SubscriberAttempts != 3 || r.SubscriberStatus != http.StatusAccepted {
+		t.Errorf("result %+v, want delivered at the third attempt", r)
+	}
+	if got := authorizations(sub); len(got) != 1 || got[0] != "Bearer token-3" {
+		t.Errorf("the subscriber was sent %q, want one request with the third token", got)
+	}
+	if ts.count() != 3 {
+		t.Errorf("%d token requests, want 3", ts.count())
+	}
+}
+
+// A token that can never be had fails the delivery after every attempt:
+// without a dead-letter sink, an error; with one, the dead-letter sink gets
+// the event, told of the failure as of any that has no response.
+func TestTokenNeverHadFailsAfterTheRetries(t *testing.T) {
+	sub := newTarget(t, answer(http.StatusAccepted, ""))
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+	always := func(int) bool { return true }
+
+	r := sendWithTokens(t, &tokens{fails: always}, oidcSpec(sub, 2, t), never)
+	if r.Err == nil || r.DeadLettered || r.SubscriberAttempts != 3 || r.SubscriberStatus != kncloudevents.NoResponse {
+		t.Errorf("without a dead-letter sink: result %+v, want an error after 3 attempts, no response", r)
+	}
+
+	spec := oidcSpec(sub, 2, t)
+	spec.DeadLetter = dls.addressable() // no audience: no token
+	r = sendWithTokens(t, &tokens{fails: always}, spec, never)
+	if r.Err != nil || !r.DeadLettered || r.SubscriberAttempts != 3 {
+		t.Errorf("with a dead-letter sink: result %+v, want dead-lettered after 3 attempts", r)
+	}
+	if reqs, _ := sub.received(); len(reqs) != 0 {
+		t.Errorf("the subscriber got %d requests, want none", len(reqs))
+	}
+	_, dead := dls.received()
+	if len(dead) != 1 {
+		t.Fatalf("dead-letter sink got %d events, want 1", len(dead))
+	}
+	ext := dead[0].Extensions()
+	data, _ := base64.StdEncoding.DecodeString(ext["knativeerrordata"].(string))
+	if got := ext["knativeerrorcode"]; (got != int32(500) && got != "500") || !strings.Contains(string(data), "token request 3 refused") {
+		t.Errorf("knativeerrorcode %v, knativeerrordata %q: want 500 and the last token error", got, data)
+	}
+}
+
+// Every attempt carries a token of its own, so that a long retry cycle
+// never sends one that expired since the first.
+func TestEveryAttemptGetsItsToken(t *testing.T) {
+	sub := newTarget(t, func(w http.ResponseWriter, n int) {
+		if n < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	r := sendWithTokens(t, &tokens{}, oidcSpec(sub, 3, t), never)
+	if r.Err != nil || r.SubscriberAttempts != 3 {
+		t.Errorf("result %+v, want delivered at the third attempt", r)
+	}
+	want := []string{"Bearer token-1", "Bearer token-2", "Bearer token-3"}
+	if got := authorizations(sub); !slices.Equal(got, want) {
+		t.Errorf("the subscriber was sent %q, want %q", got, want)
 	}
 }
