@@ -65,10 +65,16 @@ func (c *clients) get(target *duckv1.Addressable, timeout time.Duration) *http.C
 		t = c.newTransport(ca)
 		c.transports[ca] = t
 	}
-	client := &http.Client{Transport: t, Timeout: timeout}
+	client := &http.Client{Transport: t, Timeout: timeout, CheckRedirect: noRedirects}
 	c.clients[key] = client
 	return client
 }
+
+// noRedirects makes a 3xx the attempt's answer. The data-plane contract
+// counts a 3xx as a failure; following it would take a subscriber behind a
+// login proxy, whose redirect ends in a body-less GET of a login page that
+// answers 200, for one that took the event.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 func (c *clients) newTransport(ca string) *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()

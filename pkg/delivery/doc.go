@@ -20,5 +20,15 @@
 // What a delivery does that kncloudevents did not: a delivery whose session
 // is ending (stop) gives up instead of retrying, so that the partition's next
 // owner retries it, and the subscriber's own attempts and last response code
-// are reported apart from the reply's and the dead-letter sink's.
+// are reported apart from the reply's and the dead-letter sink's. Where
+// kncloudevents parts from Knative's data-plane contract, the contract
+// wins: a 3xx is a failed attempt, its redirect not followed (net/http's
+// client followed it); a 202 is never read as a reply, even one that reads
+// as an event; and a request that cannot be made (its OIDC token) is a
+// failed attempt, retried and then dead-lettered like any other, where
+// kncloudevents gave up before the first attempt, and each attempt fetches
+// its own token rather than one per delivery. The RetryConfig's Backoff is
+// called with n - 1 before retry n, as retryablehttp called it; the
+// dispatcher builds it to wait what the DeliverySpec defines for retry n,
+// which kncloudevents' does not (see the README's Guarantees).
 package delivery

@@ -63,11 +63,8 @@ func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bo
 	url := target.URL.String()
 	ctx, span := s.tracer.Start(ctx, "send "+url, trace.WithSpanKind(trace.SpanKindClient))
 	defer span.End()
-	req, err := s.newRequest(ctx, spec, target, url, r)
-	if err != nil {
-		return nil, out, fmt.Errorf("failed to create request for %s: %w", target.URL, err)
-	}
-	resp, err := s.attempts(s.clients.get(target, spec.Retry.RequestTimeout), req, spec.Retry, stop, &out)
+	p := &preparer{s: s, ctx: ctx, spec: spec, target: target, url: url, r: r}
+	resp, err := s.attempts(ctx, s.clients.get(target, spec.Retry.RequestTimeout), p.next, spec.Retry, stop, &out)
 	if span.IsRecording() {
 		span.SetAttributes(attribute.String("http.request.method", http.MethodPost), attribute.String("url.full", url),
 			attribute.Int("http.response.status_code", out.status), attribute.Int("http.request.resend_count", out.attempts-1))
@@ -83,7 +80,8 @@ func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bo
 		out.body = failureBody(resp)
 		return nil, out, fmt.Errorf("unable to complete request to %s: unexpected HTTP response, expected 2xx, got %d", target.URL, resp.StatusCode)
 	}
-	if !r.subscriber || spec.Reply == nil {
+	// A 202 is never a reply, even one that reads as an event (data-plane contract).
+	if !r.subscriber || spec.Reply == nil || resp.StatusCode == http.StatusAccepted {
 		drain(resp)
 		return nil, out, nil
 	}
@@ -105,10 +103,56 @@ func (s *Sender) send(ctx context.Context, spec *Spec, r request, stop func() bo
 	return answer, out, nil
 }
 
+// preparer makes the request of each attempt at one target. A failure to
+// make it (its URL, its token) is a failed attempt like any other, retried
+// as the policy says, rather than the end of the delivery.
+type preparer struct {
+	s      *Sender
+	ctx    context.Context
+	spec   *Spec
+	target *duckv1.Addressable
+	url    string
+	r      request
+	// req is built once, at the first attempt that can; every attempt sends
+	// its body anew.
+	req *http.Request
+}
+
+// next is the request of the next attempt, with a token of its own: a
+// token fetched once would expire in a long retry cycle. The provider
+// caches tokens until shortly before they expire.
+func (p *preparer) next() (*http.Request, error) {
+	if p.req == nil {
+		req, err := newRequest(p.ctx, p.target, p.url, p.r)
+		if err != nil {
+			return nil, fmt.Errorf("failed to create request for %s: %w", p.target.URL, err)
+		}
+		p.req = req
+	}
+	if p.req.GetBody != nil {
+		p.req.Body, _ = p.req.GetBody() // bytes readers: no error
+	}
+	if p.spec.ServiceAccount == nil || p.target.Audience == nil || *p.target.Audience == "" {
+		return p.req, nil
+	}
+	if p.s.tokens == nil {
+		return nil, fmt.Errorf("no OIDC token provider for service account %s", p.spec.ServiceAccount)
+	}
+	jwt, err := p.s.tokens.GetJWT(*p.spec.ServiceAccount, *p.target.Audience)
+	if err != nil {
+		return nil, fmt.Errorf("could not get JWT for %s: %w", p.target.URL, err)
+	}
+	// A copy: the transport may still read the header of an attempt that timed out.
+	req := *p.req
+	req.Header = p.req.Header.Clone()
+	req.Header.Set("Authorization", "Bearer "+jwt)
+	return &req, nil
+}
+
 // newRequest builds the request every attempt sends: the message as
-// CloudEvents' HTTP binding writes it, r's headers, the OIDC token and the
-// trace context of the target's span.
-func (s *Sender) newRequest(ctx context.Context, spec *Spec, target *duckv1.Addressable, url string, r request) (*http.Request, error) {
+// CloudEvents' HTTP binding writes it, r's headers and the trace context of
+// the target's span.
+func newRequest(ctx context.Context, target *duckv1.Addressable, url string, r request) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, nil)
 	if err != nil {
 		return nil, err
@@ -121,16 +165,6 @@ func (s *Sender) newRequest(ctx context.Context, spec *Spec, target *duckv1.Addr
 	}
 	if r.subscriber {
 		req.Header.Set("Prefer", "reply")
-	}
-	if spec.ServiceAccount != nil && target.Audience != nil && *target.Audience != "" {
-		if s.tokens == nil {
-			return nil, fmt.Errorf("no OIDC token provider for service account %s", spec.ServiceAccount)
-		}
-		jwt, err := s.tokens.GetJWT(*spec.ServiceAccount, *target.Audience)
-		if err != nil {
-			return nil, fmt.Errorf("could not get JWT: %w", err)
-		}
-		req.Header.Set("Authorization", "Bearer "+jwt)
 	}
 	otel.GetTextMapPropagator().Inject(ctx, propagation.HeaderCarrier(req.Header))
 	return req, nil
@@ -179,24 +213,21 @@ func setBody(req *http.Request, body []byte) {
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 }
 
-// attempts sends req until the retry policy or stop ends it, as
-// retryablehttp did for kncloudevents: the last response (or error) is the
-// result, whether it was a success or not.
-func (s *Sender) attempts(client *http.Client, req *http.Request, rc *kncloudevents.RetryConfig, stop func() bool, out *sent) (*http.Response, error) {
+// attempts sends the requests next makes until the retry policy or stop
+// ends it, as retryablehttp did for kncloudevents: the last response (or
+// error) is the result, whether it was a success or not.
+func (s *Sender) attempts(ctx context.Context, client *http.Client, next func() (*http.Request, error), rc *kncloudevents.RetryConfig, stop func() bool, out *sent) (*http.Response, error) {
 	check := rc.CheckRetry
 	if check == nil {
 		check = kncloudevents.SelectiveRetry
 	}
 	for n := 0; ; n++ {
-		if req.GetBody != nil {
-			req.Body, _ = req.GetBody() // bytes readers: no error
-		}
-		resp, err := client.Do(req)
+		resp, err := do(client, next)
 		out.attempts++
 		if resp != nil {
 			out.status = resp.StatusCode
 		}
-		retry, checkErr := check(req.Context(), resp, err)
+		retry, checkErr := check(ctx, resp, err)
 		if !retry || n >= rc.RetryMax {
 			if err == nil && checkErr != nil {
 				drain(resp)
@@ -209,10 +240,19 @@ func (s *Sender) attempts(client *http.Client, req *http.Request, rc *kncloudeve
 		if stop() {
 			return nil, ErrStopped
 		}
-		if err := sleep(req.Context(), wait); err != nil {
+		if err := sleep(ctx, wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// do is one attempt: the request next makes, sent.
+func do(client *http.Client, next func() (*http.Request, error)) (*http.Response, error) {
+	req, err := next()
+	if err != nil {
+		return nil, err
+	}
+	return client.Do(req)
 }
 
 // failureBody is what the dead-letter sink is told a failed response said:

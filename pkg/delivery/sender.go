@@ -43,7 +43,8 @@ type Result struct {
 	// SubscriberStatus is the subscriber's last response code,
 	// kncloudevents.NoResponse when none came.
 	SubscriberStatus int
-	// SubscriberAttempts counts the requests sent to the subscriber.
+	// SubscriberAttempts counts the attempts at the subscriber, those that
+	// failed before a request could be sent (its OIDC token) included.
 	SubscriberAttempts int
 	// DeadLettered: the dead-letter sink took the event.
 	DeadLettered bool
@@ -52,17 +53,25 @@ type Result struct {
 	Err error
 }
 
+// TokenSource gives the OIDC token a service account sends to an audience
+// with, as eventing's *auth.OIDCTokenProvider does.
+type TokenSource interface {
+	GetJWT(serviceAccount types.NamespacedName, audience string) (string, error)
+}
+
+var _ TokenSource = (*auth.OIDCTokenProvider)(nil)
+
 // Sender delivers events. It is safe for concurrent use.
 type Sender struct {
 	clients *clients
-	tokens  *auth.OIDCTokenProvider
+	tokens  TokenSource
 	tracer  trace.Tracer
 }
 
 // NewSender trusts what trust says (eventing's trust bundles) beside each
 // target's own CA certificates; tokens may be nil when no subscription has an
 // OIDC identity.
-func NewSender(trust eventingtls.ClientConfig, tokens *auth.OIDCTokenProvider, tp trace.TracerProvider) *Sender {
+func NewSender(trust eventingtls.ClientConfig, tokens TokenSource, tp trace.TracerProvider) *Sender {
 	return &Sender{clients: newClients(trust), tokens: tokens, tracer: tp.Tracer(kncloudevents.TracerName)}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	"knative.dev/eventing/pkg/eventingtls"
@@ -71,6 +74,19 @@ func answer(code int, body string) func(http.ResponseWriter, int) {
 	}
 }
 
+// answerEvent answers with code and a binary-mode event, reply-1, whose data is body.
+func answerEvent(code int, body []byte) func(http.ResponseWriter, int) {
+	return func(w http.ResponseWriter, _ int) {
+		w.Header().Set("Ce-Id", "reply-1")
+		w.Header().Set("Ce-Source", "/subscriber")
+		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
+		w.Header().Set("Ce-Specversion", "1.0")
+		w.Header().Set("Knative-Passed", "yes")
+		w.WriteHeader(code)
+		_, _ = w.Write(body)
+	}
+}
+
 func testEvent() *event.Event {
 	ev := event.New()
 	ev.SetID("e-1")
@@ -95,11 +111,16 @@ func retries(t *testing.T, n int32, timeout string) *kncloudevents.RetryConfig {
 
 func send(t *testing.T, spec *Spec, stop func() bool) Result {
 	t.Helper()
+	return sendWithTokens(t, nil, spec, stop)
+}
+
+func sendWithTokens(t *testing.T, tokens TokenSource, spec *Spec, stop func() bool) Result {
+	t.Helper()
 	t.Setenv("SYSTEM_NAMESPACE", "knative-eventing")
 	if spec.Header == nil {
 		spec.Header = http.Header{"Kn-Namespace": {"ns"}}
 	}
-	s := NewSender(eventingtls.ClientConfig{}, nil, otel.GetTracerProvider())
+	s := NewSender(eventingtls.ClientConfig{}, tokens, otel.GetTracerProvider())
 	return s.Send(context.Background(), binding.ToMessage(testEvent()), spec, stop)
 }
 
@@ -142,14 +163,7 @@ func TestDeadLetterToldOfALongFailure(t *testing.T) {
 // The subscriber's answer goes to the reply; when the reply will not take
 // it, the original event goes to the dead-letter sink, told of the reply's failure.
 func TestReplyThatFailsDeadLetters(t *testing.T) {
-	sub := newTarget(t, func(w http.ResponseWriter, _ int) {
-		w.Header().Set("Ce-Id", "reply-1")
-		w.Header().Set("Ce-Source", "/subscriber")
-		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
-		w.Header().Set("Ce-Specversion", "1.0")
-		w.Header().Set("Knative-Passed", "yes")
-		w.WriteHeader(http.StatusOK)
-	})
+	sub := newTarget(t, answerEvent(http.StatusOK, nil))
 	reply := newTarget(t, answer(http.StatusBadRequest, "no"))
 	dls := newTarget(t, answer(http.StatusAccepted, ""))
 
@@ -295,15 +309,7 @@ func TestBackoffHonoursRetryAfter(t *testing.T) {
 // reply gets nothing and the dead-letter sink the original event. Without a
 // reply, the answer is not read at all and the event is delivered.
 func TestAnswerLargerThanAnEventFailsTheReply(t *testing.T) {
-	large := func(w http.ResponseWriter, _ int) {
-		w.Header().Set("Ce-Id", "reply-1")
-		w.Header().Set("Ce-Source", "/subscriber")
-		w.Header().Set("Ce-Type", "dev.knative-kafka.reply")
-		w.Header().Set("Ce-Specversion", "1.0")
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(make([]byte, 64<<10))
-	}
-	sub := newTarget(t, large)
+	sub := newTarget(t, answerEvent(http.StatusOK, make([]byte, 64<<10)))
 	reply := newTarget(t, answer(http.StatusAccepted, ""))
 	dls := newTarget(t, answer(http.StatusAccepted, ""))
 
@@ -327,5 +333,172 @@ func TestAnswerLargerThanAnEventFailsTheReply(t *testing.T) {
 	r = send(t, &Spec{Subscriber: *sub.addressable(), Retry: retries(t, 0, ""), MaxReplyBytes: 1024}, never)
 	if r.Err != nil || r.DeadLettered {
 		t.Errorf("without a reply: result %+v, want delivered", r)
+	}
+}
+
+// A 3xx is a failed attempt, as the data-plane contract's table says, not a
+// redirect to follow: a subscriber behind a login proxy would otherwise take
+// a body-less GET of the login page for the event. The contract does not
+// retry 3xx; the dead-letter sink is told the 3xx.
+func TestRedirectIsAFailure(t *testing.T) {
+	var followed sync.Mutex
+	okRequests := 0
+	sub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ok" {
+			followed.Lock()
+			okRequests++
+			followed.Unlock()
+			return
+		}
+		http.Redirect(w, r, "/ok", http.StatusFound)
+	}))
+	t.Cleanup(sub.Close)
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+	u, _ := apis.ParseURL(sub.URL + "/path")
+
+	r := send(t, &Spec{Subscriber: duckv1.Addressable{URL: u}, DeadLetter: dls.addressable(), Retry: retries(t, 2, "")}, never)
+
+	if r.Err != nil || !r.DeadLettered || r.SubscriberStatus != http.StatusFound || r.SubscriberAttempts != 1 {
+		t.Errorf("result %+v, want the subscriber's 302 once (3xx is not retried), then dead-lettered", r)
+	}
+	followed.Lock()
+	defer followed.Unlock()
+	if okRequests != 0 {
+		t.Errorf("the redirect was followed %d times, want never", okRequests)
+	}
+	_, dead := dls.received()
+	if len(dead) != 1 || dead[0].ID() != "e-1" {
+		t.Fatalf("dead-letter sink got %v, want the event", dead)
+	}
+	if got := dead[0].Extensions()["knativeerrorcode"]; got != int32(302) && got != "302" {
+		t.Errorf("knativeerrorcode = %v, want 302", got)
+	}
+}
+
+// A 202 is never a reply, even when it carries an event: the contract says
+// it must not be processed as one. A 200 with the same event is.
+func TestAcceptedIsNeverAReply(t *testing.T) {
+	for code, want := range map[int]int{http.StatusAccepted: 0, http.StatusOK: 1} {
+		sub := newTarget(t, answerEvent(code, []byte(`{"reply":true}`)))
+		reply := newTarget(t, answer(http.StatusAccepted, ""))
+
+		r := send(t, &Spec{Subscriber: *sub.addressable(), Reply: reply.addressable(), Retry: retries(t, 0, "")}, never)
+
+		if r.Err != nil || r.DeadLettered || r.SubscriberStatus != code {
+			t.Errorf("%d: result %+v, want delivered", code, r)
+		}
+		if _, evs := reply.received(); len(evs) != want {
+			t.Errorf("%d with an event: the reply got %d events, want %d", code, len(evs), want)
+		}
+	}
+}
+
+// tokens is a token source whose n-th token (from 1) is "token-n", or an
+// error when fails says so.
+type tokens struct {
+	mu    sync.Mutex
+	calls int
+	fails func(n int) bool
+}
+
+func (ts *tokens) GetJWT(types.NamespacedName, string) (string, error) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	ts.calls++
+	if ts.fails != nil && ts.fails(ts.calls) {
+		return "", fmt.Errorf("token request %d refused", ts.calls)
+	}
+	return fmt.Sprintf("token-%d", ts.calls), nil
+}
+
+func (ts *tokens) count() int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.calls
+}
+
+// oidcSpec sends to sub as a service account, with an audience.
+func oidcSpec(sub *target, n int32, t *testing.T) *Spec {
+	a := sub.addressable()
+	a.Audience = ptr.To("subscriber")
+	return &Spec{Subscriber: *a, ServiceAccount: &types.NamespacedName{Namespace: "ns", Name: "sa"}, Retry: retries(t, n, "")}
+}
+
+func authorizations(tg *target) []string {
+	reqs, _ := tg.received()
+	var got []string
+	for _, r := range reqs {
+		got = append(got, r.Header.Get("Authorization"))
+	}
+	return got
+}
+
+// A token that cannot be had is a failed attempt, retried as the
+// subscriber's policy says, not the end of the delivery.
+func TestTokenFailureIsRetried(t *testing.T) {
+	sub := newTarget(t, answer(http.StatusAccepted, ""))
+	ts := &tokens{fails: func(n int) bool { return n <= 2 }}
+
+	r := sendWithTokens(t, ts, oidcSpec(sub, 3, t), never)
+
+	if r.Err != nil || r.SubscriberAttempts != 3 || r.SubscriberStatus != http.StatusAccepted {
+		t.Errorf("result %+v, want delivered at the third attempt", r)
+	}
+	if got := authorizations(sub); len(got) != 1 || got[0] != "Bearer token-3" {
+		t.Errorf("the subscriber was sent %q, want one request with the third token", got)
+	}
+	if ts.count() != 3 {
+		t.Errorf("%d token requests, want 3", ts.count())
+	}
+}
+
+// A token that can never be had fails the delivery after every attempt:
+// without a dead-letter sink, an error; with one, the dead-letter sink gets
+// the event, told of the failure as of any that has no response.
+func TestTokenNeverHadFailsAfterTheRetries(t *testing.T) {
+	sub := newTarget(t, answer(http.StatusAccepted, ""))
+	dls := newTarget(t, answer(http.StatusAccepted, ""))
+	always := func(int) bool { return true }
+
+	r := sendWithTokens(t, &tokens{fails: always}, oidcSpec(sub, 2, t), never)
+	if r.Err == nil || r.DeadLettered || r.SubscriberAttempts != 3 || r.SubscriberStatus != kncloudevents.NoResponse {
+		t.Errorf("without a dead-letter sink: result %+v, want an error after 3 attempts, no response", r)
+	}
+
+	spec := oidcSpec(sub, 2, t)
+	spec.DeadLetter = dls.addressable() // no audience: no token
+	r = sendWithTokens(t, &tokens{fails: always}, spec, never)
+	if r.Err != nil || !r.DeadLettered || r.SubscriberAttempts != 3 {
+		t.Errorf("with a dead-letter sink: result %+v, want dead-lettered after 3 attempts", r)
+	}
+	if reqs, _ := sub.received(); len(reqs) != 0 {
+		t.Errorf("the subscriber got %d requests, want none", len(reqs))
+	}
+	_, dead := dls.received()
+	if len(dead) != 1 {
+		t.Fatalf("dead-letter sink got %d events, want 1", len(dead))
+	}
+	ext := dead[0].Extensions()
+	data, _ := base64.StdEncoding.DecodeString(ext["knativeerrordata"].(string))
+	if got := ext["knativeerrorcode"]; (got != int32(500) && got != "500") || !strings.Contains(string(data), "token request 3 refused") {
+		t.Errorf("knativeerrorcode %v, knativeerrordata %q: want 500 and the last token error", got, data)
+	}
+}
+
+// Every attempt carries a token of its own, so that a long retry cycle
+// never sends one that expired since the first.
+func TestEveryAttemptGetsItsToken(t *testing.T) {
+	sub := newTarget(t, func(w http.ResponseWriter, n int) {
+		if n < 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	})
+	r := sendWithTokens(t, &tokens{}, oidcSpec(sub, 3, t), never)
+	if r.Err != nil || r.SubscriberAttempts != 3 {
+		t.Errorf("result %+v, want delivered at the third attempt", r)
+	}
+	want := []string{"Bearer token-1", "Bearer token-2", "Bearer token-3"}
+	if got := authorizations(sub); !slices.Equal(got, want) {
+		t.Errorf("the subscriber was sent %q, want %q", got, want)
 	}
 }

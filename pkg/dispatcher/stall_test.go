@@ -87,7 +87,7 @@ func TestRetryCycle(t *testing.T) {
 		want     time.Duration
 	}{
 		"linear":                    {spec("PT2S", 3, &linear, ""), 4*2*time.Second + (1+2+3)*time.Second},
-		"exponential":               {spec("PT2S", 3, &exponential, ""), 4*2*time.Second + (1+2+4)*time.Second},
+		"exponential":               {spec("PT2S", 3, &exponential, ""), 4*2*time.Second + (2+4+8)*time.Second},
 		"retry-after above backoff": {spec("PT2S", 2, &linear, "PT10S"), 3*2*time.Second + 2*10*time.Second},
 		"no timeout":                {spec("", 3, &linear, ""), never},
 		"overflowing backoff":       {spec("PT2S", 100, &exponential, ""), never},

@@ -38,7 +38,7 @@ func newSubscription(kc *v1beta1.KafkaChannel, sub eventingduckv1.SubscriberSpec
 	if err != nil {
 		return nil, fmt.Errorf("subscriber %s: %w", sub.UID, err)
 	}
-	rc.Backoff = linearFromFirstRetry(spec, rc.Backoff)
+	rc.Backoff = byRetryNumber(rc.Backoff)
 	s := &subscription{
 		uid: sub.UID,
 		Spec: delivery.Spec{
@@ -101,14 +101,15 @@ func channelDeadLetterSink(kc *v1beta1.KafkaChannel) *duckv1.Addressable {
 	return nil
 }
 
-// linearFromFirstRetry makes linear backoff wait backoffDelay before the first
-// retry too. kncloudevents waits backoffDelay*n before retry n+1, counting n
-// from 0, so its first linear retry comes at once and hits a failing
-// subscriber twice in a row; the delivery spec means backoffDelay times the
-// number of the retry. Exponential backoff already waits backoffDelay first.
-func linearFromFirstRetry(d eventingduckv1.DeliverySpec, b kncloudevents.Backoff) kncloudevents.Backoff {
-	if b == nil || d.BackoffPolicy == nil || *d.BackoffPolicy != eventingduckv1.BackoffPolicyLinear {
-		return b
+// byRetryNumber makes the backoff of either policy wait what the
+// DeliverySpec defines for retry n, n counted from 1: backoffDelay × n
+// (linear) or backoffDelay × 2^n (exponential). kncloudevents' Backoff is
+// called, as retryablehttp calls it and as pkg/delivery does, with n - 1:
+// its first linear retry would come at once, hitting a failing subscriber
+// twice in a row, and every exponential one after half the defined wait.
+func byRetryNumber(b kncloudevents.Backoff) kncloudevents.Backoff {
+	if b == nil {
+		return nil
 	}
 	return func(attempt int, resp *http.Response) time.Duration { return b(attempt+1, resp) }
 }

@@ -10,19 +10,21 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 )
 
-// The waits before retries 1, 2 and 3 of each backoff policy.
+// The waits before retries 1 to 4 of each backoff policy, as the
+// DeliverySpec defines them for retry n: backoffDelay × n (linear),
+// backoffDelay × 2^n (exponential).
 func TestBackoffWaits(t *testing.T) {
 	tests := []struct {
 		policy eventingduckv1.BackoffPolicyType
 		want   []time.Duration
 	}{
-		{eventingduckv1.BackoffPolicyLinear, []time.Duration{time.Second, 2 * time.Second, 3 * time.Second}},
-		{eventingduckv1.BackoffPolicyExponential, []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}},
+		{eventingduckv1.BackoffPolicyLinear, []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second}},
+		{eventingduckv1.BackoffPolicyExponential, []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second}},
 	}
 	for _, tc := range tests {
 		t.Run(string(tc.policy), func(t *testing.T) {
 			kc := channel("")
-			kc.Spec.Delivery = &eventingduckv1.DeliverySpec{BackoffPolicy: &tc.policy, BackoffDelay: ptr.To("PT1S"), Retry: ptr.To[int32](3)}
+			kc.Spec.Delivery = &eventingduckv1.DeliverySpec{BackoffPolicy: &tc.policy, BackoffDelay: ptr.To("PT1S"), Retry: ptr.To[int32](4)}
 			s, err := newSubscription(kc, eventingduckv1.SubscriberSpec{UID: "a", SubscriberURI: apis.HTTP("sink")})
 			if err != nil {
 				t.Fatal(err)
@@ -85,7 +87,7 @@ func TestDeliverySpecPrecedence(t *testing.T) {
 		wantDLS     *apis.URL
 	}{{
 		name:        "no subscriber delivery: the channel's",
-		wantRetries: 5, wantBackoff: 2 * time.Second, wantTimeout: 7 * time.Second, wantDLS: channelDLS,
+		wantRetries: 5, wantBackoff: 4 * time.Second, wantTimeout: 7 * time.Second, wantDLS: channelDLS,
 	}, {
 		name:        "subscriber retries only: nothing of the channel's",
 		sub:         &eventingduckv1.DeliverySpec{Retry: ptr.To[int32](1)},

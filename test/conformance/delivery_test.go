@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -124,16 +125,33 @@ func TestShould_RetryMaxCount(t *testing.T) {
 	}
 }
 
-// checkBackoff checks that each gap between attempts is the backoff the
-// policy gives before retry i (1-based): never shorter, and longer by no
-// more than slack, which only a loaded machine adds and which is smaller
-// than the difference to the other policy.
-func checkBackoff(t *testing.T, policy string, gaps []time.Duration, backoff func(i int) time.Duration) {
+// definedBackoff is the wait the DeliverySpec defines before retry n
+// (counted from 1): backoffDelay × n (linear), backoffDelay × 2^n (exponential).
+func definedBackoff(policy eventingduckv1.BackoffPolicyType, delay time.Duration, n int) time.Duration {
+	if policy == eventingduckv1.BackoffPolicyExponential {
+		return delay << n
+	}
+	return delay * time.Duration(n)
+}
+
+// checkBackoff sends an event to a subscriber that always fails, with 4
+// retries, and checks that each gap between its attempts is the wait the
+// policy defines before that retry: never shorter (but for a tenth of it),
+// and longer by no more than slack, which only a loaded machine adds and
+// which is smaller than the difference to the other policy, or to either
+// policy counted from 0 as eventing's kncloudevents counts.
+func checkBackoff(t *testing.T, policy eventingduckv1.BackoffPolicyType, delay string) {
 	t.Helper()
 	const slack = 1500 * time.Millisecond
+	sub, dls, _, id := retrySetup(t, policy, delay, 4, alwaysFail)
+	gaps := attemptGaps(t, sub, dls, id, 5)
+	d, err := time.ParseDuration(strings.ToLower(strings.TrimPrefix(delay, "PT")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i, gap := range gaps {
-		if want := backoff(i + 1); gap < want*9/10 || gap > want+slack {
-			notMet(t, should, "%s: retry %d came %v after the attempt before, want %v (up to %v more on a loaded machine); gaps %v", policy, i+1, gap, want, slack, gaps)
+		if want := definedBackoff(policy, d, i+1); gap < want*9/10 || gap > want+slack {
+			notMet(t, should, "%s backoff %s: retry %d came %v after the attempt before, want %v (up to %v more on a loaded machine); gaps %v", policy, delay, i+1, gap, want, slack, gaps)
 		}
 	}
 }
@@ -141,19 +159,14 @@ func checkBackoff(t *testing.T, policy string, gaps []time.Duration, backoff fun
 // Channels SHOULD support various retry configuration parameters: [the time in-between retries]
 func TestShould_RetryDelay(t *testing.T) {
 	rule(t, should, "Channels SHOULD support various retry configuration parameters: [the time in-between retries]")
-	const delay = 500 * time.Millisecond
-	sub, dls, _, id := retrySetup(t, eventingduckv1.BackoffPolicyLinear, "PT0.5S", 4, alwaysFail)
-	// Linear backoff: retry i waits i x backoffDelay. Exponential would wait
-	// 4 s before the 4th, more than the slack allows.
-	checkBackoff(t, "linear backoff PT0.5S", attemptGaps(t, sub, dls, id, 5), func(i int) time.Duration { return time.Duration(i) * delay })
+	// Linear: 0.5, 1, 1.5 and 2 s. Exponential would wait 8 s before the 4th.
+	checkBackoff(t, eventingduckv1.BackoffPolicyLinear, "PT0.5S")
 }
 
 // Channels SHOULD support various retry configuration parameters: [the backoff rate]
 func TestShould_RetryBackoffRate(t *testing.T) {
 	rule(t, should, "Channels SHOULD support various retry configuration parameters: [the backoff rate]")
-	const delay = 200 * time.Millisecond
-	sub, dls, _, id := retrySetup(t, eventingduckv1.BackoffPolicyExponential, "PT0.2S", 4, alwaysFail)
-	// Exponential backoff: retry i waits 2^(i-1) x backoffDelay, as Knative's
-	// dispatcher counts. Linear would wait 0.8 s before the 4th, not 1.6 s.
-	checkBackoff(t, "exponential backoff PT0.2S", attemptGaps(t, sub, dls, id, 5), func(i int) time.Duration { return delay << (i - 1) })
+	// Exponential: 0.4, 0.8, 1.6 and 3.2 s. Linear would wait 0.8 s before
+	// the 4th; counted from 0, the first retry would come after 0.2 s.
+	checkBackoff(t, eventingduckv1.BackoffPolicyExponential, "PT0.2S")
 }
