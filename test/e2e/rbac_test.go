@@ -35,6 +35,8 @@ func TestServiceAccountsHaveLeastPrivilege(t *testing.T) {
 			{"create", "deployments.apps", "user-ns", false},
 			{"get", "secrets", "user-ns", false},
 			{"delete", "secrets", sys, false},
+			{"get", "secrets/" + devenv.KafkaSecretName, sys, true},
+			{"get", "secrets/eventing-webhook-certs", sys, false},
 			{"create", "pods", sys, false},
 			// It reads the dispatcher pool; scaling it is the operator's business.
 			{"watch", "statefulsets.apps", sys, true},

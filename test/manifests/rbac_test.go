@@ -99,7 +99,8 @@ func TestLeastPrivilege(t *testing.T) {
 			{"create", "apps", "deployments", systemNamespace, ""},
 			{"delete", "apps", "deployments", systemNamespace, "ch-ns-kafka-dispatcher"},
 			{"create", "", "events", userNS, ""},
-			{"watch", "", "secrets", systemNamespace, ""},
+			{"watch", "", "secrets", systemNamespace, client.SecretName},
+			{"watch", "", "secrets", systemNamespace, servertls.SecretName},
 			{"watch", "", "configmaps", systemNamespace, ""},
 			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-controller"},
 			{"watch", "eventing.knative.dev", "eventpolicies", userNS, ""},
@@ -107,6 +108,8 @@ func TestLeastPrivilege(t *testing.T) {
 		denied: []request{
 			{"create", "apps", "deployments", userNS, ""},
 			{"get", "", "secrets", userNS, "db-password"},
+			{"get", "", "secrets", systemNamespace, "eventing-webhook-certs"},
+			{"list", "", "secrets", systemNamespace, ""},
 			{"delete", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
 			{"update", "coordination.k8s.io", "leases", userNS, "x"},
 		},
