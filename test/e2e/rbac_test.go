@@ -104,7 +104,10 @@ func TestDispatcherTokensOnlyForSubscriptionIdentities(t *testing.T) {
 		allowed         bool
 	}{
 		{ns, subscription("sub"), true},
-		// eventing hashes the names of Subscriptions longer than 23 characters.
+		// eventing hashes the names of Subscriptions longer than 23 characters
+		// and keeps as much of its suffix as fits in 63.
+		{ns, subscription("abcdefghijklmnopqrstuvwx"), true},
+		{ns, subscription("abcdefghijklmnopqrstuvwxy"), true},
 		{ns, subscription("a-subscription-with-a-long-name.example"), true},
 		{ns, "default", false},
 		{ns, "sub-oidc-messaging.knative.dev-subscription-not", false},
