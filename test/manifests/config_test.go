@@ -130,6 +130,10 @@ func TestExampleKafkaSecret(t *testing.T) {
 	if len(found) != 1 {
 		t.Fatalf("%d Secrets labelled %s=true, want exactly one", len(found), client.SecretLabel)
 	}
+	// The receiver and the dispatchers may read it by this name only (RBAC resourceNames).
+	if found[0].Name != client.SecretName {
+		t.Errorf("the Kafka Secret is named %s, want %s", found[0].Name, client.SecretName)
+	}
 	secret := found[0].DeepCopy()
 	// The API server moves stringData into data.
 	secret.Data = map[string][]byte{}

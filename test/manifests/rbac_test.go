@@ -4,7 +4,12 @@ import (
 	"slices"
 	"testing"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
 // request is one API call a component's ServiceAccount might make.
@@ -94,7 +99,8 @@ func TestLeastPrivilege(t *testing.T) {
 			{"create", "apps", "deployments", systemNamespace, ""},
 			{"delete", "apps", "deployments", systemNamespace, "ch-ns-kafka-dispatcher"},
 			{"create", "", "events", userNS, ""},
-			{"watch", "", "secrets", systemNamespace, ""},
+			{"watch", "", "secrets", systemNamespace, client.SecretName},
+			{"watch", "", "secrets", systemNamespace, servertls.SecretName},
 			{"watch", "", "configmaps", systemNamespace, ""},
 			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-controller"},
 			{"watch", "eventing.knative.dev", "eventpolicies", userNS, ""},
@@ -102,6 +108,8 @@ func TestLeastPrivilege(t *testing.T) {
 		denied: []request{
 			{"create", "apps", "deployments", userNS, ""},
 			{"get", "", "secrets", userNS, "db-password"},
+			{"get", "", "secrets", systemNamespace, "eventing-webhook-certs"},
+			{"list", "", "secrets", systemNamespace, ""},
 			{"delete", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
 			{"update", "coordination.k8s.io", "leases", userNS, "x"},
 		},
@@ -109,7 +117,9 @@ func TestLeastPrivilege(t *testing.T) {
 		sa: "kafka-channel-receiver",
 		allowed: []request{
 			{"list", "messaging.knative.dev", "kafkachannels", userNS, ""},
-			{"watch", "", "secrets", systemNamespace, ""},
+			// A list or watch of one name (field selector metadata.name) is authorized for that name.
+			{"watch", "", "secrets", systemNamespace, client.SecretName},
+			{"watch", "", "secrets", systemNamespace, servertls.SecretName},
 			{"watch", "", "configmaps", systemNamespace, ""},
 			{"watch", "eventing.knative.dev", "eventpolicies", userNS, ""},
 		},
@@ -118,7 +128,10 @@ func TestLeastPrivilege(t *testing.T) {
 			{"update", "eventing.knative.dev", "eventpolicies", userNS, "p"},
 			{"create", "", "serviceaccounts/token", userNS, "sa"},
 			{"get", "", "secrets", userNS, "db-password"},
-			{"update", "", "secrets", systemNamespace, "kafka-cluster"},
+			{"update", "", "secrets", systemNamespace, client.SecretName},
+			// Eventing's and other software's keys share the namespace.
+			{"get", "", "secrets", systemNamespace, "eventing-webhook-certs"},
+			{"list", "", "secrets", systemNamespace, ""},
 		},
 	}, {
 		sa: "kafka-channel-dispatcher",
@@ -126,14 +139,19 @@ func TestLeastPrivilege(t *testing.T) {
 			{"get", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
 			{"watch", "messaging.knative.dev", "kafkachannels", userNS, ""},
 			{"create", "", "events", userNS, ""},
-			{"get", "", "secrets", systemNamespace, "kafka-cluster"},
+			{"get", "", "secrets", systemNamespace, client.SecretName},
+			{"watch", "", "secrets", systemNamespace, client.SecretName},
 			{"list", "", "configmaps", systemNamespace, ""},
+			// Narrowed to the Subscriptions' OIDC identities by an admission policy (TestDispatcherTokenPolicy).
 			{"create", "", "serviceaccounts/token", userNS, "subscription-oidc"},
 		},
 		denied: []request{
 			{"get", "", "serviceaccounts", userNS, "subscription-oidc"},
 			{"create", "apps", "deployments", systemNamespace, ""},
 			{"list", "", "secrets", userNS, ""},
+			{"list", "", "secrets", systemNamespace, ""},
+			{"get", "", "secrets", systemNamespace, "eventing-webhook-certs"},
+			{"get", "", "secrets", systemNamespace, servertls.SecretName},
 			{"patch", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
 		},
 	}, {
@@ -220,4 +238,42 @@ func TestEventingAggregation(t *testing.T) {
 			t.Errorf("Eventing's %s role does not grant %+v", c.sa, c.r)
 		}
 	}
+}
+
+// RBAC lets the dispatcher create tokens of every ServiceAccount (it cannot
+// match the Subscriptions' OIDC identities, which eventing names after each
+// Subscription): a ValidatingAdmissionPolicy, bound to deny, narrows that for
+// the dispatcher's user. Which names it lets through, the API server tells
+// (test/e2e TestDispatcherTokensOnlyForSubscriptionIdentities).
+func TestDispatcherTokenPolicy(t *testing.T) {
+	objs := load(t)
+	user := "system:serviceaccount:" + systemNamespace + ":" + resources.DispatcherServiceAccount
+	bound := map[string]bool{}
+	for _, b := range all[*admissionregistrationv1.ValidatingAdmissionPolicyBinding](objs) {
+		if slices.Contains(b.Spec.ValidationActions, admissionregistrationv1.Deny) && b.Spec.MatchResources == nil {
+			bound[b.Spec.PolicyName] = true
+		}
+	}
+	for _, p := range all[*admissionregistrationv1.ValidatingAdmissionPolicy](objs) {
+		if bound[p.Name] && tokenCreates(p.Spec.MatchConstraints) && len(p.Spec.Validations) > 0 &&
+			p.Spec.FailurePolicy != nil && *p.Spec.FailurePolicy == admissionregistrationv1.Fail &&
+			len(p.Spec.MatchConditions) == 1 && p.Spec.MatchConditions[0].Expression == "request.userInfo.username == '"+user+"'" {
+			return
+		}
+	}
+	t.Errorf("no ValidatingAdmissionPolicy bound with Deny validates the creation of serviceaccounts/token by %s", user)
+}
+
+// tokenCreates tells whether m matches every creation of a ServiceAccount token.
+func tokenCreates(m *admissionregistrationv1.MatchResources) bool {
+	if m == nil {
+		return false
+	}
+	for _, r := range m.ResourceRules {
+		if matches(r.APIGroups, "") && matches(r.APIVersions, "v1") && matches(r.Resources, "serviceaccounts/token") &&
+			slices.Contains(r.Operations, admissionregistrationv1.Create) && (r.Scope == nil || *r.Scope != admissionregistrationv1.ClusterScope) {
+			return true
+		}
+	}
+	return false
 }

@@ -44,6 +44,9 @@ func readmeSecrets(t *testing.T) []*corev1.Secret {
 		if s.Labels[client.SecretLabel] != "true" {
 			t.Errorf("README example Secret %s lacks the label %s", s.Name, client.SecretLabel)
 		}
+		if s.Name != client.SecretName {
+			t.Errorf("README example Secret %s is not named %s", s.Name, client.SecretName)
+		}
 		out = append(out, &s)
 	}
 	return out

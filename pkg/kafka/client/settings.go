@@ -19,8 +19,13 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 )
 
-// SecretLabel marks the Secret in the system namespace that describes the Kafka cluster.
-const SecretLabel = "knative-kafka.dev/kafka-secret"
+// SecretName and SecretLabel mark the Secret in the system namespace that
+// describes the Kafka cluster. The name lets RBAC give the receiver and the
+// dispatchers that one Secret (resourceNames), and no other of the namespace.
+const (
+	SecretName  = "kafka-cluster" //nolint:gosec // a name, not a credential
+	SecretLabel = "knative-kafka.dev/kafka-secret"
+)
 
 // Keys of the Kafka Secret.
 const (
@@ -140,7 +145,7 @@ func checkTimeouts(cfg *sarama.Config) error {
 // NewSettingsFromSecret is NewSettings for a Secret object; nil means "no Secret found".
 func NewSettingsFromSecret(secret *corev1.Secret, kafka *config.Kafka, clientID string) (*Settings, error) {
 	if secret == nil {
-		return nil, fmt.Errorf("no Secret labelled %s=true in the system namespace", SecretLabel)
+		return nil, fmt.Errorf("no Secret %s labelled %s=true in the system namespace", SecretName, SecretLabel)
 	}
 	s, err := NewSettings(secret.Data, kafka, clientID)
 	if err != nil {

@@ -3,12 +3,10 @@ package client
 import (
 	"context"
 	"fmt"
-	"sort"
-	"strings"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	"k8s.io/client-go/tools/cache"
 	"knative.dev/pkg/configmap"
@@ -30,7 +28,7 @@ type Snapshot struct {
 	KafkaErr error
 }
 
-// Watcher follows the labelled Kafka Secret and config-kafka in the system namespace,
+// Watcher follows the Kafka Secret and config-kafka in the system namespace,
 // so that a component picks up their changes without a restart.
 type Watcher struct {
 	clientID string
@@ -49,8 +47,8 @@ type Watcher struct {
 	generation uint64
 }
 
-// NewWatcher starts following the Secret (through the informer of the labelled
-// Kafka Secrets, see secretinformer.go) and config-kafka (through cmw).
+// NewWatcher starts following the Secret (through the informer of the Kafka
+// Secret, see secretinformer.go) and config-kafka (through cmw).
 func NewWatcher(ctx context.Context, cmw configmap.Watcher, clientID string) *Watcher {
 	informer := secretInformer(ctx)
 	secrets := informer.Lister().Secrets(system.Namespace())
@@ -146,24 +144,19 @@ func (w *Watcher) notify() {
 	}
 }
 
-// FindSecret returns the one Secret labelled SecretLabel=true.
+// FindSecret returns the Kafka Secret: SecretName, labelled SecretLabel=true.
+// A labelled Secret of another name is not it: the receiver and the
+// dispatchers may read that name alone.
 func FindSecret(secrets corev1listers.SecretNamespaceLister) (*corev1.Secret, error) {
-	list, err := secrets.List(labels.SelectorFromSet(labels.Set{SecretLabel: "true"}))
+	s, err := secrets.Get(SecretName)
+	if apierrs.IsNotFound(err) || (err == nil && !isKafkaSecret(s)) {
+		return nil, fmt.Errorf("no Secret %s labelled %s=true in namespace %s: the Kafka Secret must have this name and label",
+			SecretName, SecretLabel, system.Namespace())
+	}
 	if err != nil {
-		return nil, fmt.Errorf("listing Kafka Secrets: %w", err)
+		return nil, fmt.Errorf("reading the Kafka Secret %s: %w", SecretName, err)
 	}
-	switch len(list) {
-	case 0:
-		return nil, fmt.Errorf("no Secret labelled %s=true in namespace %s", SecretLabel, system.Namespace())
-	case 1:
-		return list[0], nil
-	}
-	names := make([]string, len(list))
-	for i, s := range list {
-		names[i] = s.Name
-	}
-	sort.Strings(names)
-	return nil, fmt.Errorf("%d Secrets labelled %s=true (%s); keep exactly one", len(list), SecretLabel, strings.Join(names, ", "))
+	return s, nil
 }
 
 func isKafkaSecret(obj interface{}) bool {
@@ -171,5 +164,5 @@ func isKafkaSecret(obj interface{}) bool {
 		obj = tomb.Obj
 	}
 	s, ok := obj.(*corev1.Secret)
-	return ok && s.Labels[SecretLabel] == "true"
+	return ok && s.Name == SecretName && s.Labels[SecretLabel] == "true"
 }

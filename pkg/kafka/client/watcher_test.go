@@ -7,6 +7,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgotesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
 	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	"knative.dev/pkg/configmap"
@@ -35,7 +37,7 @@ func TestWatcherAnnouncesEveryChange(t *testing.T) {
 	}
 
 	secret := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: "kafka", Labels: map[string]string{SecretLabel: "true"}},
+		ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: SecretName, Labels: map[string]string{SecretLabel: "true"}},
 		Data:       secretData(BrokersKey, "b:9092"),
 	}
 	if _, err := fakekubeclient.Get(ctx).CoreV1().Secrets(secret.Namespace).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
@@ -109,7 +111,7 @@ func next(t *testing.T, snapshots <-chan Snapshot) Snapshot {
 func TestWatcherCachesOnlyTheKafkaSecret(t *testing.T) {
 	ctx, cancel, informers := rtesting.SetupFakeContextWithCancel(t)
 	defer cancel()
-	for name, labels := range map[string]map[string]string{"kafka": {SecretLabel: "true"}, "unrelated": nil} {
+	for name, labels := range map[string]map[string]string{SecretName: {SecretLabel: "true"}, "unrelated": nil} {
 		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: name, Labels: labels}, Data: secretData(BrokersKey, "b:9092")}
 		if _, err := fakekubeclient.Get(ctx).CoreV1().Secrets(s.Namespace).Create(ctx, s, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
@@ -133,5 +135,55 @@ func TestWatcherCachesOnlyTheKafkaSecret(t *testing.T) {
 				t.Errorf("Secret %s/%s, not labelled %s, is cached", s.Namespace, s.Name, SecretLabel)
 			}
 		}
+	}
+}
+
+// The Kafka Secret is listed and watched by its name: RBAC grants the receiver
+// and the dispatchers that name alone (resourceNames), which holds for a list
+// or a watch only when it asks for metadata.name=<the name>.
+func TestWatcherAsksForTheKafkaSecretByName(t *testing.T) {
+	ctx, cancel, informers := rtesting.SetupFakeContextWithCancel(t)
+	defer cancel()
+	asked := make(chan string, 10)
+	fakekubeclient.Get(ctx).PrependReactor("list", "secrets", func(a clientgotesting.Action) (bool, runtime.Object, error) {
+		l := a.(clientgotesting.ListActionImpl)
+		asked <- l.GetNamespace() + " " + l.GetListRestrictions().Fields.String() + " " + l.GetListRestrictions().Labels.String()
+		return false, nil, nil
+	})
+	NewWatcher(ctx, &configmap.ManualWatcher{Namespace: system.Namespace()}, "test")
+	if err := controller.StartInformers(ctx.Done(), informers...); err != nil {
+		t.Fatal(err)
+	}
+	want := system.Namespace() + " metadata.name=" + SecretName + " " + SecretLabel + "=true"
+	var got []string
+	for {
+		select {
+		case g := <-asked:
+			if g == want {
+				return
+			}
+			got = append(got, g)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no list of Secrets asked for %q; asked for %q", want, got)
+		}
+	}
+}
+
+// A labelled Secret of another name is not the Kafka Secret (the receiver and
+// the dispatchers cannot read it): the error says which name it must have.
+func TestWatcherNamesTheKafkaSecretItWants(t *testing.T) {
+	ctx, cancel, informers := rtesting.SetupFakeContextWithCancel(t)
+	defer cancel()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: system.Namespace(), Name: "my-kafka", Labels: map[string]string{SecretLabel: "true"}},
+		Data: secretData(BrokersKey, "b:9092")}
+	if _, err := fakekubeclient.Get(ctx).CoreV1().Secrets(s.Namespace).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWatcher(ctx, &configmap.ManualWatcher{Namespace: system.Namespace()}, "test")
+	if err := controller.StartInformers(ctx.Done(), informers...); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Current().Err; err == nil || !strings.Contains(err.Error(), SecretName) {
+		t.Errorf("with the labelled Secret named %s: error %v, want one naming %s", s.Name, err, SecretName)
 	}
 }
