@@ -46,6 +46,10 @@ func TestServiceAccountsHaveLeastPrivilege(t *testing.T) {
 			// A pool replica watches its own StatefulSet, and no other.
 			{"update", "statefulsets.apps", sys, false},
 			{"list", "statefulsets.apps", "user-ns", false},
+			// It renews the pool's Leases only, not the controller's leader-election ones.
+			{"update", "leases.coordination.k8s.io/kafka-channel-dispatcher-1", sys, true},
+			{"update", "leases.coordination.k8s.io/kafka-channel-controller", sys, false},
+			{"watch", "leases.coordination.k8s.io", "user-ns", false},
 		},
 		"kafka-channel-webhook": {
 			{"update", "kafkachannels.messaging.knative.dev", "user-ns", false},
