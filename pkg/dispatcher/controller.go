@@ -119,7 +119,8 @@ func newDedicated(ctx context.Context, namespace, name string, watcher *client.W
 const poolConcurrency = 8
 
 // newPoolReplica runs a replica of the shared pool over every channel of the
-// cluster, following the pool's size on its StatefulSet.
+// cluster, following the pool's size on its StatefulSet and which of its
+// replicas run on their Leases, and renewing its own.
 func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) (*controller.Impl, Prober, func()) {
 	logger := logging.FromContext(ctx)
 	statefulSet, ordinal, err := PoolMember(os.Getenv("POD_NAME"))
