@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strconv"
+	"time"
 
 	"go.opentelemetry.io/otel"
 	"go.uber.org/zap"
@@ -11,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	coordinationv1informers "k8s.io/client-go/informers/coordination/v1"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/tools/cache"
@@ -117,7 +119,8 @@ func newDedicated(ctx context.Context, namespace, name string, watcher *client.W
 const poolConcurrency = 8
 
 // newPoolReplica runs a replica of the shared pool over every channel of the
-// cluster, following the pool's size on its StatefulSet.
+// cluster, following the pool's size on its StatefulSet and which of its
+// replicas run on their Leases, and renewing its own.
 func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) (*controller.Impl, Prober, func()) {
 	logger := logging.FromContext(ctx)
 	statefulSet, ordinal, err := PoolMember(os.Getenv("POD_NAME"))
@@ -125,7 +128,8 @@ func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) 
 		logger.Fatalw("Finding this replica's place in the dispatcher pool", zap.Error(err))
 	}
 	informer := kafkachannelinformer.Get(ctx)
-	pool := NewPool(ctx, ordinal, watcher, informer.Lister(), opts)
+	leases := followLeases(ctx, statefulSet)
+	pool := NewPool(ctx, statefulSet, ordinal, watcher, informer.Lister(), leases.Lister().Leases(system.Namespace()), opts)
 	// Channels are independent, and a reconcile waits on Kafka (a new group
 	// connects, a leaving one drains): a few at once keep one slow channel
 	// from holding up the others.
@@ -142,8 +146,54 @@ func newPoolReplica(ctx context.Context, watcher *client.Watcher, opts Options) 
 		},
 		DeleteFunc: cameOrWent,
 	})
+	refreshes := make(chan struct{}, 1)
+	_, _ = leases.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(any) { poke(refreshes) },
+		UpdateFunc: func(any, any) { poke(refreshes) },
+		DeleteFunc: func(any) { poke(refreshes) },
+	})
+	go refreshPlacement(ctx, pool, refreshes)
+	go placement.Heartbeat(ctx, kubeclient.Get(ctx).CoordinationV1().Leases(system.Namespace()), statefulSet, ordinal, pool.Ready,
+		func(err error) {
+			logger.Warnw("Renewing this replica's Lease: the others may place its groups elsewhere", zap.Error(err))
+		})
 	watchPoolSize(ctx, statefulSet, pool.SetReplicas)
 	return impl, pool, pool.Close
+}
+
+// followLeases starts an informer of the pool's Leases and waits for its
+// cache, so that the replica's first placement already counts the others.
+func followLeases(ctx context.Context, statefulSet string) coordinationv1informers.LeaseInformer {
+	factory, informer := placement.LeaseInformer(kubeclient.Get(ctx), system.Namespace(), statefulSet)
+	informer.Informer() // registered before Start, or the factory starts nothing
+	factory.Start(ctx.Done())
+	factory.WaitForCacheSync(ctx.Done())
+	return informer
+}
+
+// refreshPlacement has the pool re-read its Leases on every change of one
+// and when the next expires, until ctx ends.
+func refreshPlacement(ctx context.Context, pool *Pool, changed <-chan struct{}) {
+	for {
+		var expiry <-chan time.Time
+		if next := pool.Refresh(time.Now()); !next.IsZero() {
+			expiry = time.After(time.Until(next))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-expiry:
+		}
+	}
+}
+
+// poke signals ch without blocking: one pending signal stands for many.
+func poke(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
 }
 
 // watchPoolSize calls set with the StatefulSet's spec.replicas on every change.

@@ -8,9 +8,10 @@
 // resources.PoolName: each replica is a Pool, which keeps a Dispatcher per
 // channel and tells it, through Options.Placement, which of the channel's
 // groups it hosts. package placement decides that from the group's name, the
-// replica's ordinal (its pod name, PoolMember) and the StatefulSet's
-// spec.replicas, so every replica decides alone and all agree. A group the
-// replica no longer hosts (the pool was scaled, the channel went dedicated)
+// replica's ordinal (its pod name, PoolMember), the StatefulSet's
+// spec.replicas and the replicas' Leases (which of them run), so every
+// replica decides alone and all agree. A group the replica no longer hosts
+// (the pool was scaled, a replica stopped or came back, the channel went dedicated)
 // is stopped like a subscriber that left: its member leaves, committing what
 // it delivered, and the group's new member resumes there. All the groups a
 // replica hosts share its buffer budget (Placement.Load).

@@ -11,11 +11,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
+	coordinationv1listers "k8s.io/client-go/listers/coordination/v1"
 	"k8s.io/client-go/tools/cache"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
@@ -32,14 +34,23 @@ import (
 // Options.Placement), so that a channel's groups behave exactly as on a
 // dedicated dispatcher.
 type Pool struct {
-	ordinal int
-	source  SettingsSource
-	opts    Options
-	ctx     context.Context
-	lister  listers.KafkaChannelLister
+	statefulSet string
+	ordinal     int
+	source      SettingsSource
+	opts        Options
+	ctx         context.Context
+	lister      listers.KafkaChannelLister
+	// leases lists the Leases of the system namespace, of which the pool's
+	// tell which replicas run (placement.Live).
+	leases coordinationv1listers.LeaseNamespaceLister
 	// replicas is the pool's size, the StatefulSet's spec.replicas; 0 until known.
 	replicas atomic.Int32
 	closed   atomic.Bool
+
+	// liveMu orders the updates of live, from the pool's size and its Leases.
+	liveMu sync.Mutex
+	// live is the ordinals that run, over which placement spreads the groups.
+	live atomic.Pointer[[]int]
 
 	mu          sync.Mutex
 	dispatchers map[types.NamespacedName]*Dispatcher
@@ -47,13 +58,17 @@ type Pool struct {
 	load int
 }
 
-// NewPool makes the pool replica of that ordinal; its groups live until Close.
-func NewPool(ctx context.Context, ordinal int, source SettingsSource, lister listers.KafkaChannelLister, opts Options) *Pool {
+// NewPool makes the replica of that ordinal of the pool run by statefulSet;
+// its groups live until Close. leases lists the system namespace's Leases
+// (see Refresh).
+func NewPool(ctx context.Context, statefulSet string, ordinal int, source SettingsSource, lister listers.KafkaChannelLister,
+	leases coordinationv1listers.LeaseNamespaceLister, opts Options) *Pool {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
-	p := &Pool{ordinal: ordinal, source: source, opts: opts, ctx: ctx, lister: lister,
+	p := &Pool{statefulSet: statefulSet, ordinal: ordinal, source: source, opts: opts, ctx: ctx, lister: lister, leases: leases,
 		dispatchers: map[types.NamespacedName]*Dispatcher{}, load: -1}
+	p.live.Store(&[]int{})
 	p.opts.Placement = p
 	p.opts.shortfalls = &shortfalls{}
 	// One subscription for all channels: each Dispatcher gets a source that
@@ -77,8 +92,30 @@ func PoolMember(podName string) (statefulSet string, ordinal int, err error) {
 func (p *Pool) SetReplicas(n int32) {
 	if p.replicas.Swap(n) != n {
 		p.opts.Logger.Info("Dispatcher pool size", zap.Int32("replicas", n), zap.Int("ordinal", p.ordinal))
+		p.Refresh(time.Now())
+	}
+}
+
+// Refresh reads, as of now, which of the pool's replicas run, from their
+// Leases, and moves groups when that changed. Call it when a Lease of the
+// pool changes and at the time it returns, when the next Lease expires (zero:
+// no Lease will). A replica always counts itself, so that one alone hosts
+// every group.
+func (p *Pool) Refresh(now time.Time) (next time.Time) {
+	p.liveMu.Lock()
+	defer p.liveMu.Unlock()
+	leases, err := p.leases.List(placement.LeaseSelector(p.statefulSet))
+	if err != nil {
+		// A cache's lister does not fail; should one, retry soon rather than place on a guess.
+		p.opts.Logger.Warn("Listing the dispatcher pool's Leases", zap.Error(err))
+		return now.Add(placement.RenewInterval)
+	}
+	live, next := placement.Live(leases, p.statefulSet, p.ordinal, int(p.replicas.Load()), now)
+	if old := p.live.Swap(&live); !slices.Equal(*old, live) {
+		p.opts.Logger.Info("Dispatcher pool replicas running", zap.Ints("ordinals", live), zap.Int("ordinal", p.ordinal))
 		p.changed()
 	}
+	return next
 }
 
 // ChannelChanged invalidates the load when a channel comes or goes.
@@ -177,8 +214,8 @@ func (p *Pool) forget(nn types.NamespacedName, d *Dispatcher) {
 // Hosts implements Placement: the replicas of highest rendezvous weight for
 // the group host it, as many as placement.Members allows.
 func (p *Pool) Hosts(group string, partitions int32) bool {
-	replicas := int(p.replicas.Load())
-	return placement.Hosted(group, p.ordinal, replicas, placement.Members(int(partitions), replicas, p.maxMembers()))
+	live := *p.live.Load()
+	return placement.Hosted(group, p.ordinal, live, placement.Members(int(partitions), len(live), p.maxMembers()))
 }
 
 func (p *Pool) maxMembers() int {
@@ -262,7 +299,7 @@ func (p *Pool) Status() []ChannelStatus {
 
 // Report implements Prober: the replica's place in the pool and its groups by channel.
 func (p *Pool) Report() any {
-	return map[string]any{"ordinal": p.ordinal, "replicas": p.replicas.Load(), "channels": p.Status()}
+	return map[string]any{"ordinal": p.ordinal, "replicas": p.replicas.Load(), "running": *p.live.Load(), "channels": p.Status()}
 }
 
 // Close stops every group of every channel, in parallel, committing what was delivered.

@@ -11,9 +11,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 	zapobserver "go.uber.org/zap/zaptest/observer"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	coordinationv1listers "k8s.io/client-go/listers/coordination/v1"
 	"k8s.io/client-go/tools/cache"
+	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 
 	kafka_sarama "github.com/cloudevents/sdk-go/protocol/kafka_sarama/v2"
@@ -27,14 +30,16 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
-// poolEnv is a broker with one topic per channel, the channels in an
-// informer's cache, and a sink per subscriber.
+// poolEnv is a broker with one topic per channel, the channels and the
+// pool's Leases in informers' caches, and a sink per subscriber.
 type poolEnv struct {
 	t        *testing.T
 	addrs    []string
 	settings *client.Settings
 	indexer  cache.Indexer
 	lister   listers.KafkaChannelLister
+	leases   *poolLeases
+	pools    []*Pool
 	producer sarama.SyncProducer
 	channels []*v1beta1.KafkaChannel
 	sinks    map[string]*sink // by consumer group
@@ -55,7 +60,7 @@ func newPoolEnv(t *testing.T, partitions []int32) *poolEnv {
 	}
 	t.Cleanup(func() { _ = producer.Close() })
 	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{})
-	e := &poolEnv{t: t, addrs: b.Addrs, producer: producer, indexer: indexer, lister: listers.NewKafkaChannelLister(indexer),
+	e := &poolEnv{t: t, addrs: b.Addrs, producer: producer, indexer: indexer, lister: listers.NewKafkaChannelLister(indexer), leases: newPoolLeases(),
 		settings: &client.Settings{Brokers: b.Addrs, Sarama: testSaramaConfig(), Fingerprint: "test"}, sinks: map[string]*sink{}}
 	for i, p := range partitions {
 		kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: fmt.Sprintf("ch-%d", i)}}
@@ -77,14 +82,59 @@ func newPoolEnv(t *testing.T, partitions []int32) *poolEnv {
 func poolTopic(i int) string { return fmt.Sprintf("ns.ch-%d", i) }
 
 // replica starts the pool replica of that ordinal, which knows the pool has
-// replicas replicas, and reconciles every channel on it.
+// replicas replicas, renews its Lease (for an hour), and reconciles every
+// channel on it; the other replicas see its Lease.
 func (e *poolEnv) replica(ordinal int, replicas int32) *Pool {
 	e.t.Helper()
-	p := NewPool(context.Background(), ordinal, staticSource{e.settings, nil}, e.lister, Options{DrainTimeout: time.Second})
+	p := e.leases.pool(e, ordinal, Options{DrainTimeout: time.Second})
 	e.t.Cleanup(p.Close)
 	p.SetReplicas(replicas)
+	e.renew(ordinal, time.Now(), time.Hour)
 	e.reconcile(p)
 	return p
+}
+
+// renew writes the Lease of the replica of that ordinal, renewed at for d,
+// and has every replica read the Leases again as of at.
+func (e *poolEnv) renew(ordinal int, at time.Time, d time.Duration) {
+	e.t.Helper()
+	e.leases.renew(e.t, ordinal, at, d)
+	for _, p := range e.pools {
+		p.Refresh(at)
+	}
+}
+
+// poolLeases is the system namespace's Leases as an informer caches them.
+type poolLeases struct {
+	indexer cache.Indexer
+	lister  coordinationv1listers.LeaseNamespaceLister
+}
+
+const testPool = "pool"
+
+func newPoolLeases() *poolLeases {
+	indexer := cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	return &poolLeases{indexer: indexer, lister: coordinationv1listers.NewLeaseLister(indexer).Leases(testNamespace)}
+}
+
+// pool makes the replica of that ordinal of testPool, reading these Leases.
+func (l *poolLeases) pool(e *poolEnv, ordinal int, opts Options) *Pool {
+	p := NewPool(context.Background(), testPool, ordinal, staticSource{e.settings, nil}, e.lister, l.lister, opts)
+	e.pools = append(e.pools, p)
+	return p
+}
+
+func (l *poolLeases) renew(t *testing.T, ordinal int, at time.Time, d time.Duration) {
+	t.Helper()
+	name := placement.LeaseName(testPool, ordinal)
+	renewed := metav1.NewMicroTime(at)
+	lease := &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: name, Labels: map[string]string{placement.PoolLabel: testPool}},
+		Spec:       coordinationv1.LeaseSpec{HolderIdentity: &name, LeaseDurationSeconds: ptr.To(int32(d / time.Second)), RenewTime: &renewed},
+	}
+	if err := l.indexer.Update(lease); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func (e *poolEnv) reconcile(p *Pool) {
@@ -189,6 +239,8 @@ func firsts(ids []string) []string {
 // lost and each partition's order kept.
 func TestPoolSharesChannelsAndMovesGroups(t *testing.T) {
 	e := newPoolEnv(t, []int32{1, 1, 1, 1, 1, 3})
+	// Both replicas run before either places a group: ordinal 0 alone would host them all.
+	e.renew(1, time.Now(), time.Hour)
 	r0, r1 := e.replica(0, 2), e.replica(1, 2)
 	e.waitAllReady()
 	checkPlacement := func(replicas int, pools ...*Pool) {
@@ -196,9 +248,10 @@ func TestPoolSharesChannelsAndMovesGroups(t *testing.T) {
 		for _, kc := range e.channels {
 			for _, s := range kc.Spec.Subscribers {
 				group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
-				want := placement.Hosts(group, replicas, placement.Members(int(kc.Spec.NumPartitions), replicas, 2))
+				live := placement.Ordinals(replicas)
+				want := placement.Hosts(group, live, placement.Members(int(kc.Spec.NumPartitions), replicas, 2))
 				for ordinal, p := range pools {
-					if got, hosted := running(p)[group], placement.Hosted(group, ordinal, replicas, len(want)); got != hosted {
+					if got, hosted := running(p)[group], placement.Hosted(group, ordinal, live, len(want)); got != hosted {
 						t.Errorf("ordinal %d runs %s: %v, want %v (hosts %v)", ordinal, group, got, hosted, want)
 					}
 				}
@@ -226,6 +279,71 @@ func TestPoolSharesChannelsAndMovesGroups(t *testing.T) {
 	waitFor(t, "groups placed on two replicas again", func() bool { return len(running(r0))+len(running(r1)) == countMembers(e, 2) })
 	checkPlacement(2, r0, r1)
 	e.waitDelivered(e.produce(15, 20))
+}
+
+// A replica that does not run (its pod Pending for want of room, or on a
+// lost node) renews no Lease and hosts no group: in a pool of 2 whose
+// replica 1 never starts, replica 0 runs every group and every event is
+// delivered.
+func TestPoolPlacesGroupsOnRunningReplicasOnly(t *testing.T) {
+	e := newPoolEnv(t, []int32{1, 1, 1, 1, 1, 3})
+	r0 := e.replica(0, 2)
+	waitFor(t, "ordinal 0 running every group", func() bool { return len(running(r0)) == len(e.sinks) })
+	e.waitAllReady()
+	e.waitDelivered(e.produce(0, 5))
+}
+
+// A replica whose Lease expires loses its groups to the others and gets them
+// back when it renews it. A replica counts itself whatever its Lease says, so
+// that one cut off from the API server keeps its groups (two may then run
+// one, which Kafka's group protocol makes safe); a Lease beyond the pool's
+// size counts for nothing.
+func TestPoolFollowsLeases(t *testing.T) {
+	e := newPoolEnv(t, nil)
+	r0, r1 := e.leases.pool(e, 0, Options{}), e.leases.pool(e, 1, Options{})
+	for _, p := range e.pools {
+		t.Cleanup(p.Close)
+		p.SetReplicas(2)
+	}
+	var groups []string
+	for i := range 100 {
+		groups = append(groups, resources.ConsumerGroup(testNamespace, fmt.Sprintf("ch-%d", i), "uid"))
+	}
+	hosted := func(p *Pool) (n int) {
+		for _, g := range groups {
+			if p.Hosts(g, 1) {
+				n++
+			}
+		}
+		return n
+	}
+	t0 := time.Now()
+	e.renew(0, t0, 20*time.Second)
+	e.renew(1, t0, 20*time.Second)
+	split := hosted(r0)
+	if split == 0 || split == len(groups) || split+hosted(r1) != len(groups) {
+		t.Fatalf("with both Leases fresh, ordinals 0 and 1 host %d and %d of %d groups, want them shared", split, hosted(r1), len(groups))
+	}
+
+	if next := r0.Refresh(t0.Add(time.Second)); !next.Equal(t0.Add(20 * time.Second)) {
+		t.Errorf("Refresh asks to be called again at %v, want when ordinal 1's Lease expires, %v", next, t0.Add(20*time.Second))
+	}
+	for _, p := range e.pools {
+		p.Refresh(t0.Add(21 * time.Second))
+	}
+	if n := hosted(r0); n != len(groups) {
+		t.Errorf("ordinal 1's Lease expired: ordinal 0 hosts %d of %d groups, want all", n, len(groups))
+	}
+	if n := hosted(r1); n != len(groups) {
+		t.Errorf("ordinal 0's Lease expired too: ordinal 1, which counts itself, hosts %d of %d groups, want all", n, len(groups))
+	}
+
+	e.renew(0, t0.Add(30*time.Second), 20*time.Second)
+	e.renew(1, t0.Add(30*time.Second), 20*time.Second)
+	e.renew(2, t0.Add(30*time.Second), 20*time.Second) // beyond spec.replicas
+	if a, b := hosted(r0), hosted(r1); a != split || a+b != len(groups) {
+		t.Errorf("both Leases renewed: ordinals 0 and 1 host %d and %d groups, want %d and %d as before", a, b, split, len(groups)-split)
+	}
 }
 
 // countMembers is the number of group members a pool of that size runs.
@@ -285,7 +403,7 @@ func TestPoolMember(t *testing.T) {
 // grown topic has it counted again.
 func TestPoolLoad(t *testing.T) {
 	e := newPoolEnv(t, []int32{1, 1, 3})
-	p := NewPool(context.Background(), 0, staticSource{e.settings, nil}, e.lister, Options{})
+	p := e.leases.pool(e, 0, Options{})
 	p.SetReplicas(1)
 	// 2 subscribers x (1 + 1 + 3) partitions = 10 -> 16.
 	if got := p.Load(); got != 16 {
@@ -330,8 +448,7 @@ func TestPoolLoad(t *testing.T) {
 func TestPoolWarnsOnceOfATooSmallBudget(t *testing.T) {
 	e := newPoolEnv(t, []int32{1, 1, 1})
 	core, logs := zapobserver.New(zap.WarnLevel)
-	p := NewPool(context.Background(), 0, staticSource{e.settings, nil}, e.lister,
-		Options{DrainTimeout: time.Second, Logger: zap.New(core), MemoryLimit: 80 << 20})
+	p := e.leases.pool(e, 0, Options{DrainTimeout: time.Second, Logger: zap.New(core), MemoryLimit: 80 << 20})
 	t.Cleanup(p.Close)
 	p.SetReplicas(1)
 	e.reconcile(p)

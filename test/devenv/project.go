@@ -317,6 +317,18 @@ func (e *Env) KillPod(name string) error {
 	return e.runner.kill(name)
 }
 
+// HoldPod keeps one replica down until ReleasePod: its process is killed
+// (SIGKILL) if it runs, and not started again, as a pod Pending for want of
+// room or on a lost node stays. The workload's status counts it missing.
+func (e *Env) HoldPod(name string) {
+	e.runner.hold(name, true)
+}
+
+// ReleasePod lets the environment start a replica HoldPod kept down.
+func (e *Env) ReleasePod(name string) {
+	e.runner.hold(name, false)
+}
+
 // Pods lists the pods a Deployment or StatefulSet of the system namespace
 // runs as local processes, lowest ordinal first.
 func (e *Env) Pods(workload string) []string {

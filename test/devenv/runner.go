@@ -43,6 +43,9 @@ type runner struct {
 	// running holds each replica's process by its pod name.
 	running map[string]*local
 	tokens  map[string]string
+	// held names the pods kept down, as a pod Pending for want of room or
+	// on a lost node would be: not started, not restarted.
+	held    map[string]bool
 	stopped bool
 }
 
@@ -75,7 +78,7 @@ const shutdownGrace = 3 * time.Second
 const restartDelay = 2 * time.Second
 
 func newRunner(e *Env) *runner {
-	return &runner{e: e, running: map[string]*local{}, tokens: map[string]string{}}
+	return &runner{e: e, running: map[string]*local{}, tokens: map[string]string{}, held: map[string]bool{}}
 }
 
 func (r *runner) loop(ctx context.Context) {
@@ -179,6 +182,9 @@ func (r *runner) syncWorkload(ctx context.Context, w *workload) error {
 		r.stopPod(pods[o])
 	}
 	for _, o := range toStart(ordinals(r.podsOf(w)), w.replicas) {
+		if r.isHeld(w.podName(o)) {
+			continue
+		}
 		if _, err := r.startPod(ctx, w, o); err != nil {
 			return err
 		}
@@ -464,6 +470,25 @@ func (r *runner) kill(pod string) error {
 	}
 	l.proc.kill()
 	return nil
+}
+
+// hold keeps a pod down (killing its process, as a lost node would) or, with
+// held false, lets the next sync start it again.
+func (r *runner) hold(pod string, held bool) {
+	r.mu.Lock()
+	r.held[pod] = held
+	l := r.running[pod]
+	r.mu.Unlock()
+	if held && l != nil {
+		l.proc.kill()
+		r.stopPod(l)
+	}
+}
+
+func (r *runner) isHeld(pod string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.held[pod]
 }
 
 // podNames lists the pods a workload (Deployment or StatefulSet) of that name

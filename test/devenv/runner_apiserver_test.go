@@ -53,6 +53,19 @@ func statefulSetRunsAsPods(ctx context.Context, t *testing.T, e *Env) {
 	})
 	mustBeReady(ctx, t, e, "pool", 2, "1")
 
+	// A replica held down (a pod Pending, or on a lost node) is not
+	// restarted, and the status counts it missing, until released.
+	e.HoldPod("pool-1")
+	eventually(ctx, t, "pool-1 held down, reported missing", func() error {
+		s, err := sets.Get(ctx, "pool", metav1.GetOptions{})
+		if p := pid(e, "pool-1"); err != nil || p != 0 || s.Status.ReadyReplicas != 1 {
+			return fmt.Errorf("pid %d, %d ready, %v", p, s.Status.ReadyReplicas, err)
+		}
+		return nil
+	})
+	e.ReleasePod("pool-1")
+	mustBeReady(ctx, t, e, "pool", 2, "1")
+
 	kept := []int{pid(e, "pool-0"), pid(e, "pool-1")}
 	update(ctx, t, "pool", func(s *appsv1.StatefulSet) { s.Spec.Replicas = ptr.To[int32](3) }, sets.Get, sets.Update)
 	mustBeReady(ctx, t, e, "pool", 3, "1")

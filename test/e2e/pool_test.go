@@ -258,3 +258,47 @@ func checkOrderPerKey(t *testing.T, ch string, got []framework.Received) {
 		last[key] = seq
 	}
 }
+
+// A replica that does not run (Pending for want of room, or on a lost node,
+// which its StatefulSet does not replace) hosts no group: with replica 1 of
+// the pool of 2 kept down, every subscriber of every channel becomes ready
+// and gets its events from replica 0; when replica 1 comes back the groups
+// it hosts move to it, and events keep flowing.
+func TestPoolPlacesGroupsOnRunningReplicas(t *testing.T) {
+	const channels = 8
+	ns := env.Namespace(t, "e2e-pool-down")
+	down := resources.PoolName + "-1"
+	t.Cleanup(func() {
+		env.ReleasePod(down)
+		scalePool(t, poolReplicas)
+	})
+	env.HoldPod(down)
+
+	sinks := map[string]*framework.Sink{}
+	for i := range channels {
+		env.StartChannel(t, &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: poolChannel(i)},
+			Spec: v1beta1.KafkaChannelSpec{NumPartitions: 1}}) // one partition: one member, on one ordinal
+		sinks[poolChannel(i)] = framework.NewSink(t)
+		env.StartSubscription(t, ns, poolChannel(i), poolChannel(i), framework.SubscriptionOptions{Subscriber: sinks[poolChannel(i)].URL})
+	}
+	for i := range channels {
+		env.WaitChannelReady(t, ns, poolChannel(i))
+		env.WaitSubscriptionReady(t, ns, poolChannel(i))
+	}
+	sendToEach := func(round string) {
+		t.Helper()
+		for ch := range sinks {
+			send(t, ns, ch, framework.NewEvent(ch+"-"+round, "e2e.pool.down", nil))
+		}
+		for ch, s := range sinks {
+			s.WaitForID(t, 2*time.Minute, ch+"-"+round)
+		}
+	}
+	sendToEach("replica-1-down")
+
+	env.ReleasePod(down)
+	if err := env.WaitStatefulSetReady(context.Background(), resources.PoolName, poolReplicas, 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	sendToEach("replica-1-back")
+}

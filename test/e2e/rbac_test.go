@@ -66,6 +66,10 @@ func TestServiceAccountsHaveLeastPrivilege(t *testing.T) {
 			{"get", "secrets/" + servertls.SecretName, sys, false},
 			{"get", "secrets/eventing-webhook-certs", sys, false},
 			{"list", "secrets", sys, false},
+			// It renews the pool's Leases only, not the controller's leader-election ones.
+			{"update", "leases.coordination.k8s.io/kafka-channel-dispatcher-1", sys, true},
+			{"update", "leases.coordination.k8s.io/kafka-channel-controller", sys, false},
+			{"watch", "leases.coordination.k8s.io", "user-ns", false},
 		},
 		"kafka-channel-webhook": {
 			{"update", "kafkachannels.messaging.knative.dev", "user-ns", false},

@@ -144,6 +144,10 @@ func TestLeastPrivilege(t *testing.T) {
 			{"list", "", "configmaps", systemNamespace, ""},
 			// Narrowed to the Subscriptions' OIDC identities by an admission policy (TestDispatcherTokenPolicy).
 			{"create", "", "serviceaccounts/token", userNS, "subscription-oidc"},
+			// A pool replica renews its Lease and watches the others'.
+			{"create", "coordination.k8s.io", "leases", systemNamespace, ""},
+			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-dispatcher-1"},
+			{"watch", "coordination.k8s.io", "leases", systemNamespace, ""},
 		},
 		denied: []request{
 			{"get", "", "serviceaccounts", userNS, "subscription-oidc"},
@@ -153,6 +157,10 @@ func TestLeastPrivilege(t *testing.T) {
 			{"get", "", "secrets", systemNamespace, "eventing-webhook-certs"},
 			{"get", "", "secrets", systemNamespace, servertls.SecretName},
 			{"patch", "messaging.knative.dev", "kafkachannels", userNS, "ch"},
+			// Not another component's Lease (the controller's leader election), nor a Lease elsewhere.
+			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-controller"},
+			{"delete", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-dispatcher-1"},
+			{"create", "coordination.k8s.io", "leases", userNS, ""},
 		},
 	}, {
 		sa: "kafka-channel-webhook",

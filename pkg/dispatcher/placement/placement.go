@@ -1,9 +1,10 @@
 // Package placement decides which replicas of the shared dispatcher pool host
 // a consumer group, with no state of its own: rendezvous (highest random
-// weight) hashing of the group's name over the pool's StatefulSet ordinals.
-// Every replica computes the same answer from the same two facts (the group
-// and the pool's size), so each decides alone and all agree; a change of the
-// pool's size moves only the groups whose top ordinals changed.
+// weight) hashing of the group's name over the ordinals of the pool's
+// StatefulSet that run (Live: below spec.replicas, with an unexpired Lease).
+// Every replica computes the same answer from the same facts, which all of
+// them read from the API server, so each decides alone and all agree; a
+// replica that comes or goes moves only the groups whose top ordinals changed.
 package placement
 
 import (
@@ -23,17 +24,25 @@ func Members(partitions, replicas, maxMembers int) int {
 	return max(n, 0)
 }
 
-// Hosts returns the ordinals, of 0..replicas-1, that host the group when it
-// has n members: the n of highest weight for the group.
-func Hosts(group string, replicas, n int) []int {
-	ordinals := make([]int, replicas)
-	for i := range ordinals {
-		ordinals[i] = i
+// Ordinals is 0..replicas-1: every ordinal of a pool of that size.
+func Ordinals(replicas int) []int {
+	out := make([]int, replicas)
+	for i := range out {
+		out[i] = i
 	}
-	w := make([]uint64, replicas)
-	for i := range w {
-		w[i] = weight(group, i)
+	return out
+}
+
+// Hosts returns the ordinals, of live, that host the group when it has n
+// members: the n of highest weight for the group. An ordinal's weight does
+// not depend on the others, so one that leaves live hands only its own
+// groups to the next ranked.
+func Hosts(group string, live []int, n int) []int {
+	w := make(map[int]uint64, len(live))
+	for _, o := range live {
+		w[o] = weight(group, o)
 	}
+	ordinals := slices.Clone(live)
 	slices.SortFunc(ordinals, func(a, b int) int {
 		switch {
 		case w[a] > w[b]:
@@ -43,12 +52,12 @@ func Hosts(group string, replicas, n int) []int {
 		}
 		return a - b
 	})
-	return ordinals[:min(n, replicas)]
+	return ordinals[:min(n, len(ordinals))]
 }
 
 // Hosted tells whether the replica of that ordinal hosts the group.
-func Hosted(group string, ordinal, replicas, n int) bool {
-	return ordinal < replicas && slices.Contains(Hosts(group, replicas, n), ordinal)
+func Hosted(group string, ordinal int, live []int, n int) bool {
+	return slices.Contains(Hosts(group, live, n), ordinal)
 }
 
 // weight is the group's score on one ordinal. FNV-1a alone barely mixes the
