@@ -6,13 +6,13 @@ import (
 	"knative.dev/pkg/injection/sharedmain"
 	"knative.dev/pkg/signals"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/probes"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 func main() {
 	ctx := probes.Serve(signals.NewContext())
-	ctx = filteredfactory.WithSelectors(ctx, resources.OwnedSelector)
+	ctx = filteredfactory.WithSelectors(ctx, contract.OwnedSelector)
 	sharedmain.MainWithContext(ctx, "kafka-channel-controller", kafkachannel.NewController)
 }

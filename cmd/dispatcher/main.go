@@ -12,8 +12,8 @@ import (
 	"knative.dev/pkg/injection/sharedmain"
 	"knative.dev/pkg/signals"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 func main() {
@@ -21,7 +21,7 @@ func main() {
 	// A dedicated dispatcher watches only its channel's namespace, the pool
 	// every namespace; the Kafka Secret and config-kafka are read from the
 	// system namespace regardless.
-	ctx = injection.WithNamespaceScope(ctx, os.Getenv(resources.ChannelNamespaceEnv))
+	ctx = injection.WithNamespaceScope(ctx, os.Getenv(contract.ChannelNamespaceEnv))
 	// Every replica consumes (the partitions are shared through Kafka), so no leader election.
 	ctx = sharedmain.WithHADisabled(ctx)
 	// The dispatcher serves /healthz and /readyz itself, on PORT (default 8080).

@@ -6,8 +6,8 @@ import (
 	"knative.dev/pkg/injection/sharedmain"
 	"knative.dev/pkg/signals"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/receiver"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 func main() {
@@ -18,6 +18,6 @@ func main() {
 	ctx = sharedmain.WithHADisabled(ctx)
 
 	cmd := receiver.NewCommand()
-	sharedmain.MainWithContext(ctx, resources.ReceiverName, cmd.NewController)
+	sharedmain.MainWithContext(ctx, contract.ReceiverName, cmd.NewController)
 	cmd.WaitForShutdown()
 }

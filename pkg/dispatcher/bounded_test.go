@@ -15,8 +15,8 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 // holdingSink is a sink that holds the first attempt of the event with the
@@ -142,7 +142,7 @@ func committedOffsets(t *testing.T, e *env, uid string, partitions int32) map[st
 	for p := range partitions {
 		ps = append(ps, p)
 	}
-	resp, err := ca.ListConsumerGroupOffsets(resources.ConsumerGroup(testNamespace, testChannel, uid), map[string][]int32{testTopic: ps})
+	resp, err := ca.ListConsumerGroupOffsets(contract.ConsumerGroup(testNamespace, testChannel, uid), map[string][]int32{testTopic: ps})
 	if err != nil {
 		t.Fatal(err)
 	}

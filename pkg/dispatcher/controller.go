@@ -30,10 +30,10 @@ import (
 	versionedscheme "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/scheme"
 	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/delivery"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 // Component is the dispatcher's name for sharedmain, logs and metrics.
@@ -75,7 +75,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	var impl *controller.Impl
 	var prober Prober
 	var closer func()
-	if namespace, name := os.Getenv(resources.ChannelNamespaceEnv), os.Getenv(resources.ChannelNameEnv); namespace != "" || name != "" {
+	if namespace, name := os.Getenv(contract.ChannelNamespaceEnv), os.Getenv(contract.ChannelNameEnv); namespace != "" || name != "" {
 		impl, prober, closer = newDedicated(ctx, namespace, name, watcher, opts)
 	} else {
 		impl, prober, closer = newPoolReplica(ctx, watcher, opts)
@@ -99,7 +99,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 func newDedicated(ctx context.Context, namespace, name string, watcher *client.Watcher, opts Options) (*controller.Impl, Prober, func()) {
 	logger := logging.FromContext(ctx)
 	if namespace == "" || name == "" {
-		logger.Fatalf("%s and %s must both name the dispatcher's KafkaChannel", resources.ChannelNamespaceEnv, resources.ChannelNameEnv)
+		logger.Fatalf("%s and %s must both name the dispatcher's KafkaChannel", contract.ChannelNamespaceEnv, contract.ChannelNameEnv)
 	}
 	d, err := New(ctx, watcher, opts)
 	if err != nil {

@@ -21,9 +21,9 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/delivery"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
@@ -285,7 +285,7 @@ func (d *Dispatcher) reconcile() outcome {
 
 // hosts tells whether this replica runs the subscriber's group.
 func (d *Dispatcher) hosts(kc *v1beta1.KafkaChannel, uid types.UID) bool {
-	return d.opts.Placement == nil || d.opts.Placement.Hosts(resources.ConsumerGroup(kc.Namespace, kc.Name, string(uid)), kc.Spec.NumPartitions)
+	return d.opts.Placement == nil || d.opts.Placement.Hosts(contract.ConsumerGroup(kc.Namespace, kc.Name, string(uid)), kc.Spec.NumPartitions)
 }
 
 // connectSuccessors updates the running groups in place where their key still
@@ -325,7 +325,7 @@ func (d *Dispatcher) replace(successors map[types.UID]*consumer) {
 }
 
 func (d *Dispatcher) connectConsumer(kc *v1beta1.KafkaChannel, key consumerKey, settings *client.Settings, sub *subscription) (*consumer, error) {
-	group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
+	group := contract.ConsumerGroup(kc.Namespace, kc.Name, string(sub.uid))
 	c := &consumer{
 		group:   group,
 		channel: kc,

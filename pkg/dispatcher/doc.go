@@ -5,7 +5,7 @@
 // # The shared pool and dedicated dispatchers
 //
 // By default a channel's groups run on the shared pool, the StatefulSet
-// resources.PoolName: each replica is a Pool, which keeps a Dispatcher per
+// contract.PoolName: each replica is a Pool, which keeps a Dispatcher per
 // channel and tells it, through Options.Placement, which of the channel's
 // groups it hosts. package placement decides that from the group's name, the
 // replica's ordinal (its pod name, PoolMember), the StatefulSet's
@@ -23,7 +23,7 @@
 // # Consumer groups
 //
 // Each entry of spec.subscribers gets one Sarama ConsumerGroup named
-// resources.ConsumerGroup(namespace, channel, subscriber UID). A change of the
+// contract.ConsumerGroup(namespace, channel, subscriber UID). A change of the
 // subscriber's URI, reply or delivery spec is applied to the running group in
 // place, and anything that needs a new group (Kafka settings, delivery order)
 // restarts it under the same name, so the committed position carries over:

@@ -21,9 +21,9 @@ import (
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 // The channel's spec grows from 2 to 6 partitions behind steady traffic
@@ -103,7 +103,7 @@ func committedFrom(t *testing.T, addrs []string, uid types.UID, from, to int32) 
 	}
 	done := true
 	withClusterAdmin(t, addrs, func(admin sarama.ClusterAdmin) error {
-		resp, err := admin.ListConsumerGroupOffsets(resources.ConsumerGroup(testNamespace, testChannel, string(uid)), map[string][]int32{testTopic: partitions})
+		resp, err := admin.ListConsumerGroupOffsets(contract.ConsumerGroup(testNamespace, testChannel, string(uid)), map[string][]int32{testTopic: partitions})
 		for _, p := range partitions {
 			if b := resp.GetBlock(testTopic, p); err != nil || b == nil || b.Offset <= 0 {
 				done = false
@@ -164,7 +164,7 @@ func TestOffsetsGoneResumeAtOldest(t *testing.T) {
 
 	whileDown := e.produce(partitions, 10, 30, "down")
 	withClusterAdmin(t, e.addrs, func(admin sarama.ClusterAdmin) error {
-		return admin.DeleteConsumerGroup(resources.ConsumerGroup(testNamespace, testChannel, "a"))
+		return admin.DeleteConsumerGroup(contract.ConsumerGroup(testNamespace, testChannel, "a"))
 	})
 	logs := &logBuffer{}
 	recorder := record.NewFakeRecorder(10)
@@ -176,7 +176,7 @@ func TestOffsetsGoneResumeAtOldest(t *testing.T) {
 		t.Fatalf("no warning %q logged; log: %s", offsetsResetMessage, logs.String())
 	}
 	for k, want := range map[string]any{"level": "warn", "channel": testNamespace + "/" + testChannel, "subscriber": "a",
-		"group": resources.ConsumerGroup(testNamespace, testChannel, "a")} {
+		"group": contract.ConsumerGroup(testNamespace, testChannel, "a")} {
 		if warning[k] != want {
 			t.Errorf("warning field %s = %v, want %v", k, warning[k], want)
 		}
@@ -236,7 +236,7 @@ func TestPartlyInitialisedNewGroupStartsAtTheTail(t *testing.T) {
 	const partitions = 2
 	e := newEnv(t, partitions)
 	e.produce(partitions, 0, 10, "before")
-	commitOffset(t, e.addrs, resources.ConsumerGroup(testNamespace, testChannel, "a"), 0, 10, tailMetadata)
+	commitOffset(t, e.addrs, contract.ConsumerGroup(testNamespace, testChannel, "a"), 0, 10, tailMetadata)
 
 	s := newSink(t, nil)
 	e.reconciled(Options{}, channel("", subscriber("a", s.URL)))

@@ -28,10 +28,10 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 const (
@@ -169,7 +169,7 @@ func waitGroupReady(t *testing.T, addrs []string, cfg *sarama.Config, uid types.
 		t.Fatalf("admin: %v", err)
 	}
 	defer k.Close()
-	group := resources.ConsumerGroup(testNamespace, testChannel, string(uid))
+	group := contract.ConsumerGroup(testNamespace, testChannel, string(uid))
 	waitFor(t, "offsets of "+group, func() bool {
 		ok, err := k.OffsetsInitialized(context.Background(), group, testTopic)
 		return err == nil && ok
@@ -338,7 +338,7 @@ type helperConfig struct {
 	Brokers []string
 	Channel *v1beta1.KafkaChannel
 	// MemoryLimit is the container memory limit the helper runs under, as
-	// NewController reads it from resources.MemoryLimitEnv; 0 for none.
+	// NewController reads it from contract.MemoryLimitEnv; 0 for none.
 	MemoryLimit int64
 	Kafka       map[string]string
 }

@@ -5,7 +5,7 @@ import (
 	"runtime/debug"
 	"strconv"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // programReserve is the part of the container's memory that the Go runtime
@@ -20,9 +20,9 @@ func heapLimit(containerLimit int64) int64 {
 }
 
 // memoryLimitFromEnv is the container's memory limit in bytes, which the
-// dispatcher Deployment passes in resources.MemoryLimitEnv; 0 when unknown.
+// dispatcher Deployment passes in contract.MemoryLimitEnv; 0 when unknown.
 func memoryLimitFromEnv() int64 {
-	limit, err := strconv.ParseInt(os.Getenv(resources.MemoryLimitEnv), 10, 64)
+	limit, err := strconv.ParseInt(os.Getenv(contract.MemoryLimitEnv), 10, 64)
 	if err != nil || limit < 0 {
 		return 0
 	}

@@ -10,7 +10,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
@@ -27,7 +27,7 @@ func TestMetricSeriesLeaveWithTheirGroup(t *testing.T) {
 	var running int
 	for i := range cycles {
 		uid := fmt.Sprintf("s%d", i)
-		group := resources.ConsumerGroup(testNamespace, testChannel, uid)
+		group := contract.ConsumerGroup(testNamespace, testChannel, uid)
 		if err := d.Reconcile(channel("", subscriber(uid, s.URL))); err != nil {
 			t.Fatal(err)
 		}

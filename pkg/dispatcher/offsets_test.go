@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // Retention deleted records that a stopped subscriber had not had yet: its
@@ -95,7 +95,7 @@ func checkOffsetsReset(t *testing.T, logs *logBuffer, recorder *record.FakeRecor
 		t.Fatalf("no warning %q logged; log: %s", offsetsOutOfRangeMessage, logs.String())
 	}
 	for k, want := range map[string]any{"level": "warn", "channel": testNamespace + "/" + testChannel, "subscriber": "a",
-		"group": resources.ConsumerGroup(testNamespace, testChannel, "a"), "topic": testTopic} {
+		"group": contract.ConsumerGroup(testNamespace, testChannel, "a"), "topic": testTopic} {
 		if warning[k] != want {
 			t.Errorf("warning field %s = %v, want %v", k, warning[k], want)
 		}

@@ -23,9 +23,9 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 // Pool is one replica of the shared dispatcher pool: it runs, for every
@@ -248,7 +248,7 @@ func (p *Pool) countLoad() int {
 			continue
 		}
 		for _, s := range kc.Spec.Subscribers {
-			if p.Hosts(resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID)), kc.Spec.NumPartitions) {
+			if p.Hosts(contract.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID)), kc.Spec.NumPartitions) {
 				load += int(max(kc.Spec.NumPartitions, 1))
 			}
 		}

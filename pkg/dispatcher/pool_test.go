@@ -23,11 +23,11 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 // poolEnv is a broker with one topic per channel, the channels and the
@@ -69,7 +69,7 @@ func newPoolEnv(t *testing.T, partitions []int32) *poolEnv {
 		for _, uid := range []string{"a", "b"} {
 			s := newSink(t, nil)
 			kc.Spec.Subscribers = append(kc.Spec.Subscribers, subscriber(uid, s.URL))
-			e.sinks[resources.ConsumerGroup(kc.Namespace, kc.Name, uid)] = s
+			e.sinks[contract.ConsumerGroup(kc.Namespace, kc.Name, uid)] = s
 		}
 		if err := indexer.Add(kc); err != nil {
 			t.Fatal(err)
@@ -169,7 +169,7 @@ func (e *poolEnv) waitAllReady() {
 	defer k.Close()
 	for _, kc := range e.channels {
 		for _, s := range kc.Spec.Subscribers {
-			group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
+			group := contract.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
 			waitFor(e.t, "offsets of "+group, func() bool {
 				ok, err := k.OffsetsInitialized(context.Background(), group, kc.Status.TopicName)
 				return err == nil && ok
@@ -206,7 +206,7 @@ func (e *poolEnv) waitDelivered(ids map[string][]string) {
 	e.t.Helper()
 	for _, kc := range e.channels {
 		for _, s := range kc.Spec.Subscribers {
-			group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
+			group := contract.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
 			sk := e.sinks[group]
 			waitFor(e.t, "every event delivered to "+group, func() bool { return sk.hasAll(ids[kc.Name]) })
 			for p, seqs := range byPartition(firsts(sk.ids())) {
@@ -247,7 +247,7 @@ func TestPoolSharesChannelsAndMovesGroups(t *testing.T) {
 		t.Helper()
 		for _, kc := range e.channels {
 			for _, s := range kc.Spec.Subscribers {
-				group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
+				group := contract.ConsumerGroup(kc.Namespace, kc.Name, string(s.UID))
 				live := placement.Ordinals(replicas)
 				want := placement.Hosts(group, live, placement.Members(int(kc.Spec.NumPartitions), replicas, 2))
 				for ordinal, p := range pools {
@@ -307,7 +307,7 @@ func TestPoolFollowsLeases(t *testing.T) {
 	}
 	var groups []string
 	for i := range 100 {
-		groups = append(groups, resources.ConsumerGroup(testNamespace, fmt.Sprintf("ch-%d", i), "uid"))
+		groups = append(groups, contract.ConsumerGroup(testNamespace, fmt.Sprintf("ch-%d", i), "uid"))
 	}
 	hosted := func(p *Pool) (n int) {
 		for _, g := range groups {

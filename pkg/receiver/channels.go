@@ -12,7 +12,7 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // maxLabel is the longest DNS label; kmeta.ChildName hashes channel names
@@ -83,7 +83,7 @@ func (c channels) byServiceName(namespace, service string) (*v1beta1.KafkaChanne
 		return nil, false
 	}
 	for _, kc := range list {
-		if resources.ChannelServiceName(kc.Name) == service && kc.DeletionTimestamp == nil {
+		if contract.ChannelServiceName(kc.Name) == service && kc.DeletionTimestamp == nil {
 			return kc, true
 		}
 	}

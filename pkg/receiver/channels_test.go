@@ -6,7 +6,7 @@ import (
 
 	"knative.dev/eventing/pkg/channel"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 func TestFromHost(t *testing.T) {
@@ -20,7 +20,7 @@ func TestFromHost(t *testing.T) {
 		{host: "ch-kn-channel.ns.svc.example.org:80", want: &channel.ChannelReference{Namespace: "ns", Name: "ch"}},
 		{host: "CH-kn-channel.NS.svc.cluster.local.", want: &channel.ChannelReference{Namespace: "ns", Name: "ch"}},
 		{host: "ch-kn-channel.ns", want: &channel.ChannelReference{Namespace: "ns", Name: "ch"}},
-		{host: resources.ChannelHostName(long, "ns"), want: &channel.ChannelReference{Namespace: "ns", Name: long}},
+		{host: contract.ChannelHostName(long, "ns"), want: &channel.ChannelReference{Namespace: "ns", Name: long}},
 		{host: "ch-kn-channel.other.svc.cluster.local"},
 		{host: "ch.ns.svc.cluster.local"},
 		{host: "ch-kn-channel.ns.pod.cluster.local"},

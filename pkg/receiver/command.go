@@ -23,8 +23,8 @@ import (
 	"knative.dev/pkg/system"
 
 	kafkachannelinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
@@ -65,7 +65,7 @@ func NewCommand() *Command {
 func (c *Command) NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
 	logger := logging.FromContext(ctx)
 	informer := kafkachannelinformer.Get(ctx)
-	watcher := client.NewWatcher(ctx, cmw, resources.ReceiverName)
+	watcher := client.NewWatcher(ctx, cmw, contract.ReceiverName)
 	producer := NewProducer(watcher, logger.Desugar(), DefaultProduceTimeout)
 	features := feature.NewStore(logger.Named("feature-config-store"))
 	features.WatchConfigs(cmw)

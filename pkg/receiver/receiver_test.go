@@ -11,8 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 const partitions = 3
@@ -59,7 +59,7 @@ func TestEventStoredInTopic(t *testing.T) {
 		id:   "b-2",
 		req: func() *http.Request {
 			req := binaryEvent(t, r.url+"/", "b-2", map[string]string{"Ce-Subject": "subj-2"}, `{"n":2}`)
-			req.Host = resources.ChannelHostName(testChannel, testNS)
+			req.Host = contract.ChannelHostName(testChannel, testNS)
 			return req
 		},
 		key:     "subj-2",

@@ -19,7 +19,7 @@ import (
 	"knative.dev/eventing/pkg/apis/feature"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // errNamelessAttribute: a header named Ce- and nothing more.
@@ -191,7 +191,7 @@ func (h *Handler) verify(a *answer, r *http.Request, kc *v1beta1.KafkaChannel, b
 	if !features.IsOIDCAuthentication() {
 		return http.StatusOK, nil
 	}
-	audience := resources.Audience(kc.Namespace, kc.Name)
+	audience := contract.Audience(kc.Namespace, kc.Name)
 	// The verifier reads a structured event's body to match policy filters.
 	copied := &http.Request{Header: r.Header, Body: io.NopCloser(bytes.NewReader(body))}
 	// The policies that apply to the channel, as the controller found them.

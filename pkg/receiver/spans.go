@@ -12,7 +12,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"knative.dev/eventing/pkg/channel"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // The attributes Knative's channel specification asks of a channel's spans.
@@ -57,7 +57,7 @@ func annotateIngress(ctx context.Context, ref channel.ChannelReference, id strin
 		return
 	}
 	span.SetAttributes(knativeSystem, knativeProtocol,
-		attribute.String("messaging.destination", "http://"+resources.ChannelHostName(ref.Name, ref.Namespace)),
+		attribute.String("messaging.destination", "http://"+contract.ChannelHostName(ref.Name, ref.Namespace)),
 		attribute.String("messaging.message_id", id))
 }
 

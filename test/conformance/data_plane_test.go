@@ -16,8 +16,8 @@ import (
 	"knative.dev/pkg/network"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -81,7 +81,7 @@ func TestMust_HTTPSEndpointUnderStrictTransportEncryption(t *testing.T) {
 	rule(t, must, "Every Channel MUST expose either an HTTP or HTTPS endpoint.")
 	rule(t, may, "The HTTP(S) endpoint MAY be on any port, not just the standard 80 and 443.")
 	ns := env.Namespace(t, dnsName(t))
-	env.ReceiverCertificate(t, kafkatest.NewPKI(t, network.GetServiceHostname(resources.ReceiverName, devenv.SystemNamespace)))
+	env.ReceiverCertificate(t, kafkatest.NewPKI(t, network.GetServiceHostname(contract.ReceiverName, devenv.SystemNamespace)))
 	env.SetTransportEncryption(t, feature.Strict)
 	env.CreateChannel(t, ns, "ch", v1beta1.KafkaChannelSpec{})
 	sink := framework.NewSink(t)

@@ -20,7 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
 
@@ -118,7 +118,7 @@ func (tg target) request(ctx context.Context, t *testing.T, method string, body 
 		t.Fatal(err)
 	}
 	if tg.byHost {
-		req.Host = resources.ChannelHostName(tg.name, tg.ns)
+		req.Host = contract.ChannelHostName(tg.name, tg.ns)
 	}
 	return req
 }

@@ -18,7 +18,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -125,7 +125,7 @@ func (c *collector) allSpans() []span {
 }
 
 // o11y is the observability fixture: the components' config-observability
-// (resources.ObservabilityConfigName) exports metrics and
+// (contract.ObservabilityConfigName) exports metrics and
 // traces to a local collector, the receiver and the dispatcher pool are
 // restarted to read it, and a new channel carried one good and one malformed
 // request. It is left configured so until the dev environment stops.
@@ -181,7 +181,7 @@ func configureObservability(t *testing.T, url string) {
 	t.Helper()
 	ctx := context.Background()
 	cms := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace)
-	cm, err := cms.Get(ctx, resources.ObservabilityConfigName, metav1.GetOptions{})
+	cm, err := cms.Get(ctx, contract.ObservabilityConfigName, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,11 +251,11 @@ func restartPool(t *testing.T) {
 	t.Helper()
 	ctx := context.Background()
 	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":%q}}}}}`, time.Now().Format(time.RFC3339Nano))
-	ss, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, resources.PoolName, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
+	ss, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, contract.PoolName, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
 	if err != nil {
 		t.Fatalf("restarting the dispatcher pool: %v", err)
 	}
-	if err := env.WaitStatefulSetReady(ctx, resources.PoolName, *ss.Spec.Replicas, 2*time.Minute); err != nil {
+	if err := env.WaitStatefulSetReady(ctx, contract.PoolName, *ss.Spec.Replicas, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -343,15 +343,15 @@ func TestShould_MetricsEnabledByDefault(t *testing.T) {
 	if o11y.defaultMetricsProtocol != nil { // as installed, before the observability fixture changed it
 		p = *o11y.defaultMetricsProtocol
 	} else {
-		cm, err := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace).Get(context.Background(), resources.ObservabilityConfigName, metav1.GetOptions{})
+		cm, err := env.Kube.CoreV1().ConfigMaps(devenv.SystemNamespace).Get(context.Background(), contract.ObservabilityConfigName, metav1.GetOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		p = cm.Data["metrics-protocol"]
 	}
-	t.Logf("%s metrics-protocol = %q (the parameter that enables/disables metrics)", resources.ObservabilityConfigName, p)
+	t.Logf("%s metrics-protocol = %q (the parameter that enables/disables metrics)", contract.ObservabilityConfigName, p)
 	if p == "" || p == "none" {
-		notMet(t, should, "metrics are off by default: %s leaves metrics-protocol unset or none", resources.ObservabilityConfigName)
+		notMet(t, should, "metrics are off by default: %s leaves metrics-protocol unset or none", contract.ObservabilityConfigName)
 	}
 	check(t, should, nil)
 }

@@ -17,9 +17,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -72,7 +72,7 @@ func TestSubscriptionReadyMeansEventsFlow(t *testing.T) {
 	sink := framework.NewSink(t)
 	sub := env.Subscribe(t, ns, "sub", "ch", framework.SubscriptionOptions{Subscriber: sink.URL})
 
-	group := resources.ConsumerGroup(ns, "ch", string(sub.UID))
+	group := contract.ConsumerGroup(ns, "ch", string(sub.UID))
 	if ok, err := kafkaAdmin(t).OffsetsInitialized(context.Background(), group, kc.Status.TopicName); err != nil || !ok {
 		t.Fatalf("Subscription Ready but group %s offsets initialised=%v err=%v", group, ok, err)
 	}
@@ -196,7 +196,7 @@ func testDeletingChannelRemovesEverything(t *testing.T, namespace string,
 	if _, ok := topicPartitions(t, kc.Status.TopicName); ok {
 		t.Errorf("topic %s still exists (topic.delete.policy is delete)", kc.Status.TopicName)
 	}
-	_, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(ctx, resources.DispatcherName(ns, "ch"), metav1.GetOptions{})
+	_, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(ctx, contract.DispatcherName(ns, "ch"), metav1.GetOptions{})
 	if !apierrs.IsNotFound(err) {
 		t.Errorf("dispatcher Deployment still exists: %v", err)
 	}

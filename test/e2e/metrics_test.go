@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
 
@@ -35,8 +35,8 @@ func TestMetricsExportedByDefault(t *testing.T) {
 		workload string
 		want     []string // each a substring of one sample line
 	}{
-		{resources.ReceiverName, []string{"kn_kafkachannel_receiver_events_total{", `kn_channel_namespace="` + ns + `"`, `http_response_status_code="202"`}},
-		{resources.PoolName, []string{"kn_kafkachannel_dispatch_events_total{", topic, `kn_kafkachannel_outcome="delivered"`}},
+		{contract.ReceiverName, []string{"kn_kafkachannel_receiver_events_total{", `kn_channel_namespace="` + ns + `"`, `http_response_status_code="202"`}},
+		{contract.PoolName, []string{"kn_kafkachannel_dispatch_events_total{", topic, `kn_kafkachannel_outcome="delivered"`}},
 		// The lag is measured every 30 s.
 		{"kafka-channel-controller", []string{"kn_kafkachannel_consumer_lag{", topic}},
 		{"kafka-channel-webhook", []string{"target_info{"}},

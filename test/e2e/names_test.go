@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -22,7 +22,7 @@ import (
 func TestCollidingChannelsAreIndependent(t *testing.T) {
 	nsA := env.Namespace(t, "e2e-names")
 	nsB := env.Namespace(t, "y-e2e-names")
-	if resources.LegacyDispatcherName(nsA, "x-y") != resources.LegacyDispatcherName(nsB, "x") {
+	if contract.LegacyDispatcherName(nsA, "x-y") != contract.LegacyDispatcherName(nsB, "x") {
 		t.Fatal("the pair no longer collides under the old naming: the test proves nothing")
 	}
 	env.CreateDedicatedChannel(t, nsA, "x-y", v1beta1.KafkaChannelSpec{})
@@ -36,7 +36,7 @@ func TestCollidingChannelsAreIndependent(t *testing.T) {
 	sinkB.WaitFor(t, time.Minute, "x's event", func(r []framework.Received) bool { return len(r) >= 1 })
 
 	env.DeleteChannel(t, nsA, "x-y")
-	if _, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(context.Background(), resources.DispatcherName(nsB, "x"), metav1.GetOptions{}); err != nil {
+	if _, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Get(context.Background(), contract.DispatcherName(nsB, "x"), metav1.GetOptions{}); err != nil {
 		t.Fatalf("%s/x's dispatcher is gone with %s/x-y: %v", nsB, nsA, err)
 	}
 	env.WaitChannelReady(t, nsB, "x")

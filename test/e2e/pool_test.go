@@ -15,7 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -62,11 +62,11 @@ func TestPoolRunsManyChannels(t *testing.T) {
 
 	// Every channel's groups are on the pool: its replicas are the only dispatcher processes besides the dedicated one.
 	deployments, err := env.Kube.AppsV1().Deployments(devenv.SystemNamespace).List(context.Background(),
-		metav1.ListOptions{LabelSelector: resources.RoleLabel + "=" + resources.DispatcherRole})
+		metav1.ListOptions{LabelSelector: contract.RoleLabel + "=" + contract.DispatcherRole})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(deployments.Items) != 1 || deployments.Items[0].Name != resources.DispatcherName(ns, "dedicated") {
+	if len(deployments.Items) != 1 || deployments.Items[0].Name != contract.DispatcherName(ns, "dedicated") {
 		t.Errorf("%d dispatcher Deployments, want only the dedicated channel's", len(deployments.Items))
 	}
 }
@@ -111,7 +111,7 @@ func testPoolUnderTraffic(t *testing.T, namespace string, scaling bool) {
 		do   func()
 	}{
 		{"kill -9 of replica 1", func() {
-			if err := env.KillPod(resources.PoolName + "-1"); err != nil {
+			if err := env.KillPod(contract.PoolName + "-1"); err != nil {
 				t.Fatal(err)
 			}
 		}},
@@ -154,10 +154,10 @@ func scalePool(t *testing.T, replicas int32) {
 	t.Helper()
 	ctx := context.Background()
 	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
-	if _, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, resources.PoolName, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+	if _, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, contract.PoolName, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
 		t.Fatalf("scaling the pool to %d: %v", replicas, err)
 	}
-	if err := env.WaitStatefulSetReady(ctx, resources.PoolName, replicas, 2*time.Minute); err != nil {
+	if err := env.WaitStatefulSetReady(ctx, contract.PoolName, replicas, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -267,7 +267,7 @@ func checkOrderPerKey(t *testing.T, ch string, got []framework.Received) {
 func TestPoolPlacesGroupsOnRunningReplicas(t *testing.T) {
 	const channels = 8
 	ns := env.Namespace(t, "e2e-pool-down")
-	down := resources.PoolName + "-1"
+	down := contract.PoolName + "-1"
 	t.Cleanup(func() {
 		env.ReleasePod(down)
 		scalePool(t, poolReplicas)
@@ -297,7 +297,7 @@ func TestPoolPlacesGroupsOnRunningReplicas(t *testing.T) {
 	sendToEach("replica-1-down")
 
 	env.ReleasePod(down)
-	if err := env.WaitStatefulSetReady(context.Background(), resources.PoolName, poolReplicas, 2*time.Minute); err != nil {
+	if err := env.WaitStatefulSetReady(context.Background(), contract.PoolName, poolReplicas, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	sendToEach("replica-1-back")

@@ -14,7 +14,7 @@ import (
 	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	"knative.dev/eventing/pkg/auth"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 )
@@ -125,7 +125,7 @@ func TestDispatcherTokensOnlyForSubscriptionIdentities(t *testing.T) {
 			_ = env.Kube.CoreV1().ServiceAccounts(sa.Namespace).Delete(context.Background(), sa.Name, metav1.DeleteOptions{})
 		})
 		out, err := env.Kubectl(ctx, "create", "token", c.name, "-n", c.namespace,
-			"--as=system:serviceaccount:"+devenv.SystemNamespace+":"+resources.DispatcherServiceAccount)
+			"--as=system:serviceaccount:"+devenv.SystemNamespace+":"+contract.DispatcherServiceAccount)
 		if got := err == nil; got != c.allowed {
 			t.Errorf("token of %s/%s as the dispatcher: allowed %v, want %v (%s)", c.namespace, c.name, got, c.allowed, out)
 		}

@@ -14,8 +14,8 @@ import (
 	"knative.dev/pkg/network"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -26,7 +26,7 @@ import (
 // subscribers it trusts through the Subscription's CA or a trust bundle.
 // Permissive takes both ways in; strict refuses plain HTTP.
 func TestTransportEncryption(t *testing.T) {
-	receiverHost := network.GetServiceHostname(resources.ReceiverName, devenv.SystemNamespace)
+	receiverHost := network.GetServiceHostname(contract.ReceiverName, devenv.SystemNamespace)
 	receiverPKI := kafkatest.NewPKI(t, receiverHost)
 	env.ReceiverCertificate(t, receiverPKI)
 	env.SetTransportEncryption(t, feature.Permissive)

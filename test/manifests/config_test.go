@@ -17,8 +17,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/webhook"
 )
 
@@ -216,7 +216,7 @@ func serviceNamed(t *testing.T, objs []object, name string) *corev1.Service {
 // config-observability, which selects Knative's Prometheus exporter, and its
 // documented example parses as Knative reads it.
 func TestObservabilityConfig(t *testing.T) {
-	cm := configMapNamed(t, resources.ObservabilityConfigName)
+	cm := configMapNamed(t, contract.ObservabilityConfigName)
 	cfg, err := observability.NewFromMap(cm.Data)
 	if err != nil {
 		t.Fatalf("%s: %v", cm.Name, err)
@@ -229,8 +229,8 @@ func TestObservabilityConfig(t *testing.T) {
 	}
 	for _, w := range workloads(load(t)) {
 		for _, c := range w.template.Spec.Containers {
-			if got, _ := envValue(c, "CONFIG_OBSERVABILITY_NAME"); got != resources.ObservabilityConfigName {
-				t.Errorf("%s/%s: CONFIG_OBSERVABILITY_NAME %q, want %q", w.name, c.Name, got, resources.ObservabilityConfigName)
+			if got, _ := envValue(c, "CONFIG_OBSERVABILITY_NAME"); got != contract.ObservabilityConfigName {
+				t.Errorf("%s/%s: CONFIG_OBSERVABILITY_NAME %q, want %q", w.name, c.Name, got, contract.ObservabilityConfigName)
 			}
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/receiver"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
@@ -198,7 +199,7 @@ func TestWorkloads(t *testing.T) {
 		}
 	}
 	sort.Strings(names)
-	want := "Deployment/kafka-channel-controller Deployment/kafka-channel-receiver Deployment/kafka-channel-webhook StatefulSet/" + resources.PoolName
+	want := "Deployment/kafka-channel-controller Deployment/kafka-channel-receiver Deployment/kafka-channel-webhook StatefulSet/" + contract.PoolName
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("workloads %q, want %q", got, want)
 	}
@@ -211,12 +212,12 @@ func TestDispatcherPool(t *testing.T) {
 	objs := load(t)
 	var pool *appsv1.StatefulSet
 	for _, ss := range all[*appsv1.StatefulSet](objs) {
-		if ss.Name == resources.PoolName {
+		if ss.Name == contract.PoolName {
 			pool = ss
 		}
 	}
 	if pool == nil {
-		t.Fatalf("no StatefulSet %s in config/", resources.PoolName)
+		t.Fatalf("no StatefulSet %s in config/", contract.PoolName)
 	}
 	c := pool.Spec.Template.Spec.Containers[0]
 	for _, env := range c.Env {
@@ -225,16 +226,16 @@ func TestDispatcherPool(t *testing.T) {
 			if env.ValueFrom == nil || env.ValueFrom.FieldRef == nil || env.ValueFrom.FieldRef.FieldPath != "metadata.name" {
 				t.Errorf("POD_NAME is %+v, want the pod's name", env)
 			}
-		case resources.MemoryLimitEnv:
+		case contract.MemoryLimitEnv:
 			if env.ValueFrom == nil || env.ValueFrom.ResourceFieldRef == nil || env.ValueFrom.ResourceFieldRef.Resource != "limits.memory" {
 				t.Errorf("%s is %+v, want the container's memory limit", env.Name, env)
 			}
-		case resources.ChannelNameEnv, resources.ChannelNamespaceEnv:
+		case contract.ChannelNameEnv, contract.ChannelNamespaceEnv:
 			t.Errorf("%s set: the pool would run as one channel's dedicated dispatcher", env.Name)
 		}
 	}
-	if !hasEnv(c, "POD_NAME") || !hasEnv(c, resources.MemoryLimitEnv) {
-		t.Errorf("the pool's container lacks POD_NAME or %s", resources.MemoryLimitEnv)
+	if !hasEnv(c, "POD_NAME") || !hasEnv(c, contract.MemoryLimitEnv) {
+		t.Errorf("the pool's container lacks POD_NAME or %s", contract.MemoryLimitEnv)
 	}
 	if pool.Spec.ServiceName == "" {
 		t.Error("the pool's StatefulSet has no serviceName")
@@ -296,8 +297,8 @@ func serviceAccounts(objs []object) map[string]bool {
 func TestBindings(t *testing.T) {
 	objs := load(t)
 	accounts := serviceAccounts(objs)
-	if !accounts[resources.DispatcherServiceAccount] {
-		t.Errorf("the dispatchers' ServiceAccount %q is not in config/", resources.DispatcherServiceAccount)
+	if !accounts[contract.DispatcherServiceAccount] {
+		t.Errorf("the dispatchers' ServiceAccount %q is not in config/", contract.DispatcherServiceAccount)
 	}
 	clusterRoles := map[string]bool{eventingAddressableResolver: true}
 	for _, r := range all[*rbacv1.ClusterRole](objs) {
@@ -372,10 +373,10 @@ func exposes(w *workload, port int) bool {
 
 func TestReceiverServiceMatchesTheController(t *testing.T) {
 	// Channel Services are ExternalName aliases of this Service; the controller builds them from
-	// resources.ReceiverName. Channels' https addresses name it directly, on 443.
+	// contract.ReceiverName. Channels' https addresses name it directly, on 443.
 	want := []string{"http 80 -> " + receiver.DefaultPort, "https 443 -> " + receiver.DefaultHTTPSPort}
 	for _, svc := range all[*corev1.Service](load(t)) {
-		if svc.Name != resources.ReceiverName {
+		if svc.Name != contract.ReceiverName {
 			continue
 		}
 		var got []string
@@ -387,7 +388,7 @@ func TestReceiverServiceMatchesTheController(t *testing.T) {
 		}
 		return
 	}
-	t.Errorf("no Service %s", resources.ReceiverName)
+	t.Errorf("no Service %s", contract.ReceiverName)
 }
 
 // Every workload that serves others (the webhook, the receiver, the pool) has
@@ -403,7 +404,7 @@ func TestDisruptionBudgets(t *testing.T) {
 	for _, ss := range all[*appsv1.StatefulSet](objs) {
 		replicas["StatefulSet/"+ss.Name] = ptr.Deref(ss.Spec.Replicas, 1)
 	}
-	want := map[string]bool{"Deployment/kafka-channel-webhook": true, "Deployment/" + resources.ReceiverName: true, "StatefulSet/" + resources.PoolName: true}
+	want := map[string]bool{"Deployment/kafka-channel-webhook": true, "Deployment/" + contract.ReceiverName: true, "StatefulSet/" + contract.PoolName: true}
 	for _, w := range workloads(objs) {
 		var mine []*policyv1.PodDisruptionBudget
 		for _, b := range budgets {

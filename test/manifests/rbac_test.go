@@ -7,8 +7,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
@@ -255,7 +255,7 @@ func TestEventingAggregation(t *testing.T) {
 // (test/e2e TestDispatcherTokensOnlyForSubscriptionIdentities).
 func TestDispatcherTokenPolicy(t *testing.T) {
 	objs := load(t)
-	user := "system:serviceaccount:" + systemNamespace + ":" + resources.DispatcherServiceAccount
+	user := "system:serviceaccount:" + systemNamespace + ":" + contract.DispatcherServiceAccount
 	bound := map[string]bool{}
 	for _, b := range all[*admissionregistrationv1.ValidatingAdmissionPolicyBinding](objs) {
 		if slices.Contains(b.Spec.ValidationActions, admissionregistrationv1.Deny) && b.Spec.MatchResources == nil {

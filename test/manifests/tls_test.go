@@ -9,7 +9,7 @@ import (
 	"knative.dev/pkg/network"
 	"sigs.k8s.io/yaml"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
@@ -36,7 +36,7 @@ func TestReceiverCertificate(t *testing.T) {
 		t.Errorf("spec.secretName = %q, want %q, the Secret the receiver serves", name, servertls.SecretName)
 	}
 	names, _, _ := unstructured.NestedStringSlice(cert.Object, "spec", "dnsNames")
-	if host := network.GetServiceHostname(resources.ReceiverName, systemNamespace); !slices.Contains(names, host) {
+	if host := network.GetServiceHostname(contract.ReceiverName, systemNamespace); !slices.Contains(names, host) {
 		t.Errorf("spec.dnsNames = %q, want it to hold %q, the host of channels' https addresses", names, host)
 	}
 	issuer, _, _ := unstructured.NestedStringMap(cert.Object, "spec", "issuerRef")

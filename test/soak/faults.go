@@ -9,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 )
 
@@ -123,8 +123,8 @@ func rollDataPlane(s *soak) error {
 	if _, err := s.env.Kube.AppsV1().Deployments(devenv.SystemNamespace).Patch(ctx, devenv.ReceiverName, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		return err
 	}
-	if _, err := s.env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, resources.PoolName, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+	if _, err := s.env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, contract.PoolName, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		return err
 	}
-	return s.env.WaitStatefulSetReady(ctx, resources.PoolName, poolReplicas, 3*time.Minute)
+	return s.env.WaitStatefulSetReady(ctx, contract.PoolName, poolReplicas, 3*time.Minute)
 }

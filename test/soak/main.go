@@ -23,7 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -152,7 +152,7 @@ func (s *soak) logf(format string, args ...interface{}) {
 // replica names the pool replica the next process fault hits, alternately.
 func (s *soak) replica() string {
 	s.kills++
-	return fmt.Sprintf("%s-%d", resources.PoolName, s.kills%poolReplicas)
+	return fmt.Sprintf("%s-%d", contract.PoolName, s.kills%poolReplicas)
 }
 
 func (s *soak) pid(name string) (int, error) {
@@ -165,11 +165,11 @@ func (s *soak) pid(name string) (int, error) {
 func (s *soak) scalePool(replicas int32) error {
 	ctx := context.Background()
 	patch := fmt.Appendf(nil, `{"spec":{"replicas":%d}}`, replicas)
-	if _, err := s.env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, resources.PoolName, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
+	if _, err := s.env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, contract.PoolName, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		return err
 	}
 	s.logf("pool scaled to %d", replicas)
-	return s.env.WaitStatefulSetReady(ctx, resources.PoolName, replicas, 2*time.Minute)
+	return s.env.WaitStatefulSetReady(ctx, contract.PoolName, replicas, 2*time.Minute)
 }
 
 // pick is the faults of these names.

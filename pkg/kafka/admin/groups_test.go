@@ -10,9 +10,9 @@ import (
 
 	"github.com/IBM/sarama"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 )
 
 func TestDeleteConsumerGroup(t *testing.T) {
@@ -59,7 +59,7 @@ func TestConsumerGroupsOfOneChannel(t *testing.T) {
 	for _, g := range []string{"kafka.ns.b.uid-1", "kafka.ns.b.uid-2", "kafka.ns.b.c.uid-3", "kafka.ns.bb.uid-4", "kafka.other.b.uid-5"} {
 		commit(t, b.Addrs, g, "subs", 0)
 	}
-	got, err := a.ConsumerGroups(ctx, func(g string) bool { return resources.IsConsumerGroupOf("ns", "b", g) })
+	got, err := a.ConsumerGroups(ctx, func(g string) bool { return contract.IsConsumerGroupOf("ns", "b", g) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"knative.dev/eventing/pkg/auth"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // reconcileAuth publishes, when Knative OIDC is on, the audience senders must
@@ -18,7 +18,7 @@ func (r *Reconciler) reconcileAuth(ctx context.Context, kc *v1beta1.KafkaChannel
 	flags := feature.FromContext(ctx)
 	var audience *string
 	if flags.IsOIDCAuthentication() {
-		aud := resources.Audience(kc.Namespace, kc.Name)
+		aud := contract.Audience(kc.Namespace, kc.Name)
 		audience = &aud
 	}
 	if kc.Status.Address != nil {

@@ -27,10 +27,10 @@ import (
 	kcclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client"
 	kcinformer "github.com/knative-kafka/knative-kafka/pkg/client/injection/informers/messaging/v1beta1/kafkachannel"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/servertls"
 )
 
@@ -52,13 +52,13 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	}
 	kcInformer := kcinformer.Get(ctx)
 	// Only what carries a role label of ours: cmd/controller asks the filtered
-	// informer factory for resources.OwnedSelector.
-	deploymentInformer := deploymentinformer.Get(ctx, resources.OwnedSelector)
-	serviceInformer := serviceinformer.Get(ctx, resources.OwnedSelector)
+	// informer factory for contract.OwnedSelector.
+	deploymentInformer := deploymentinformer.Get(ctx, contract.OwnedSelector)
+	serviceInformer := serviceinformer.Get(ctx, contract.OwnedSelector)
 	eventPolicyInformer := eventpolicyinformer.Get(ctx)
 	serverTLSInformer := servertls.Informer(ctx)
 	watcher := client.NewWatcher(ctx, cmw, "kafka-channel-controller")
-	poolFactory, poolInformer := placement.PoolInformer(kubeclient.Get(ctx), system.Namespace(), resources.PoolName)
+	poolFactory, poolInformer := placement.PoolInformer(kubeclient.Get(ctx), system.Namespace(), contract.PoolName)
 
 	r := &Reconciler{
 		KubeClient:            kubeclient.Get(ctx),
@@ -111,7 +111,7 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 	// Every channel's status carries the receiver's and the pool's readiness:
 	// only a change of that re-reconciles them all, not every status update.
 	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: controller.FilterWithNameAndNamespace(system.Namespace(), resources.ReceiverName),
+		FilterFunc: controller.FilterWithNameAndNamespace(system.Namespace(), contract.ReceiverName),
 		Handler:    onReadinessChange(deploymentReadiness, globalResync),
 	})
 	poolInformer.Informer().AddEventHandler(onReadinessChange(poolReadiness, globalResync))
@@ -120,8 +120,8 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		logger.Fatal("The dispatcher pool's informer did not sync")
 	}
 	deploymentInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
-		FilterFunc: pkgreconciler.LabelFilterFunc(resources.RoleLabel, resources.DispatcherRole, false),
-		Handler:    controller.HandleAll(impl.EnqueueLabelOfNamespaceScopedResource(resources.ChannelNamespaceLabel, resources.ChannelNameLabel)),
+		FilterFunc: pkgreconciler.LabelFilterFunc(contract.RoleLabel, contract.DispatcherRole, false),
+		Handler:    controller.HandleAll(impl.EnqueueLabelOfNamespaceScopedResource(contract.ChannelNamespaceLabel, contract.ChannelNameLabel)),
 	})
 	serviceInformer.Informer().AddEventHandler(cache.FilteringResourceEventHandler{
 		FilterFunc: controller.FilterController(&v1beta1.KafkaChannel{}),

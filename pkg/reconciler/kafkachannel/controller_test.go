@@ -24,6 +24,7 @@ import (
 	_ "knative.dev/pkg/client/injection/kube/informers/factory/filtered/fake"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	reconcilertesting "github.com/knative-kafka/knative-kafka/pkg/reconciler/testing"
 )
@@ -33,7 +34,7 @@ import (
 func TestControllerCachesOnlyItsOwn(t *testing.T) {
 	t.Setenv("DISPATCHER_IMAGE", image)
 	ctx, cancel, informers := rtesting.SetupFakeContextWithCancel(t, func(ctx context.Context) context.Context {
-		return filteredfactory.WithSelectors(ctx, resources.OwnedSelector)
+		return filteredfactory.WithSelectors(ctx, contract.OwnedSelector)
 	})
 	defer cancel()
 	kube := fakekubeclient.Get(ctx)

@@ -48,6 +48,7 @@ import (
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
 	kclisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
@@ -243,7 +244,7 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 	if !kc.HasDedicatedDispatcher() {
 		return r.reconcilePool(ctx, kc)
 	}
-	name := resources.DispatcherName(kc.Namespace, kc.Name)
+	name := contract.DispatcherName(kc.Namespace, kc.Name)
 	current, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(name)
 	if err != nil && !apierrs.IsNotFound(err) {
 		kc.Status.MarkDispatcherFailed("DispatcherGetFailed", "%v", err)
@@ -251,7 +252,7 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 	}
 	if current != nil && !resources.IsDispatcherOf(current, kc.Namespace, kc.Name) {
 		err := fmt.Errorf("Deployment %s/%s belongs to channel %s/%s, not to this channel", current.Namespace, current.Name,
-			current.Labels[resources.ChannelNamespaceLabel], current.Labels[resources.ChannelNameLabel])
+			current.Labels[contract.ChannelNamespaceLabel], current.Labels[contract.ChannelNameLabel])
 		kc.Status.MarkDispatcherFailed("DispatcherNotOwned", "%v", err)
 		return err
 	}
@@ -271,7 +272,7 @@ func (r *Reconciler) reconcileDispatcher(ctx context.Context, kc *v1beta1.KafkaC
 	kc.Status.PropagateDispatcherStatus(&d.Status)
 	// Upgrade: the dispatcher that ran under the name DispatcherName gave before
 	// it was unique per channel leaves once this one exists.
-	return r.deleteDispatcher(ctx, kc, resources.LegacyDispatcherName(kc.Namespace, kc.Name), r.cachedDeployment)
+	return r.deleteDispatcher(ctx, kc, contract.LegacyDispatcherName(kc.Namespace, kc.Name), r.cachedDeployment)
 }
 
 // reconcilePool reports the shared pool's readiness for a channel whose
@@ -284,11 +285,11 @@ func (r *Reconciler) reconcilePool(ctx context.Context, kc *v1beta1.KafkaChannel
 			return err
 		}
 	}
-	pool, err := r.PoolLister.StatefulSets(r.SystemNamespace).Get(resources.PoolName)
+	pool, err := r.PoolLister.StatefulSets(r.SystemNamespace).Get(contract.PoolName)
 	switch {
 	case apierrs.IsNotFound(err):
 		// Its creation re-reconciles every channel.
-		kc.Status.MarkDispatcherFailed("DispatcherPoolNotFound", "the dispatcher pool, StatefulSet %s/%s, does not exist", r.SystemNamespace, resources.PoolName)
+		kc.Status.MarkDispatcherFailed("DispatcherPoolNotFound", "the dispatcher pool, StatefulSet %s/%s, does not exist", r.SystemNamespace, contract.PoolName)
 		return nil
 	case err != nil:
 		kc.Status.MarkDispatcherFailed("DispatcherPoolGetFailed", "%v", err)
@@ -300,7 +301,7 @@ func (r *Reconciler) reconcilePool(ctx context.Context, kc *v1beta1.KafkaChannel
 
 // dispatcherNames are the names a dedicated dispatcher of the channel may have.
 func dispatcherNames(kc *v1beta1.KafkaChannel) []string {
-	return []string{resources.DispatcherName(kc.Namespace, kc.Name), resources.LegacyDispatcherName(kc.Namespace, kc.Name)}
+	return []string{contract.DispatcherName(kc.Namespace, kc.Name), contract.LegacyDispatcherName(kc.Namespace, kc.Name)}
 }
 
 func (r *Reconciler) cachedDeployment(_ context.Context, name string) (*appsv1.Deployment, error) {
@@ -349,9 +350,9 @@ func (r *Reconciler) applyDeployment(ctx context.Context, current, desired *apps
 }
 
 func (r *Reconciler) reconcileReceiver(kc *v1beta1.KafkaChannel) {
-	d, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(resources.ReceiverName)
+	d, err := r.DeploymentLister.Deployments(r.SystemNamespace).Get(contract.ReceiverName)
 	if err != nil {
-		kc.Status.MarkReceiverFailed("ReceiverNotFound", "Deployment %s/%s: %v", r.SystemNamespace, resources.ReceiverName, err)
+		kc.Status.MarkReceiverFailed("ReceiverNotFound", "Deployment %s/%s: %v", r.SystemNamespace, contract.ReceiverName, err)
 		return
 	}
 	kc.Status.PropagateReceiverStatus(&d.Status)
@@ -401,7 +402,7 @@ func (r *Reconciler) reconcileSubscribers(ctx context.Context, kc *v1beta1.Kafka
 			statuses = append(statuses, st)
 			continue
 		}
-		group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.UID))
+		group := contract.ConsumerGroup(kc.Namespace, kc.Name, string(sub.UID))
 		ready, err := adm.OffsetsInitialized(ctx, group, kc.Status.TopicName)
 		switch {
 		case err != nil:
@@ -439,7 +440,7 @@ func deleteLeftGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.G
 		if listed[st.UID] {
 			continue
 		}
-		group := resources.ConsumerGroup(kc.Namespace, kc.Name, string(st.UID))
+		group := contract.ConsumerGroup(kc.Namespace, kc.Name, string(st.UID))
 		err := adm.DeleteConsumerGroup(ctx, group)
 		switch {
 		case err == nil:
@@ -526,7 +527,7 @@ func (r *Reconciler) topicKept(kc *v1beta1.KafkaChannel, policy config.TopicDele
 // deleted first: a group whose members have not stopped yet fails the
 // finalizer, which is tried again with backoff.
 func deleteChannelGroups(ctx context.Context, kc *v1beta1.KafkaChannel, adm admin.GroupAdmin) error {
-	groups, err := adm.ConsumerGroups(ctx, func(g string) bool { return resources.IsConsumerGroupOf(kc.Namespace, kc.Name, g) })
+	groups, err := adm.ConsumerGroups(ctx, func(g string) bool { return contract.IsConsumerGroupOf(kc.Namespace, kc.Name, g) })
 	if err != nil {
 		return err
 	}

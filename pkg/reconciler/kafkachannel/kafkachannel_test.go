@@ -36,6 +36,7 @@ import (
 	fakeclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client/fake"
 	kcreconciler "github.com/knative-kafka/knative-kafka/pkg/client/injection/reconciler/messaging/v1beta1/kafkachannel"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
@@ -56,7 +57,7 @@ const (
 var (
 	kcKey       = testNS + "/" + kcName
 	channelHost = kcName + "-kn-channel." + testNS + ".svc.cluster.local"
-	group       = resources.ConsumerGroup(testNS, kcName, string(subUID))
+	group       = contract.ConsumerGroup(testNS, kcName, string(subUID))
 )
 
 // fakeAdmin stands in for Kafka in table tests; the real admin is tested against kfake.
@@ -216,7 +217,7 @@ func dispatcherFor(k *config.Kafka, available corev1.ConditionStatus) *appsv1.De
 }
 
 func receiver() *appsv1.Deployment {
-	return NewDeployment(systemNS, resources.ReceiverName, corev1.ConditionTrue)
+	return NewDeployment(systemNS, contract.ReceiverName, corev1.ConditionTrue)
 }
 
 // channelService is the channel's Service as the API server stores it.
@@ -728,11 +729,11 @@ func TestRemovedSubscriberGroup(t *testing.T) {
 // left earlier included, whatever the topic policy; another channel's stay,
 // "orders.x" (a channel name with a dot) and "orders2" included.
 func TestFinalizeTopicPolicies(t *testing.T) {
-	ours := []string{group, resources.ConsumerGroup(testNS, kcName, "left-before")}
+	ours := []string{group, contract.ConsumerGroup(testNS, kcName, "left-before")}
 	others := []string{
-		resources.ConsumerGroup(testNS, kcName+".x", "sub-2"),
-		resources.ConsumerGroup(testNS, kcName+"2", "sub-3"),
-		resources.ConsumerGroup("other", kcName, "sub-4"),
+		contract.ConsumerGroup(testNS, kcName+".x", "sub-2"),
+		contract.ConsumerGroup(testNS, kcName+"2", "sub-3"),
+		contract.ConsumerGroup("other", kcName, "sub-4"),
 	}
 	for _, tc := range []struct {
 		policy      string
@@ -791,7 +792,7 @@ func TestCreateEnsuresTopicShape(t *testing.T) {
 				WithAddress(channelHost), WithEmptySubscriberStatus, WithEventPoliciesOIDCDisabled),
 		}},
 		WantEvents: []string{
-			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, resources.DispatcherName(testNS, kcName)),
+			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, contract.DispatcherName(testNS, kcName)),
 		},
 	}
 	TableTest{row}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
@@ -829,7 +830,7 @@ func finalizerRemovePatch() clientgotesting.PatchActionImpl {
 func dispatcherDelete() clientgotesting.DeleteActionImpl {
 	return clientgotesting.DeleteActionImpl{
 		ActionImpl: clientgotesting.ActionImpl{Namespace: systemNS, Verb: "delete", Resource: appsv1.SchemeGroupVersion.WithResource("deployments")},
-		Name:       resources.DispatcherName(testNS, kcName),
+		Name:       contract.DispatcherName(testNS, kcName),
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	kclisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
@@ -112,7 +112,7 @@ func subscriberGroups(kc *v1beta1.KafkaChannel) []string {
 	}
 	groups := make([]string, 0, len(kc.Spec.Subscribers))
 	for _, sub := range kc.Spec.Subscribers {
-		groups = append(groups, resources.ConsumerGroup(kc.Namespace, kc.Name, string(sub.UID)))
+		groups = append(groups, contract.ConsumerGroup(kc.Namespace, kc.Name, string(sub.UID)))
 	}
 	return groups
 }

@@ -16,9 +16,9 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	kclisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/pkg/telemetry"
 )
 
@@ -43,7 +43,7 @@ func TestLagMeterReportsWhatKafkaHolds(t *testing.T) {
 	l, err := newLagMeter(sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader)), kclisters.NewKafkaChannelLister(channels),
 		func() (admin.LagReader, error) { return adm, kafkaDown }, zap.NewNop().Sugar())
 	must(t, err)
-	group := resources.ConsumerGroup("ns", "ch", "a")
+	group := contract.ConsumerGroup("ns", "ch", "a")
 	ctx := context.Background()
 
 	kafkatest.Produce(t, b.Addrs, topic, 0, 5)

@@ -12,6 +12,7 @@ import (
 	. "knative.dev/pkg/reconciler/testing"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	. "github.com/knative-kafka/knative-kafka/pkg/reconciler/testing"
 )
@@ -46,8 +47,8 @@ func deploymentDelete(name string) clientgotesting.DeleteActionImpl {
 func TestChannelsNeverTouchEachOthersDispatcher(t *testing.T) {
 	pairDispatcher := newDispatcherOf(pairNS, pairName)
 	// An operator's (or another channel's) Deployment that has this channel's name.
-	squatter := dispatcherOf(otherPairNS, otherPairName, resources.DispatcherName(testNS, kcName))
-	ownLegacy := dispatcherOf(testNS, kcName, resources.LegacyDispatcherName(testNS, kcName))
+	squatter := dispatcherOf(otherPairNS, otherPairName, contract.DispatcherName(testNS, kcName))
+	ownLegacy := dispatcherOf(testNS, kcName, contract.LegacyDispatcherName(testNS, kcName))
 
 	table := TableTest{{
 		Name:                    "colliding pair: c/a-b gets its own dispatcher, b-c/a's is left alone",
@@ -107,7 +108,7 @@ func TestChannelsNeverTouchEachOthersDispatcher(t *testing.T) {
 			Object: NewKafkaChannel(kcName, testNS, append(readyStatus(), WithDispatcherStatus(newDispatcherOf(testNS, kcName)))...),
 		}},
 		WantEvents: []string{
-			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, resources.DispatcherName(testNS, kcName)),
+			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, contract.DispatcherName(testNS, kcName)),
 		},
 	}}
 	table.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
@@ -115,7 +116,7 @@ func TestChannelsNeverTouchEachOthersDispatcher(t *testing.T) {
 
 // newDispatcherOf is the dispatcher Deployment of ns/name as first created, without status.
 func newDispatcherOf(ns, name string) *appsv1.Deployment {
-	d := dispatcherOf(ns, name, resources.DispatcherName(ns, name))
+	d := dispatcherOf(ns, name, contract.DispatcherName(ns, name))
 	d.Status = appsv1.DeploymentStatus{}
 	return d
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	. "github.com/knative-kafka/knative-kafka/pkg/reconciler/testing"
 )
 
@@ -20,7 +20,7 @@ import (
 func withPool(kc *v1beta1.KafkaChannel) { delete(kc.Annotations, v1beta1.DispatcherAnnotation) }
 
 func pool(replicas, ready int32) *appsv1.StatefulSet {
-	return NewPool(systemNS, resources.PoolName, replicas, ready)
+	return NewPool(systemNS, contract.PoolName, replicas, ready)
 }
 
 // poolStatus is readyStatus for a channel on the pool.
@@ -73,7 +73,7 @@ func TestReconcilePool(t *testing.T) {
 		Objects: []runtime.Object{NewKafkaChannel(kcName, testNS, poolStatus(ready)...), receiver(), channelService()},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
 			Object: NewKafkaChannel(kcName, testNS, poolStatus(ready,
-				WithDispatcherFailed("DispatcherPoolNotFound", "the dispatcher pool, StatefulSet "+systemNS+"/"+resources.PoolName+", does not exist"))...),
+				WithDispatcherFailed("DispatcherPoolNotFound", "the dispatcher pool, StatefulSet "+systemNS+"/"+contract.PoolName+", does not exist"))...),
 		}},
 	}, {
 		Name:                    "dedicated back to the pool: the channel's Deployment goes",
@@ -83,7 +83,7 @@ func TestReconcilePool(t *testing.T) {
 			NewKafkaChannel(kcName, testNS, readyStatus(withPool)...), dispatcher(corev1.ConditionTrue), receiver(), channelService(), ready,
 		},
 		// DispatcherReady stays True: the pool is ready.
-		WantDeletes: []clientgotesting.DeleteActionImpl{deploymentDelete(resources.DispatcherName(testNS, kcName))},
+		WantDeletes: []clientgotesting.DeleteActionImpl{deploymentDelete(contract.DispatcherName(testNS, kcName))},
 	}, {
 		Name:                    "pool to dedicated: the channel gets its Deployment",
 		Key:                     kcKey,
@@ -96,7 +96,7 @@ func TestReconcilePool(t *testing.T) {
 			Object: NewKafkaChannel(kcName, testNS, readyStatus(WithDispatcherStatus(newDispatcher))...),
 		}},
 		WantEvents: []string{
-			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, resources.DispatcherName(testNS, kcName)),
+			Eventf(corev1.EventTypeNormal, "DispatcherCreated", "Created dispatcher Deployment %s/%s", systemNS, contract.DispatcherName(testNS, kcName)),
 		},
 	}}
 	table.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
@@ -123,7 +123,7 @@ func TestOnReadinessChange(t *testing.T) {
 	a, b := receiver(), receiver()
 	b.Status.ObservedGeneration = 7
 	h.OnUpdate(a, b)
-	h.OnUpdate(b, NewDeployment(systemNS, resources.ReceiverName, corev1.ConditionFalse))
+	h.OnUpdate(b, NewDeployment(systemNS, contract.ReceiverName, corev1.ConditionFalse))
 	if calls != 1 {
 		t.Errorf("%d calls for the receiver, want 1 (it went unavailable)", calls)
 	}

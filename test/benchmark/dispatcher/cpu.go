@@ -16,8 +16,8 @@ import (
 	"github.com/IBM/sarama"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/test/childproc"
 )
 
@@ -195,7 +195,7 @@ func (r cpuRunner) dispatcherSide(topic string, side cpuSide, round int) (string
 	kc.Spec.NumPartitions = int32(*cpuPartitions)
 	kc.Spec.Subscribers[0].UID = uid
 	kc.Status.TopicName = topic
-	return resources.ConsumerGroup(kc.Namespace, kc.Name, string(uid)), func() (*childproc.Child, error) {
+	return contract.ConsumerGroup(kc.Namespace, kc.Name, string(uid)), func() (*childproc.Child, error) {
 		return childproc.Start(roleDispatcher, dispatcherConfig{Brokers: r.brokers, Channel: kc, SDKMetrics: *cpuSDKMetrics})
 	}
 }

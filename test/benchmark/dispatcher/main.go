@@ -63,10 +63,10 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/dispatcher"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
-	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel/resources"
 	"github.com/knative-kafka/knative-kafka/test/childproc"
 )
 
@@ -382,7 +382,7 @@ func waitReady(brokers []string, uid types.UID) error {
 	defer k.Close()
 	deadline := time.Now().Add(scenarioTime)
 	for time.Now().Before(deadline) {
-		if ok, err := k.OffsetsInitialized(context.Background(), resources.ConsumerGroup("bench", "ch", string(uid)), topic); err == nil && ok {
+		if ok, err := k.OffsetsInitialized(context.Background(), contract.ConsumerGroup("bench", "ch", string(uid)), topic); err == nil && ok {
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -7,6 +7,8 @@ import (
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"knative.dev/pkg/network"
+
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // Names of a channel's addresses in status.addresses, as eventing's channels name them.
@@ -20,7 +22,7 @@ const (
 func HTTPAddress(channelNamespace, channelName string) duckv1.Addressable {
 	return duckv1.Addressable{
 		Name: ptr.To(HTTPAddressName),
-		URL:  apis.HTTP(ChannelHostName(channelName, channelNamespace)),
+		URL:  apis.HTTP(contract.ChannelHostName(channelName, channelNamespace)),
 	}
 }
 
@@ -38,7 +40,7 @@ func HTTPSAddress(systemNamespace, channelNamespace, channelName string, caCerts
 
 // ReceiverHTTPSURL is https://<receiver>.<system namespace>.svc.<cluster domain>/<namespace>/<name>.
 func ReceiverHTTPSURL(systemNamespace, channelNamespace, channelName string) *apis.URL {
-	u := apis.HTTPS(network.GetServiceHostname(ReceiverName, systemNamespace))
+	u := apis.HTTPS(network.GetServiceHostname(contract.ReceiverName, systemNamespace))
 	u.Path = fmt.Sprintf("/%s/%s", channelNamespace, channelName)
 	return u
 }

@@ -9,6 +9,7 @@ import (
 	"knative.dev/pkg/system"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // DispatcherPort serves the dispatcher's health endpoints.
@@ -34,7 +35,7 @@ func MakeDispatcher(args DispatcherArgs) *appsv1.Deployment {
 	labels := DispatcherLabels(kc.Namespace, kc.Name)
 	return &appsv1.Deployment{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      DispatcherName(kc.Namespace, kc.Name),
+			Name:      contract.DispatcherName(kc.Namespace, kc.Name),
 			Namespace: args.SystemNamespace,
 			Labels:    labels,
 		},
@@ -44,7 +45,7 @@ func MakeDispatcher(args DispatcherArgs) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: labels},
 				Spec: corev1.PodSpec{
-					ServiceAccountName: DispatcherServiceAccount,
+					ServiceAccountName: contract.DispatcherServiceAccount,
 					Containers:         []corev1.Container{dispatcherContainer(args)},
 				},
 			},
@@ -55,9 +56,9 @@ func MakeDispatcher(args DispatcherArgs) *appsv1.Deployment {
 // DispatcherLabels select the dispatcher of one channel.
 func DispatcherLabels(namespace, name string) map[string]string {
 	return map[string]string{
-		RoleLabel:             DispatcherRole,
-		ChannelNamespaceLabel: namespace,
-		ChannelNameLabel:      name,
+		contract.RoleLabel:             contract.DispatcherRole,
+		contract.ChannelNamespaceLabel: namespace,
+		contract.ChannelNameLabel:      name,
 	}
 }
 
@@ -65,7 +66,7 @@ func DispatcherLabels(namespace, name string) map[string]string {
 // namespace/name by its labels, whatever its name: the controller changes and
 // deletes only its own channel's.
 func IsDispatcherOf(d *appsv1.Deployment, namespace, name string) bool {
-	return d.Labels[RoleLabel] == DispatcherRole && d.Labels[ChannelNamespaceLabel] == namespace && d.Labels[ChannelNameLabel] == name
+	return d.Labels[contract.RoleLabel] == contract.DispatcherRole && d.Labels[contract.ChannelNamespaceLabel] == namespace && d.Labels[contract.ChannelNameLabel] == name
 }
 
 // dispatcherReplicas keeps at least one replica and no more than the partitions,
@@ -99,16 +100,16 @@ func dispatcherContainer(args DispatcherArgs) corev1.Container {
 		Image: args.Image,
 		Env: []corev1.EnvVar{
 			{Name: system.NamespaceEnvKey, Value: args.SystemNamespace},
-			{Name: ChannelNamespaceEnv, Value: args.Channel.Namespace},
-			{Name: ChannelNameEnv, Value: args.Channel.Name},
+			{Name: contract.ChannelNamespaceEnv, Value: args.Channel.Namespace},
+			{Name: contract.ChannelNameEnv, Value: args.Channel.Name},
 			{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
 			{Name: "CONTAINER_NAME", Value: dispatcherContainerName},
 			// The dispatcher sizes its Kafka buffers from its memory limit.
-			{Name: MemoryLimitEnv, ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{
+			{Name: contract.MemoryLimitEnv, ValueFrom: &corev1.EnvVarSource{ResourceFieldRef: &corev1.ResourceFieldSelector{
 				ContainerName: dispatcherContainerName, Resource: "limits.memory",
 			}}},
 			{Name: "CONFIG_LOGGING_NAME", Value: "config-logging"},
-			{Name: "CONFIG_OBSERVABILITY_NAME", Value: ObservabilityConfigName},
+			{Name: "CONFIG_OBSERVABILITY_NAME", Value: contract.ObservabilityConfigName},
 			{Name: "METRICS_DOMAIN", Value: "knative.dev/eventing"},
 		},
 		Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: DispatcherPort}, {Name: "metrics", ContainerPort: MetricsPort}},

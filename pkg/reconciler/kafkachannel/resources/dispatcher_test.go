@@ -9,6 +9,7 @@ import (
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // The dispatcher container carries config-kafka's resources, and learns its
@@ -32,13 +33,13 @@ func TestDispatcherResourcesFromConfig(t *testing.T) {
 	}
 	var env *corev1.EnvVar
 	for i := range c.Env {
-		if c.Env[i].Name == MemoryLimitEnv {
+		if c.Env[i].Name == contract.MemoryLimitEnv {
 			env = &c.Env[i]
 		}
 	}
 	want := &corev1.ResourceFieldSelector{ContainerName: c.Name, Resource: "limits.memory"}
 	if env == nil || env.ValueFrom == nil || !equality.Semantic.DeepEqual(env.ValueFrom.ResourceFieldRef, want) {
-		t.Errorf("env %s = %+v, want the Downward API's %+v", MemoryLimitEnv, env, want)
+		t.Errorf("env %s = %+v, want the Downward API's %+v", contract.MemoryLimitEnv, env, want)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"knative.dev/pkg/network"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // ChannelServicePort is the port of the channel's address and of the receiver Service.
@@ -19,14 +20,14 @@ const ChannelServicePort = 80
 func MakeChannelService(kc *v1beta1.KafkaChannel, systemNamespace string) *corev1.Service {
 	return &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:            ChannelServiceName(kc.Name),
+			Name:            contract.ChannelServiceName(kc.Name),
 			Namespace:       kc.Namespace,
-			Labels:          map[string]string{RoleLabel: ChannelServiceRole},
+			Labels:          map[string]string{contract.RoleLabel: contract.ChannelServiceRole},
 			OwnerReferences: []metav1.OwnerReference{*kmeta.NewControllerRef(kc)},
 		},
 		Spec: corev1.ServiceSpec{
 			Type:         corev1.ServiceTypeExternalName,
-			ExternalName: network.GetServiceHostname(ReceiverName, systemNamespace),
+			ExternalName: network.GetServiceHostname(contract.ReceiverName, systemNamespace),
 			// The target port is what the API server would default it to:
 			// left unset, the desired Service would differ from the stored
 			// one and be updated on every reconcile.
