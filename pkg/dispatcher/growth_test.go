@@ -171,27 +171,7 @@ func TestOffsetsGoneResumeAtOldest(t *testing.T) {
 	e.reconciled(Options{Logger: logs.logger(), Recorder: recorder}, kc)
 	waitFor(t, "the events produced while the dispatcher was down", func() bool { return s.hasAll(whileDown) })
 
-	warning := logs.find(offsetsResetMessage)
-	if warning == nil {
-		t.Fatalf("no warning %q logged; log: %s", offsetsResetMessage, logs.String())
-	}
-	for k, want := range map[string]any{"level": "warn", "channel": testNamespace + "/" + testChannel, "subscriber": "a",
-		"group": contract.ConsumerGroup(testNamespace, testChannel, "a")} {
-		if warning[k] != want {
-			t.Errorf("warning field %s = %v, want %v", k, warning[k], want)
-		}
-	}
-	if _, ok := warning["partitions"]; !ok {
-		t.Errorf("warning does not name the partitions: %v", warning)
-	}
-	select {
-	case ev := <-recorder.Events:
-		if !strings.HasPrefix(ev, corev1.EventTypeWarning+" "+offsetsResetReason) {
-			t.Errorf("event %q, want a %s warning", ev, offsetsResetReason)
-		}
-	default:
-		t.Error("no Kubernetes event recorded on the channel")
-	}
+	checkResetReported(t, logs, recorder, offsetsResetMessage)
 }
 
 // logBuffer keeps the JSON lines of a logger.

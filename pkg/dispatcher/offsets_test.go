@@ -41,7 +41,7 @@ func TestOffsetsBelowLogStartResumeAtOldest(t *testing.T) {
 	if !s.hasAll(retained) {
 		t.Fatalf("the retained events were skipped: delivered %v", byPartition(s.ids()))
 	}
-	checkOffsetsReset(t, logs, recorder)
+	checkResetReported(t, logs, recorder, offsetsOutOfRangeMessage)
 }
 
 // While a subscriber is behind, retention deletes records past its group's
@@ -71,7 +71,7 @@ func TestOffsetsOvertakenByRetentionContinueAtOldest(t *testing.T) {
 	if s.hasAll(deleted) {
 		t.Fatal("every deleted record was delivered: the deletion did not overtake the consumer, the test proves nothing")
 	}
-	checkOffsetsReset(t, logs, recorder)
+	checkResetReported(t, logs, recorder, offsetsOutOfRangeMessage)
 }
 
 // deleteRecordsBefore deletes the records below offset on each partition, as retention does.
@@ -86,13 +86,15 @@ func deleteRecordsBefore(t *testing.T, addrs []string, partitions int32, offset 
 	})
 }
 
-// checkOffsetsReset checks the warning logged and the event recorded when
-// partitions resume at their oldest offset because theirs was out of range.
-func checkOffsetsReset(t *testing.T, logs *logBuffer, recorder *record.FakeRecorder) {
+// checkResetReported checks that the operator was told, in a warning that
+// names the subscriber, its group, the topic and the partitions, and in a
+// Kubernetes event on the channel, that partitions resume at their oldest
+// offset: msg says why.
+func checkResetReported(t *testing.T, logs *logBuffer, recorder *record.FakeRecorder, msg string) {
 	t.Helper()
-	warning := logs.find(offsetsOutOfRangeMessage)
+	warning := logs.find(msg)
 	if warning == nil {
-		t.Fatalf("no warning %q logged; log: %s", offsetsOutOfRangeMessage, logs.String())
+		t.Fatalf("no warning %q logged; log: %s", msg, logs.String())
 	}
 	for k, want := range map[string]any{"level": "warn", "channel": testNamespace + "/" + testChannel, "subscriber": "a",
 		"group": contract.ConsumerGroup(testNamespace, testChannel, "a"), "topic": testTopic} {
