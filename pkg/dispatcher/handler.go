@@ -217,6 +217,10 @@ func (c *consumer) initializeOffsets(sess sarama.ConsumerGroupSession) error {
 func (c *consumer) copyOffsets(sess sarama.ConsumerGroupSession, missing map[string][]int32) (map[string][]int32, error) {
 	from := contract.DistributedConsumerGroup(string(c.subscription().uid))
 	old, err := c.committedOffsetsOf(from, missing)
+	if errors.Is(err, sarama.ErrGroupIDNotFound) {
+		// Kafka answers so for a group that never existed, or was deleted.
+		return missing, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the offsets of consumer group %s: %w", from, err)
 	}

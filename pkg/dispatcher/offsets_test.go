@@ -119,7 +119,8 @@ func checkOffsetsReset(t *testing.T, logs *logBuffer, recorder *record.FakeRecor
 // Coming from eventing-kafka's distributed channel, whose subscriber groups
 // were named kafka.<subscription UID>: with offsets.copy.from: distributed, a
 // subscriber whose group has no offsets starts where the old group stopped,
-// nothing skipped and nothing replayed.
+// nothing skipped and nothing replayed. One the old channel never had a
+// group for starts at the tail, as any new subscriber.
 func TestOffsetsCopiedFromTheDistributedChannelsGroup(t *testing.T) {
 	e := newEnv(t, 2)
 	e.produce(2, 0, 10, "before")
@@ -127,11 +128,15 @@ func TestOffsetsCopiedFromTheDistributedChannelsGroup(t *testing.T) {
 	commitOffset(t, e.addrs, old, 0, 4, "")
 	commitOffset(t, e.addrs, old, 1, 7, "")
 	e.kafka = map[string]string{config.OffsetsCopyFromKey: string(config.OffsetsFromDistributed)}
-	s := newSink(t, nil)
-	e.reconciled(Options{}, channel("", subscriber("a", s.URL)))
+	s, fresh := newSink(t, nil), newSink(t, nil)
+	e.reconciled(Options{}, channel("", subscriber("a", s.URL), subscriber("b", fresh.URL)))
 	e.waitReady("a")
+	e.waitReady("b")
 	after := e.produce(2, 10, 11, "after")
-	waitFor(t, "the events sent after the start", func() bool { return s.hasAll(after) })
+	waitFor(t, "the events sent after the start", func() bool { return s.hasAll(after) && fresh.hasAll(after) })
+	if n := len(fresh.ids()); n != len(after) {
+		t.Errorf("the subscriber without an old group got %v, want only %v", fresh.ids(), after)
+	}
 
 	got := byPartition(s.ids())
 	for _, seqs := range got {
