@@ -10,10 +10,13 @@ import (
 	corev1listers "k8s.io/client-go/listers/core/v1"
 	clientgotesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/cache"
+	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
+	"knative.dev/pkg/apis"
 	"knative.dev/pkg/kmeta"
 	logtesting "knative.dev/pkg/logging/testing"
 	. "knative.dev/pkg/reconciler/testing"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	. "github.com/knative-kafka/knative-kafka/pkg/reconciler/testing"
 )
@@ -73,4 +76,36 @@ func TestTakeOverChannelService(t *testing.T) {
 		WantUpdates:       []clientgotesting.UpdateActionImpl{{Object: adoptedChannelService()}},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{Object: NewKafkaChannel(kcName, testNS, readyStatus()...)}},
 	}}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+}
+
+// withForeignStatus is what another KafkaChannel implementation leaves in a
+// channel's status: conditions of its own, annotations, and its subscriber
+// reported ready; no topicName, which it did not record there.
+func withForeignStatus(kc *v1beta1.KafkaChannel) {
+	kc.Status.Conditions = append(kc.Status.Conditions, apis.Condition{Type: "DataPlaneAvailable", Status: corev1.ConditionTrue})
+	kc.Status.Annotations = map[string]string{"bootstrap.servers": "127.0.0.1:9092"}
+	kc.Status.Subscribers = []eventingduckv1.SubscriberStatus{{UID: subUID, Ready: corev1.ConditionTrue}}
+}
+
+// A channel another implementation reconciled, whose topic exists, is
+// adopted: the topic is recorded as not created by it (the fake admin finds
+// it existing), and its subscriber, which the other implementation reported
+// ready, stays ready: the fake admin would report its offsets uninitialised.
+func TestAdoptChannelWithForeignLeftovers(t *testing.T) {
+	sub := WithSubscriber(subUID, 1, "sub.ns.svc.cluster.local")
+	fa := &fakeAdmin{}
+	TableTest{{
+		Key: kcKey,
+		Ctx: withKafka(&rowKafka{admin: fa}),
+		Objects: []runtime.Object{
+			NewKafkaChannel(kcName, testNS, WithDedicatedDispatcher, WithFinalizer, sub, withForeignStatus),
+			dispatcher(corev1.ConditionTrue), receiver(), channelService(),
+		},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{{
+			Object: NewKafkaChannel(kcName, testNS, append([]KafkaChannelOption{withForeignStatus}, readyStatus(sub, WithSubscriberStatus(subUID, 1, corev1.ConditionTrue, ""))...)...),
+		}},
+	}}.Test(t, MakeFactory(newReconciler, logtesting.TestLogger(t)))
+	if _, ok := fa.ensured[topic]; !ok {
+		t.Errorf("topic %s not ensured: %v", topic, fa.ensured)
+	}
 }
