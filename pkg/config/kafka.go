@@ -34,6 +34,21 @@ const (
 	WindowMaxEventsKey   = "unordered.window.max.events"
 	WindowMaxBytesKey    = "unordered.window.max.bytes"
 	MinInSyncReplicasKey = "topic.min.insync.replicas"
+	OffsetsCopyFromKey   = "offsets.copy.from"
+)
+
+// OffsetsSource names the consumer groups of another KafkaChannel
+// implementation whose committed offsets a subscriber without any of its own
+// starts from (see OffsetsCopyFromKey).
+type OffsetsSource string
+
+// The supported sources of offsets to copy.
+const (
+	// OffsetsFromNone copies nothing: a new subscriber starts at the tail.
+	OffsetsFromNone OffsetsSource = ""
+	// OffsetsFromDistributed is eventing-kafka's distributed KafkaChannel,
+	// whose subscriber groups are kafka.<subscription UID>.
+	OffsetsFromDistributed OffsetsSource = "distributed"
 )
 
 // Flavor selects how topics are managed.
@@ -126,6 +141,9 @@ type Kafka struct {
 	// Window bounds the events of a partition that the dispatcher has read but not
 	// yet marked (see Window).
 	Window Window
+	// OffsetsCopyFrom is where a subscriber's partitions without a committed
+	// offset take one from, before anything else: a migration aid.
+	OffsetsCopyFrom OffsetsSource
 }
 
 // Window bounds the window of a partition in unordered delivery: the events
@@ -180,10 +198,12 @@ func NewKafkaFromMap(data map[string]string) (*Kafka, error) {
 			MaxEvents: int(p.positive(WindowMaxEventsKey, DefaultWindowMaxEvents, 1_000_000)),
 			MaxBytes:  p.positive(WindowMaxBytesKey, DefaultWindowMaxBytes, 1<<40),
 		},
+		OffsetsCopyFrom: OffsetsSource(p.str(OffsetsCopyFromKey, string(OffsetsFromNone))),
 	}
 	k.MaxEventBytes = p.positive(MaxEventBytesKey, k.defaultMaxEventBytes(), 1<<62)
 	p.check(validFlavor(k.Flavor), FlavorKey)
 	p.check(validPolicy(k.TopicDeletePolicy), TopicDeletePolicyKey)
+	p.check(validOffsetsSource(k.OffsetsCopyFrom), OffsetsCopyFromKey)
 	p.check(validSarama(k), SaramaKey)
 	retention, err := ParseRetention(k.Defaults.RetentionDuration)
 	if err != nil {
@@ -333,6 +353,14 @@ func validPolicy(p TopicDeletePolicy) error {
 		return nil
 	}
 	return fmt.Errorf("unknown policy %q, want delete or retain", p)
+}
+
+func validOffsetsSource(s OffsetsSource) error {
+	switch s {
+	case OffsetsFromNone, OffsetsFromDistributed:
+		return nil
+	}
+	return fmt.Errorf("unknown source %q, want %q or nothing", s, OffsetsFromDistributed)
 }
 
 // parser collects the first error so that one bad key is reported by name.

@@ -52,6 +52,7 @@ func TestParseEachKey(t *testing.T) {
 		DeliveryTimeoutKey:    "PT2.5S",
 		WindowMaxEventsKey:    "50",
 		WindowMaxBytesKey:     "65536",
+		OffsetsCopyFromKey:    "distributed",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +74,7 @@ func TestParseEachKey(t *testing.T) {
 		{DeliveryTimeoutKey, k.DeliveryTimeout, 2500 * time.Millisecond},
 		{WindowMaxEventsKey, k.Window.MaxEvents, 50},
 		{WindowMaxBytesKey, k.Window.MaxBytes, int64(65536)},
+		{OffsetsCopyFromKey, k.OffsetsCopyFrom, OffsetsFromDistributed},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
@@ -107,6 +109,7 @@ func TestBadValuesNameTheirKey(t *testing.T) {
 		{map[string]string{TopicTemplateKey: "{{.Namespace}}-{{.Name}}"}, TopicTemplateKey},
 		{map[string]string{MinInSyncReplicasKey: "0"}, MinInSyncReplicasKey},
 		{map[string]string{TopicDeletePolicyKey: "archive"}, TopicDeletePolicyKey},
+		{map[string]string{OffsetsCopyFromKey: "consolidated"}, OffsetsCopyFromKey},
 		{map[string]string{MaxEventBytesKey: "1MiB"}, MaxEventBytesKey},
 		{map[string]string{FlavorKey: "custom"}, CustomEndpointKey},
 		{map[string]string{SaramaKey: "Net: ["}, SaramaKey},

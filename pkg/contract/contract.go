@@ -90,6 +90,13 @@ func ConsumerGroup(channelNamespace, channelName, subscriberUID string) string {
 	return fmt.Sprintf("kafka.%s.%s.%s", channelNamespace, channelName, subscriberUID)
 }
 
+// DistributedConsumerGroup is the consumer group eventing-kafka's distributed
+// KafkaChannel gave a subscriber: config-kafka's offsets.copy.from: distributed
+// starts the subscriber where that group stopped.
+func DistributedConsumerGroup(subscriberUID string) string {
+	return "kafka." + subscriberUID
+}
+
 // IsConsumerGroupOf tells whether group is the consumer group of one of the
 // channel's subscribers. Channel names may contain dots and subscriber UIDs
 // do not, so channel "b" never claims the groups of channel "b.c".

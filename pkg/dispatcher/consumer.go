@@ -36,6 +36,8 @@ type consumerKey struct {
 	inFlight    int
 	buffers     buffers
 	window      config.Window
+	// copyFrom names the groups whose offsets a partition without one starts from.
+	copyFrom config.OffsetsSource
 }
 
 // consumer runs the consumer group of one subscriber.

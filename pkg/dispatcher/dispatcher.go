@@ -247,7 +247,7 @@ func (d *Dispatcher) reconcile() outcome {
 		kafka = config.Default()
 	}
 	key := consumerKey{topic: kc.Status.TopicName, fingerprint: snap.Settings.Fingerprint, inFlight: kc.DeliveryOrderOf().InFlight,
-		buffers: d.buffersFor(kc, snap), window: kafka.Window}
+		buffers: d.buffersFor(kc, snap), window: kafka.Window, copyFrom: kafka.OffsetsCopyFrom}
 
 	// A refused subscriber waits for a change of the channel: no retry. A
 	// running group whose subscriber is now refused goes on, as with a bad Secret.

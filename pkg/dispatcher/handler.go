@@ -11,6 +11,9 @@ import (
 	"github.com/IBM/sarama"
 	"go.uber.org/zap"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/knative-kafka/knative-kafka/pkg/config"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // handler is the sarama.ConsumerGroupHandler of one subscriber's consumer group.
@@ -192,6 +195,11 @@ func (c *consumer) initializeOffsets(sess sarama.ConsumerGroupSession) error {
 	if err != nil {
 		return err
 	}
+	if len(missing) > 0 && c.key.copyFrom != config.OffsetsFromNone {
+		if missing, err = c.copyOffsets(sess, missing); err != nil {
+			return err
+		}
+	}
 	if len(missing) > 0 {
 		if err := c.commitStart(sess, missing); err != nil {
 			return err
@@ -199,6 +207,42 @@ func (c *consumer) initializeOffsets(sess sarama.ConsumerGroupSession) error {
 	}
 	c.initialized.Store(true)
 	return nil
+}
+
+// copyOffsets commits, for each partition in missing, the offset that the
+// group another KafkaChannel implementation ran for the subscriber committed
+// there, so that a migrated subscriber goes on where it stopped; it returns
+// the partitions still missing one. Offsets committed for partitions it
+// has none of are left to commitStart, which sees the copied ones as progress.
+func (c *consumer) copyOffsets(sess sarama.ConsumerGroupSession, missing map[string][]int32) (map[string][]int32, error) {
+	from := contract.DistributedConsumerGroup(string(c.subscription().uid))
+	old, err := c.committedOffsetsOf(from, missing)
+	if errors.Is(err, sarama.ErrGroupIDNotFound) {
+		// Kafka answers so for a group that never existed, or was deleted.
+		return missing, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the offsets of consumer group %s: %w", from, err)
+	}
+	copied := map[string][]int32{}
+	for topic, partitions := range missing {
+		for _, p := range partitions {
+			if b := old.GetBlock(topic, p); b != nil && b.Offset >= 0 {
+				sess.MarkOffset(topic, p, b.Offset, "")
+				copied[topic] = append(copied[topic], p)
+			}
+		}
+	}
+	if len(copied) == 0 {
+		return missing, nil
+	}
+	sess.Commit()
+	if err := c.verifyCommitted(copied); err != nil {
+		return nil, err
+	}
+	c.logger.Info("Copied the committed offsets of another implementation's consumer group", zap.String("group", c.group),
+		zap.String("from", from), zap.Any("partitions", copied))
+	return c.uncommitted(missing)
 }
 
 // commitStart commits the newest offset of each partition for a subscriber
@@ -331,11 +375,15 @@ func (c *consumer) uncommitted(claims map[string][]int32) (map[string][]int32, e
 }
 
 func (c *consumer) committedOffsets(claims map[string][]int32) (*sarama.OffsetFetchResponse, error) {
-	coordinator, err := c.client.Coordinator(c.group)
+	return c.committedOffsetsOf(c.group, claims)
+}
+
+func (c *consumer) committedOffsetsOf(group string, claims map[string][]int32) (*sarama.OffsetFetchResponse, error) {
+	coordinator, err := c.client.Coordinator(group)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := coordinator.FetchOffset(sarama.NewOffsetFetchRequest(c.client.Config().Version, c.group, claims))
+	resp, err := coordinator.FetchOffset(sarama.NewOffsetFetchRequest(c.client.Config().Version, group, claims))
 	if err != nil {
 		return nil, err
 	}

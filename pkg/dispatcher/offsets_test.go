@@ -1,7 +1,9 @@
 package dispatcher
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 	"k8s.io/client-go/tools/record"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 
+	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
@@ -112,5 +115,37 @@ func checkResetReported(t *testing.T, logs *logBuffer, recorder *record.FakeReco
 		}
 	default:
 		t.Error("no Kubernetes event recorded on the channel")
+	}
+}
+
+// Coming from eventing-kafka's distributed channel, whose subscriber groups
+// were named kafka.<subscription UID>: with offsets.copy.from: distributed, a
+// subscriber whose group has no offsets starts where the old group stopped,
+// nothing skipped and nothing replayed. One the old channel never had a
+// group for starts at the tail, as any new subscriber.
+func TestOffsetsCopiedFromTheDistributedChannelsGroup(t *testing.T) {
+	e := newEnv(t, 2)
+	e.produce(2, 0, 10, "before")
+	old := contract.DistributedConsumerGroup("a")
+	commitOffset(t, e.addrs, old, 0, 4, "")
+	commitOffset(t, e.addrs, old, 1, 7, "")
+	e.kafka = map[string]string{config.OffsetsCopyFromKey: string(config.OffsetsFromDistributed)}
+	s, fresh := newSink(t, nil), newSink(t, nil)
+	e.reconciled(Options{}, channel("", subscriber("a", s.URL), subscriber("b", fresh.URL)))
+	e.waitReady("a")
+	e.waitReady("b")
+	after := e.produce(2, 10, 11, "after")
+	waitFor(t, "the events sent after the start", func() bool { return s.hasAll(after) && fresh.hasAll(after) })
+	if n := len(fresh.ids()); n != len(after) {
+		t.Errorf("the subscriber without an old group got %v, want only %v", fresh.ids(), after)
+	}
+
+	got := byPartition(s.ids())
+	for _, seqs := range got {
+		slices.Sort(seqs)
+	}
+	want := map[string][]int{"0": {4, 5, 6, 7, 8, 9, 10}, "1": {7, 8, 9, 10}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("delivered %v, want %v: the records after the old group's offsets, once", got, want)
 	}
 }

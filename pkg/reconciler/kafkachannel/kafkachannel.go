@@ -362,16 +362,19 @@ func (r *Reconciler) reconcileChannelService(ctx context.Context, kc *v1beta1.Ka
 	desired := resources.MakeChannelService(kc, r.SystemNamespace)
 	current, err := r.ServiceLister.Services(kc.Namespace).Get(desired.Name)
 	services := r.KubeClient.CoreV1().Services(kc.Namespace)
+	if apierrs.IsNotFound(err) {
+		current, err = r.createChannelService(ctx, desired)
+	}
 	switch {
-	case apierrs.IsNotFound(err):
-		_, err = services.Create(ctx, desired, metav1.CreateOptions{})
-	case err != nil:
+	case err != nil || current == nil:
 	case !metav1.IsControlledBy(current, kc):
 		kc.Status.MarkChannelServiceFailed("ChannelServiceNotOwned", "Service %s/%s exists and is not owned by this channel", kc.Namespace, desired.Name)
 		return fmt.Errorf("service %s/%s is not owned by KafkaChannel %s", kc.Namespace, desired.Name, kc.Name)
-	case !equality.Semantic.DeepDerivative(desired.Spec, current.Spec):
+	case !equality.Semantic.DeepDerivative(desired.Spec, current.Spec) || !equality.Semantic.DeepDerivative(desired.Labels, current.Labels):
 		updated := current.DeepCopy()
 		updated.Spec = desired.Spec
+		// The role label brings a Service taken over into the controller's cache.
+		updated.Labels = kmeta.UnionMaps(current.Labels, desired.Labels)
 		_, err = services.Update(ctx, updated, metav1.UpdateOptions{})
 	}
 	if err != nil {
@@ -380,6 +383,19 @@ func (r *Reconciler) reconcileChannelService(ctx context.Context, kc *v1beta1.Ka
 	}
 	kc.Status.MarkChannelServiceTrue()
 	return nil
+}
+
+// createChannelService creates the channel's Service, or returns nil once it
+// did. One that exists without our role label, so outside the cache (another
+// KafkaChannel implementation left it when this one took over), is read live
+// and returned, to be taken over if the channel controls it.
+func (r *Reconciler) createChannelService(ctx context.Context, desired *corev1.Service) (*corev1.Service, error) {
+	services := r.KubeClient.CoreV1().Services(desired.Namespace)
+	_, err := services.Create(ctx, desired, metav1.CreateOptions{})
+	if !apierrs.IsAlreadyExists(err) {
+		return nil, err
+	}
+	return services.Get(ctx, desired.Name, metav1.GetOptions{})
 }
 
 // reconcileSubscribers reports a subscriber ready only once its consumer group has

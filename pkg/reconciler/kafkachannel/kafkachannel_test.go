@@ -173,7 +173,7 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 		ChannelLister:         ls.KafkaChannels(),
 		DeploymentLister:      ls.Deployments(),
 		PoolLister:            ls.StatefulSets(),
-		ServiceLister:         ls.Services(),
+		ServiceLister:         ownedServices(ls.Services()),
 		EventPolicyLister:     ls.EventPolicies(),
 		ServerTLSSecretLister: ls.Secrets(),
 		URIResolver:           resolver.NewURIResolverFromTracker(ctx, tracker.New(func(types.NamespacedName) {}, 0)),
