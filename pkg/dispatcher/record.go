@@ -12,8 +12,8 @@ import (
 	"github.com/cloudevents/sdk-go/v2/binding/format"
 	"github.com/cloudevents/sdk-go/v2/binding/spec"
 
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/delivery"
-	"github.com/knative-kafka/knative-kafka/pkg/receiver/passthrough"
 )
 
 // recordMessage is a Kafka record as a CloudEvents message. The subscriber's request
@@ -87,7 +87,7 @@ var httpNames = func() map[spec.Version]map[string]string {
 
 // WriteHTTP writes the record's event into header and returns the body, in
 // the mode it was produced in, with the sender's headers that the receiver
-// passed through (passthrough.Passes), every value. Of CloudEvents headers
+// passed through (contract.PassesThrough), every value. Of CloudEvents headers
 // whose names differ only in case, the last counts, as in the SDK's Kafka
 // binding.
 func (r *recordMessage) WriteHTTP(header http.Header) ([]byte, error) {
@@ -128,7 +128,7 @@ func (r *recordMessage) WriteHTTP(header http.Header) ([]byte, error) {
 // passThrough adds a record header to the subscriber's request if it is one
 // of the sender's that the receiver passed through.
 func passThrough(header http.Header, h *sarama.RecordHeader) {
-	if passthrough.Passes(h.Key) {
+	if contract.PassesThrough(h.Key) {
 		name := http.CanonicalHeaderKey(string(h.Key))
 		header[name] = append(header[name], string(h.Value))
 	}

@@ -78,7 +78,7 @@ func TestRecordWritesTheSDKsRequest(t *testing.T) {
 }
 
 // The headers a sender's request passed through to the record (see
-// pkg/receiver/passthrough) go on the subscriber's request, in either mode,
+// contract.PassesThrough) go on the subscriber's request, in either mode,
 // every value in order; no other record header does.
 func TestRecordPassesHeadersThrough(t *testing.T) {
 	passed := []string{"knative-foo", "a", "x-request-id", "r-1", "x-b3-traceid", "t-1", "X-B3-Sampled", "1",

@@ -10,7 +10,7 @@
 // sender that sees anything else knows the event is not stored and retries.
 //
 // Of the sender's other headers, only those Knative's channels pass to their
-// subscribers go into the record (package passthrough), which the dispatcher
+// subscribers go into the record (contract.PassesThrough), which the dispatcher
 // writes on each subscriber's request.
 //
 // Records go to the partitions of the producer's cached metadata. When a

@@ -10,7 +10,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/types"
 	"go.opentelemetry.io/otel/propagation"
 
-	"github.com/knative-kafka/knative-kafka/pkg/receiver/passthrough"
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
 )
 
 // traceContext carries W3C trace context (traceparent, tracestate) into
@@ -87,10 +87,10 @@ func newRecord(ev *event.Event) (*sarama.ProducerMessage, error) {
 }
 
 // appendPassThrough appends to a record's headers those of a request header
-// that passes through to subscribers (passthrough.Passes): one per value,
+// that passes through to subscribers (contract.PassesThrough): one per value,
 // named in lower case, as no CloudEvents header is.
 func appendPassThrough(headers []sarama.RecordHeader, name string, values []string) []sarama.RecordHeader {
-	if !passthrough.Passes(name) {
+	if !contract.PassesThrough(name) {
 		return headers
 	}
 	key := []byte(strings.ToLower(name))

@@ -1,4 +1,4 @@
-package passthrough
+package contract
 
 import (
 	"net/http"
@@ -7,9 +7,9 @@ import (
 	"knative.dev/eventing/pkg/utils"
 )
 
-// Passes lets through the headers that Knative Eventing's channels pass to
+// PassesThrough lets through the headers that Knative Eventing's channels pass to
 // their subscribers, and no other, whatever the case of the name.
-func TestEventingsList(t *testing.T) {
+func TestPassThroughIsEventingsList(t *testing.T) {
 	for _, name := range []string{
 		"X-Request-Id", "x-request-id", "Retry-After", "RETRY-AFTER", "Knative-Foo", "knative-bar", "KNATIVE-X", "Knative-",
 		"X-B3-Traceid", "x-b3-sampled", "X-B3-", "X-B3", "Knative", "X-Request-Idx", "X-Request", "Retry-After-X",
@@ -17,11 +17,11 @@ func TestEventingsList(t *testing.T) {
 		"Content-Type", "Kn-Namespace", "Prefer", "X-Forwarded-For", "",
 	} {
 		want := len(utils.PassThroughHeaders(http.Header{name: {"v"}})) == 1
-		if got := Passes(name); got != want {
-			t.Errorf("Passes(%q) = %t, eventing passes it: %t", name, got, want)
+		if got := PassesThrough(name); got != want {
+			t.Errorf("PassesThrough(%q) = %t, eventing passes it: %t", name, got, want)
 		}
-		if got := Passes([]byte(name)); got != want {
-			t.Errorf("Passes([]byte(%q)) = %t, eventing passes it: %t", name, got, want)
+		if got := PassesThrough([]byte(name)); got != want {
+			t.Errorf("PassesThrough([]byte(%q)) = %t, eventing passes it: %t", name, got, want)
 		}
 	}
 }
