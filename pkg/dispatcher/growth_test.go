@@ -151,16 +151,7 @@ func checkPartitionOrder(t *testing.T, addrs []string, delivered []string) {
 // says so in its log and in a Kubernetes event on the channel.
 func TestOffsetsGoneResumeAtOldest(t *testing.T) {
 	const partitions = 2
-	e := newEnv(t, partitions)
-	s := newSink(t, nil)
-	kc := channel("", subscriber("a", s.URL))
-	d := e.reconciled(Options{}, kc)
-	e.waitReady("a")
-	first := e.produce(partitions, 0, 10, "")
-	waitFor(t, "the first events", func() bool { return s.hasAll(first) })
-	d.Close()
-	// The controller reported the subscriber ready once its offsets were initialised.
-	kc.Status.Subscribers = []eventingduckv1.SubscriberStatus{{UID: "a", Ready: corev1.ConditionTrue}}
+	e, s, kc := stoppedAfterFirstEvents(t, partitions)
 
 	whileDown := e.produce(partitions, 10, 30, "down")
 	withClusterAdmin(t, e.addrs, func(admin sarama.ClusterAdmin) error {
@@ -172,6 +163,24 @@ func TestOffsetsGoneResumeAtOldest(t *testing.T) {
 	waitFor(t, "the events produced while the dispatcher was down", func() bool { return s.hasAll(whileDown) })
 
 	checkResetReported(t, logs, recorder, offsetsResetMessage)
+}
+
+// stoppedAfterFirstEvents runs subscriber "a" of a channel of that many
+// partitions until it had events 0-9, then stops its dispatcher, leaving the
+// channel as the controller reports it: the subscriber ready, since its
+// offsets were initialised.
+func stoppedAfterFirstEvents(t *testing.T, partitions int32) (*env, *sink, *v1beta1.KafkaChannel) {
+	t.Helper()
+	e := newEnv(t, partitions)
+	s := newSink(t, nil)
+	kc := channel("", subscriber("a", s.URL))
+	d := e.reconciled(Options{}, kc)
+	e.waitReady("a")
+	first := e.produce(partitions, 0, 10, "")
+	waitFor(t, "the first events", func() bool { return s.hasAll(first) })
+	d.Close()
+	kc.Status.Subscribers = []eventingduckv1.SubscriberStatus{{UID: "a", Ready: corev1.ConditionTrue}}
+	return e, s, kc
 }
 
 // logBuffer keeps the JSON lines of a logger.

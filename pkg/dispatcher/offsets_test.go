@@ -11,7 +11,6 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/record"
-	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
@@ -22,15 +21,7 @@ import (
 // record, not at the tail, and the dispatcher says so.
 func TestOffsetsBelowLogStartResumeAtOldest(t *testing.T) {
 	const partitions = 2
-	e := newEnv(t, partitions)
-	s := newSink(t, nil)
-	kc := channel("", subscriber("a", s.URL))
-	d := e.reconciled(Options{}, kc)
-	e.waitReady("a")
-	first := e.produce(partitions, 0, 10, "")
-	waitFor(t, "the first events", func() bool { return s.hasAll(first) })
-	d.Close()
-	kc.Status.Subscribers = []eventingduckv1.SubscriberStatus{{UID: "a", Ready: corev1.ConditionTrue}}
+	e, s, kc := stoppedAfterFirstEvents(t, partitions)
 
 	e.produce(partitions, 10, 20, "deleted")
 	retained := e.produce(partitions, 20, 30, "retained")
