@@ -4,7 +4,7 @@
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-GENERATED=(pkg/client pkg/apis/messaging/v1beta1/zz_generated.deepcopy.go)
+GENERATED=(pkg/client pkg/apis/messaging/v1beta1/zz_generated.deepcopy.go pkg/apis/kafka/v1alpha1/zz_generated.deepcopy.go)
 SAVED="$(mktemp -d)"
 cd "${ROOT}"
 cp -a --parents "${GENERATED[@]}" "${SAVED}/"

@@ -1,5 +1,5 @@
 // Package webhook builds the admission controllers of the KafkaChannel webhook: defaulting and
-// validation of KafkaChannels, with config-kafka and Eventing's feature flags in their context,
+// validation of KafkaChannels and ResetOffsets, with config-kafka and Eventing's feature flags in their context,
 // and validation of this project's config maps.
 package webhook
 
@@ -17,6 +17,7 @@ import (
 	"knative.dev/pkg/webhook/resourcesemantics/defaulting"
 	"knative.dev/pkg/webhook/resourcesemantics/validation"
 
+	kafkav1alpha1 "github.com/knative-kafka/knative-kafka/pkg/apis/kafka/v1alpha1"
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 )
@@ -32,7 +33,8 @@ const (
 
 // Types are the resources the webhook defaults and validates.
 var Types = map[schema.GroupVersionKind]resourcesemantics.GenericCRD{
-	v1beta1.SchemeGroupVersion.WithKind("KafkaChannel"): &v1beta1.KafkaChannel{},
+	v1beta1.SchemeGroupVersion.WithKind("KafkaChannel"):      &v1beta1.KafkaChannel{},
+	kafkav1alpha1.SchemeGroupVersion.WithKind("ResetOffset"): &kafkav1alpha1.ResetOffset{},
 }
 
 // ConfigConstructors are the config maps the config webhook validates, each with the parser
@@ -66,7 +68,7 @@ func NewDefaultingAdmissionController(ctx context.Context, cmw configmap.Watcher
 	)
 }
 
-// NewValidationAdmissionController validates KafkaChannels, including immutability on update.
+// NewValidationAdmissionController validates KafkaChannels and ResetOffsets, including immutability on update.
 func NewValidationAdmissionController(ctx context.Context, cmw configmap.Watcher) *controller.Impl {
 	return validation.NewAdmissionController(ctx, ValidationWebhookName, "/resource-validation",
 		Types, NewContextDecorator(ctx, cmw),

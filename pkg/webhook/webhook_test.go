@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -31,6 +32,7 @@ import (
 	reconcilertesting "knative.dev/pkg/reconciler/testing"
 	_ "knative.dev/pkg/system/testing"
 
+	kafkav1alpha1 "github.com/knative-kafka/knative-kafka/pkg/apis/kafka/v1alpha1"
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 )
@@ -308,10 +310,76 @@ func TestValidationWebhookRules(t *testing.T) {
 	}
 	want := []admissionregistrationv1.RuleWithOperations{{
 		Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+		Rule: admissionregistrationv1.Rule{APIGroups: []string{kafkav1alpha1.SchemeGroupVersion.Group}, APIVersions: []string{kafkav1alpha1.SchemeGroupVersion.Version},
+			Resources: []string{"resetoffsets"}},
+	}, {
+		Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
 		Rule: admissionregistrationv1.Rule{APIGroups: []string{v1beta1.SchemeGroupVersion.Group}, APIVersions: []string{v1beta1.SchemeGroupVersion.Version},
 			Resources: []string{"kafkachannels"}},
 	}}
 	if diff := cmp.Diff(want, rules, cmpopts.IgnoreFields(admissionregistrationv1.Rule{}, "Scope")); diff != "" {
 		t.Errorf("validating webhook rules (-want +got):\n%s", diff)
+	}
+}
+
+// resetOffsetRequest is an admission request for a ResetOffset given as its spec; old is "" on create.
+func resetOffsetRequest(op admissionv1.Operation, spec, oldSpec string) *admissionv1.AdmissionRequest {
+	gvk := kafkav1alpha1.SchemeGroupVersion.WithKind("ResetOffset")
+	obj := func(spec string) runtime.RawExtension {
+		return runtime.RawExtension{Raw: []byte(`{"apiVersion":"kafka.knative-kafka.dev/v1alpha1","kind":"ResetOffset",` +
+			`"metadata":{"namespace":"ns","name":"replay"},"spec":` + spec + `}`)}
+	}
+	r := &admissionv1.AdmissionRequest{
+		Operation: op,
+		Kind:      metav1.GroupVersionKind{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind},
+		Namespace: "ns",
+		Name:      "replay",
+		Object:    obj(spec),
+	}
+	if oldSpec != "" {
+		r.OldObject = obj(oldSpec)
+	}
+	return r
+}
+
+func TestResetOffsetDefaulting(t *testing.T) {
+	ac, _ := admitter(t, NewDefaultingAdmissionController)
+	got := patchValues(t, ac.Admit(context.Background(),
+		resetOffsetRequest(admissionv1.Create, `{"ref":{"name":"sub"},"offset":{"time":"EARLIEST"}}`, "")))
+	want := map[string]interface{}{
+		"/spec/ref/apiVersion": "messaging.knative.dev/v1", "/spec/ref/kind": "Subscription",
+		"/spec/ref/namespace": "ns", "/spec/offset/time": "earliest",
+	}
+	for path, v := range want {
+		if got[path] != v {
+			t.Errorf("%s = %v, want %v (patch %v)", path, got[path], v, got)
+		}
+	}
+}
+
+func TestResetOffsetValidation(t *testing.T) {
+	ref := `"ref":{"apiVersion":"messaging.knative.dev/v1","kind":"Subscription","name":"sub"}`
+	earliest := `{` + ref + `,"offset":{"time":"earliest"}}`
+	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	tests := []struct {
+		name      string
+		op        admissionv1.Operation
+		spec, old string
+		wantErr   string
+	}{
+		{name: "earliest", op: admissionv1.Create, spec: earliest},
+		{name: "a time", op: admissionv1.Create, spec: `{` + ref + `,"offset":{"time":"2026-01-02T15:04:05Z"},"dryRun":true}`},
+		{name: "a time in the future", op: admissionv1.Create, spec: `{` + ref + `,"offset":{"time":"` + future + `"}}`, wantErr: "spec.offset.time"},
+		{name: "not a Subscription", op: admissionv1.Create,
+			spec: `{"ref":{"apiVersion":"v1","kind":"Service","name":"sub"},"offset":{"time":"earliest"}}`, wantErr: "spec.ref.kind"},
+		{name: "unknown field", op: admissionv1.Create, spec: `{` + ref + `,"offset":{"time":"earliest","partition":1}}`, wantErr: "unknown field"},
+		{name: "the spec is immutable", op: admissionv1.Update, spec: `{` + ref + `,"offset":{"time":"latest"}}`, old: earliest, wantErr: "spec"},
+		{name: "an unchanged spec", op: admissionv1.Update, spec: earliest, old: earliest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ac, _ := admitter(t, NewValidationAdmissionController)
+			checkResponse(t, ac.Admit(context.Background(), resetOffsetRequest(tc.op, tc.spec, tc.old)), tc.wantErr)
+		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 	fmt "fmt"
 	http "net/http"
 
+	kafkav1alpha1 "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/typed/kafka/v1alpha1"
 	messagingv1beta1 "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/typed/messaging/v1beta1"
 	discovery "k8s.io/client-go/discovery"
 	rest "k8s.io/client-go/rest"
@@ -19,13 +20,20 @@ import (
 
 type Interface interface {
 	Discovery() discovery.DiscoveryInterface
+	KafkaV1alpha1() kafkav1alpha1.KafkaV1alpha1Interface
 	MessagingV1beta1() messagingv1beta1.MessagingV1beta1Interface
 }
 
 // Clientset contains the clients for groups.
 type Clientset struct {
 	*discovery.DiscoveryClient
+	kafkaV1alpha1    *kafkav1alpha1.KafkaV1alpha1Client
 	messagingV1beta1 *messagingv1beta1.MessagingV1beta1Client
+}
+
+// KafkaV1alpha1 retrieves the KafkaV1alpha1Client
+func (c *Clientset) KafkaV1alpha1() kafkav1alpha1.KafkaV1alpha1Interface {
+	return c.kafkaV1alpha1
 }
 
 // MessagingV1beta1 retrieves the MessagingV1beta1Client
@@ -77,6 +85,10 @@ func NewForConfigAndClient(c *rest.Config, httpClient *http.Client) (*Clientset,
 
 	var cs Clientset
 	var err error
+	cs.kafkaV1alpha1, err = kafkav1alpha1.NewForConfigAndClient(&configShallowCopy, httpClient)
+	if err != nil {
+		return nil, err
+	}
 	cs.messagingV1beta1, err = messagingv1beta1.NewForConfigAndClient(&configShallowCopy, httpClient)
 	if err != nil {
 		return nil, err
@@ -102,6 +114,7 @@ func NewForConfigOrDie(c *rest.Config) *Clientset {
 // New creates a new Clientset for the given RESTClient.
 func New(c rest.Interface) *Clientset {
 	var cs Clientset
+	cs.kafkaV1alpha1 = kafkav1alpha1.New(c)
 	cs.messagingV1beta1 = messagingv1beta1.New(c)
 
 	cs.DiscoveryClient = discovery.NewDiscoveryClient(c)

@@ -14,6 +14,7 @@ import (
 
 	versioned "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned"
 	internalinterfaces "github.com/knative-kafka/knative-kafka/pkg/client/informers/externalversions/internalinterfaces"
+	kafka "github.com/knative-kafka/knative-kafka/pkg/client/informers/externalversions/kafka"
 	messaging "github.com/knative-kafka/knative-kafka/pkg/client/informers/externalversions/messaging"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
@@ -244,7 +245,12 @@ type SharedInformerFactory interface {
 	// client.
 	InformerFor(obj runtime.Object, newFunc internalinterfaces.NewInformerFunc) cache.SharedIndexInformer
 
+	Kafka() kafka.Interface
 	Messaging() messaging.Interface
+}
+
+func (f *sharedInformerFactory) Kafka() kafka.Interface {
+	return kafka.New(f, f.namespace, f.tweakListOptions)
 }
 
 func (f *sharedInformerFactory) Messaging() messaging.Interface {

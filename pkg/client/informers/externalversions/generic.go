@@ -10,6 +10,7 @@ package externalversions
 import (
 	fmt "fmt"
 
+	v1alpha1 "github.com/knative-kafka/knative-kafka/pkg/apis/kafka/v1alpha1"
 	v1beta1 "github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	schema "k8s.io/apimachinery/pkg/runtime/schema"
 	cache "k8s.io/client-go/tools/cache"
@@ -41,7 +42,11 @@ func (f *genericInformer) Lister() cache.GenericLister {
 // TODO extend this to unknown resources with a client pool
 func (f *sharedInformerFactory) ForResource(resource schema.GroupVersionResource) (GenericInformer, error) {
 	switch resource {
-	// Group=messaging.knative.dev, Version=v1beta1
+	// Group=kafka.knative-kafka.dev, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithResource("resetoffsets"):
+		return &genericInformer{resource: resource.GroupResource(), informer: f.Kafka().V1alpha1().ResetOffsets().Informer()}, nil
+
+		// Group=messaging.knative.dev, Version=v1beta1
 	case v1beta1.SchemeGroupVersion.WithResource("kafkachannels"):
 		return &genericInformer{resource: resource.GroupResource(), informer: f.Messaging().V1beta1().KafkaChannels().Informer()}, nil
 

@@ -9,6 +9,8 @@ package fake
 
 import (
 	clientset "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned"
+	kafkav1alpha1 "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/typed/kafka/v1alpha1"
+	fakekafkav1alpha1 "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/typed/kafka/v1alpha1/fake"
 	messagingv1beta1 "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/typed/messaging/v1beta1"
 	fakemessagingv1beta1 "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/typed/messaging/v1beta1/fake"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -83,6 +85,11 @@ var (
 	_ clientset.Interface = &Clientset{}
 	_ testing.FakeClient  = &Clientset{}
 )
+
+// KafkaV1alpha1 retrieves the KafkaV1alpha1Client
+func (c *Clientset) KafkaV1alpha1() kafkav1alpha1.KafkaV1alpha1Interface {
+	return &fakekafkav1alpha1.FakeKafkaV1alpha1{Fake: &c.Fake}
+}
 
 // MessagingV1beta1 retrieves the MessagingV1beta1Client
 func (c *Clientset) MessagingV1beta1() messagingv1beta1.MessagingV1beta1Interface {

@@ -8,6 +8,7 @@ SPDX-License-Identifier: Apache-2.0
 package fake
 
 import (
+	kafkav1alpha1 "github.com/knative-kafka/knative-kafka/pkg/apis/kafka/v1alpha1"
 	messagingv1beta1 "github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
@@ -20,6 +21,7 @@ var scheme = runtime.NewScheme()
 var codecs = serializer.NewCodecFactory(scheme)
 
 var localSchemeBuilder = runtime.SchemeBuilder{
+	kafkav1alpha1.AddToScheme,
 	messagingv1beta1.AddToScheme,
 }
 
