@@ -4,11 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/IBM/sarama"
 
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/admin"
@@ -39,7 +36,7 @@ func TestDeleteConsumerGroup(t *testing.T) {
 func TestDeleteConsumerGroupWithMembers(t *testing.T) {
 	b, a := withTopic(t, "subs", 1)
 	ctx := context.Background()
-	leave := join(t, b.Addrs, "busy", "subs")
+	leave := kafkatest.Join(t, b.Addrs, "busy", "subs")
 
 	err := a.DeleteConsumerGroup(ctx, "busy")
 	if !errors.Is(err, admin.ErrGroupHasMembers) {
@@ -87,50 +84,4 @@ func groupsMatching(t *testing.T, a *admin.Kafka, group string) []string {
 		t.Fatal(err)
 	}
 	return groups
-}
-
-// join runs a member of the group until the returned leave is called.
-func join(t *testing.T, addrs []string, group, topic string) (leave func()) {
-	t.Helper()
-	cg, err := sarama.NewConsumerGroup(addrs, group, kafkatest.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	h := &member{joined: make(chan struct{})}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for ctx.Err() == nil {
-			_ = cg.Consume(ctx, []string{topic}, h)
-		}
-	}()
-	leave = sync.OnceFunc(func() {
-		cancel()
-		<-done
-		_ = cg.Close()
-	})
-	t.Cleanup(leave)
-	select {
-	case <-h.joined:
-	case <-time.After(30 * time.Second):
-		t.Fatal("timed out joining the group")
-	}
-	return leave
-}
-
-// member stays in its session until the session ends.
-type member struct {
-	once   sync.Once
-	joined chan struct{}
-}
-
-func (m *member) Setup(sarama.ConsumerGroupSession) error {
-	m.once.Do(func() { close(m.joined) })
-	return nil
-}
-func (*member) Cleanup(sarama.ConsumerGroupSession) error { return nil }
-func (*member) ConsumeClaim(s sarama.ConsumerGroupSession, _ sarama.ConsumerGroupClaim) error {
-	<-s.Context().Done()
-	return nil
 }

@@ -5,6 +5,7 @@ package kafkatest
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -178,5 +179,51 @@ func (c committing) Setup(s sarama.ConsumerGroupSession) error {
 func (committing) Cleanup(sarama.ConsumerGroupSession) error { return nil }
 
 func (committing) ConsumeClaim(sarama.ConsumerGroupSession, sarama.ConsumerGroupClaim) error {
+	return nil
+}
+
+// Join runs a member of the group until the returned leave is called.
+func Join(t testing.TB, addrs []string, group, topic string) (leave func()) {
+	t.Helper()
+	cg, err := sarama.NewConsumerGroup(addrs, group, Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &member{joined: make(chan struct{})}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			_ = cg.Consume(ctx, []string{topic}, h)
+		}
+	}()
+	leave = sync.OnceFunc(func() {
+		cancel()
+		<-done
+		_ = cg.Close()
+	})
+	t.Cleanup(leave)
+	select {
+	case <-h.joined:
+	case <-time.After(30 * time.Second):
+		t.Fatal("timed out joining the group")
+	}
+	return leave
+}
+
+// member stays in its session until the session ends.
+type member struct {
+	once   sync.Once
+	joined chan struct{}
+}
+
+func (m *member) Setup(sarama.ConsumerGroupSession) error {
+	m.once.Do(func() { close(m.joined) })
+	return nil
+}
+func (*member) Cleanup(sarama.ConsumerGroupSession) error { return nil }
+func (*member) ConsumeClaim(s sarama.ConsumerGroupSession, _ sarama.ConsumerGroupClaim) error {
+	<-s.Context().Done()
 	return nil
 }
