@@ -104,3 +104,20 @@ func IsConsumerGroupOf(channelNamespace, channelName, group string) bool {
 	uid, ok := strings.CutPrefix(group, ConsumerGroup(channelNamespace, channelName, ""))
 	return ok && uid != "" && !strings.Contains(uid, ".")
 }
+
+// PausedPrefix starts the annotation key that pauses one subscriber of a
+// KafkaChannel: PausedAnnotation(uid), valued with the name of the
+// ResetOffset that holds it. While it is there, no dispatcher runs a member of
+// the subscriber's consumer group, so that its offsets can move as one.
+const PausedPrefix = "resetoffset.kafka.knative-kafka.dev/"
+
+// PausedAnnotation is the annotation key that pauses the subscriber with that UID.
+func PausedAnnotation(subscriberUID string) string {
+	return PausedPrefix + subscriberUID
+}
+
+// IsPaused tells whether a channel's annotations pause the subscriber with that UID.
+func IsPaused(annotations map[string]string, subscriberUID string) bool {
+	_, ok := annotations[PausedAnnotation(subscriberUID)]
+	return ok
+}

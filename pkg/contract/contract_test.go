@@ -27,6 +27,7 @@ func TestFormatsArePinned(t *testing.T) {
 		{"dispatcher role", DispatcherRole, "kafka-channel-dispatcher"},
 		{"channel Service role", ChannelServiceRole, "kafka-channel"},
 		{"receiver role", ReceiverRole, "kafka-channel-receiver"},
+		{"paused subscriber annotation", PausedAnnotation("7f3c1a2e-uid"), "resetoffset.kafka.knative-kafka.dev/7f3c1a2e-uid"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %q, want %q", tc.what, tc.got, tc.want)

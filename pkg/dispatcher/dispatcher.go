@@ -258,6 +258,10 @@ func (d *Dispatcher) reconcile() outcome {
 		if !d.hosts(kc, s.UID) {
 			continue // another replica of the pool runs it: stopped here like a subscriber that left
 		}
+		if contract.IsPaused(kc.Annotations, string(s.UID)) {
+			// A ResetOffset moves its offsets: no member may run, on any replica, until all moved.
+			continue
+		}
 		listed[s.UID] = true
 		sub, err := newSubscription(kc, s)
 		if err != nil {
