@@ -1,4 +1,4 @@
-// Command controller reconciles KafkaChannels.
+// Command controller reconciles KafkaChannels and ResetOffsets.
 package main
 
 import (
@@ -9,10 +9,11 @@ import (
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/pkg/probes"
 	"github.com/knative-kafka/knative-kafka/pkg/reconciler/kafkachannel"
+	"github.com/knative-kafka/knative-kafka/pkg/reconciler/resetoffset"
 )
 
 func main() {
 	ctx := probes.Serve(signals.NewContext())
 	ctx = filteredfactory.WithSelectors(ctx, contract.OwnedSelector)
-	sharedmain.MainWithContext(ctx, "kafka-channel-controller", kafkachannel.NewController)
+	sharedmain.MainWithContext(ctx, "kafka-channel-controller", kafkachannel.NewController, resetoffset.NewController)
 }

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"fmt"
-	"sync"
 
 	"github.com/knative-kafka/knative-kafka/pkg/config"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/client"
@@ -37,37 +36,15 @@ type Factory func(*client.Settings, *config.Kafka) (Admin, error)
 type Cache struct {
 	New Factory
 
-	mu          sync.Mutex
-	fingerprint string
-	admin       Admin
+	conns client.Cache[Admin]
 }
 
 // Get returns the Admin for these settings, connecting a new one if they changed.
 func (c *Cache) Get(s *client.Settings, k *config.Kafka) (Admin, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.admin != nil && c.fingerprint == s.Fingerprint {
-		return c.admin, nil
-	}
-	c.closeLocked()
-	a, err := c.New(s, k)
-	if err != nil {
-		return nil, err
-	}
-	c.admin, c.fingerprint = a, s.Fingerprint
-	return a, nil
+	return c.conns.Get(s.Fingerprint, func() (Admin, error) { return c.New(s, k) })
 }
 
 // Invalidate drops the cached Admin after a failure, so the next Get reconnects.
 func (c *Cache) Invalidate() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.closeLocked()
-}
-
-func (c *Cache) closeLocked() {
-	if c.admin != nil {
-		_ = c.admin.Close()
-	}
-	c.admin, c.fingerprint = nil, ""
+	c.conns.Invalidate()
 }

@@ -18,7 +18,9 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/record"
 	eventingv1alpha1 "knative.dev/eventing/pkg/apis/eventing/v1alpha1"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	eventingv1alpha1listers "knative.dev/eventing/pkg/client/listers/eventing/v1alpha1"
+	messagingv1listers "knative.dev/eventing/pkg/client/listers/messaging/v1"
 	fakekubeclient "knative.dev/pkg/client/injection/kube/client/fake"
 	"knative.dev/pkg/configmap"
 	"knative.dev/pkg/controller"
@@ -31,8 +33,10 @@ import (
 
 	fakeclientset "github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned/fake"
 	fakeclient "github.com/knative-kafka/knative-kafka/pkg/client/injection/client/fake"
+	kafkalisters "github.com/knative-kafka/knative-kafka/pkg/client/listers/kafka/v1alpha1"
 	listers "github.com/knative-kafka/knative-kafka/pkg/client/listers/messaging/v1beta1"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/kafka/v1alpha1"
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 )
 
@@ -40,9 +44,10 @@ var schemes = []func(*runtime.Scheme) error{
 	fakekubeclientset.AddToScheme,
 	fakeclientset.AddToScheme,
 	eventingv1alpha1.AddToScheme,
+	messagingv1.AddToScheme,
 }
 
-// NewScheme knows the Kubernetes types and KafkaChannel.
+// NewScheme knows the Kubernetes types, this project's, EventPolicies and Subscriptions.
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range schemes {
@@ -72,7 +77,7 @@ func (l *Listers) KubeObjects() []runtime.Object {
 	return l.sorter.ObjectsForSchemeFunc(fakekubeclientset.AddToScheme)
 }
 
-// KafkaObjects are the row's KafkaChannels.
+// KafkaObjects are the row's KafkaChannels and ResetOffsets.
 func (l *Listers) KafkaObjects() []runtime.Object {
 	return l.sorter.ObjectsForSchemeFunc(fakeclientset.AddToScheme)
 }
@@ -80,6 +85,16 @@ func (l *Listers) KafkaObjects() []runtime.Object {
 // KafkaChannels lists the row's KafkaChannels.
 func (l *Listers) KafkaChannels() listers.KafkaChannelLister {
 	return listers.NewKafkaChannelLister(l.indexerFor(&v1beta1.KafkaChannel{}))
+}
+
+// ResetOffsets lists the row's ResetOffsets.
+func (l *Listers) ResetOffsets() kafkalisters.ResetOffsetLister {
+	return kafkalisters.NewResetOffsetLister(l.indexerFor(&v1alpha1.ResetOffset{}))
+}
+
+// Subscriptions lists the row's Subscriptions.
+func (l *Listers) Subscriptions() messagingv1listers.SubscriptionLister {
+	return messagingv1listers.NewSubscriptionLister(l.indexerFor(&messagingv1.Subscription{}))
 }
 
 // StatefulSets lists the row's StatefulSets.
