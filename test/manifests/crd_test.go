@@ -23,21 +23,31 @@ import (
 
 func kafkaChannelCRD(t *testing.T) *apiextensionsv1.CustomResourceDefinition {
 	t.Helper()
+	return crdNamed(t, "kafkachannels.messaging.knative.dev")
+}
+
+func crdNamed(t *testing.T, name string) *apiextensionsv1.CustomResourceDefinition {
+	t.Helper()
 	for _, crd := range all[*apiextensionsv1.CustomResourceDefinition](load(t)) {
-		if crd.Name == "kafkachannels.messaging.knative.dev" {
+		if crd.Name == name {
 			return crd
 		}
 	}
-	t.Fatal("no CRD kafkachannels.messaging.knative.dev in config/")
+	t.Fatalf("no CRD %s in config/", name)
 	return nil
 }
 
 // servedSchema is the v1beta1 schema in the API server's internal form.
 func servedSchema(t *testing.T) *apiextensions.JSONSchemaProps {
 	t.Helper()
-	crd := kafkaChannelCRD(t)
+	return servedSchemaOf(t, kafkaChannelCRD(t), v1beta1.SchemeGroupVersion.Version)
+}
+
+// servedSchemaOf is the schema of a version of a CRD in the API server's internal form.
+func servedSchemaOf(t *testing.T, crd *apiextensionsv1.CustomResourceDefinition, version string) *apiextensions.JSONSchemaProps {
+	t.Helper()
 	for _, v := range crd.Spec.Versions {
-		if v.Name == v1beta1.SchemeGroupVersion.Version {
+		if v.Name == version {
 			internal := &apiextensions.JSONSchemaProps{}
 			if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v.Schema.OpenAPIV3Schema, internal, nil); err != nil {
 				t.Fatal(err)
@@ -45,7 +55,7 @@ func servedSchema(t *testing.T) *apiextensions.JSONSchemaProps {
 			return internal
 		}
 	}
-	t.Fatalf("the CRD has no version %s", v1beta1.SchemeGroupVersion.Version)
+	t.Fatalf("the CRD has no version %s", version)
 	return nil
 }
 
@@ -87,7 +97,12 @@ func TestCRDShape(t *testing.T) {
 
 func structural(t *testing.T) *structuralschema.Structural {
 	t.Helper()
-	s, err := structuralschema.NewStructural(servedSchema(t))
+	return structuralOf(t, servedSchema(t))
+}
+
+func structuralOf(t *testing.T, schema *apiextensions.JSONSchemaProps) *structuralschema.Structural {
+	t.Helper()
+	s, err := structuralschema.NewStructural(schema)
 	if err != nil {
 		t.Fatalf("schema is not structural: %v", err)
 	}
@@ -106,14 +121,18 @@ func randomChannel(t *testing.T) map[string]interface{} {
 		TypeMeta:   metav1.TypeMeta{APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel"},
 		ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "ch"},
 	}
-	now := metav1.NewTime(time.Now().Truncate(time.Second))
-	filler := randfill.NewWithSeed(1).NilChance(0).NumElements(1, 2).Funcs(
-		// Times beyond year 9999 do not marshal; the value does not matter here.
-		func(t *apis.VolatileTime, _ randfill.Continue) { t.Inner = now },
-	)
+	filler := randomFiller()
 	filler.Fill(&kc.Spec)
 	filler.Fill(&kc.Status)
 	return toUnstructured(t, kc)
+}
+
+func randomFiller() *randfill.Filler {
+	now := metav1.NewTime(time.Now().Truncate(time.Second))
+	return randfill.NewWithSeed(1).NilChance(0).NumElements(1, 2).Funcs(
+		// Times beyond year 9999 do not marshal; the value does not matter here.
+		func(t *apis.VolatileTime, _ randfill.Continue) { t.Inner = now },
+	)
 }
 
 func toUnstructured(t *testing.T, v interface{}) map[string]interface{} {
@@ -182,8 +201,13 @@ const sample = `{
 
 func schemaValidator(t *testing.T) *validate.SchemaValidator {
 	t.Helper()
+	return schemaValidatorOf(t, kafkaChannelCRD(t))
+}
+
+func schemaValidatorOf(t *testing.T, crd *apiextensionsv1.CustomResourceDefinition) *validate.SchemaValidator {
+	t.Helper()
 	// JSONSchemaProps and kube-openapi's Schema share their JSON form.
-	b, err := json.Marshal(kafkaChannelCRD(t).Spec.Versions[0].Schema.OpenAPIV3Schema)
+	b, err := json.Marshal(crd.Spec.Versions[0].Schema.OpenAPIV3Schema)
 	if err != nil {
 		t.Fatal(err)
 	}

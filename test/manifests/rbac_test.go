@@ -104,9 +104,15 @@ func TestLeastPrivilege(t *testing.T) {
 			{"watch", "", "configmaps", systemNamespace, ""},
 			{"update", "coordination.k8s.io", "leases", systemNamespace, "kafka-channel-controller"},
 			{"watch", "eventing.knative.dev", "eventpolicies", userNS, ""},
+			{"watch", "kafka.knative-kafka.dev", "resetoffsets", userNS, ""},
+			{"update", "kafka.knative-kafka.dev", "resetoffsets/status", userNS, "replay"},
+			{"update", "kafka.knative-kafka.dev", "resetoffsets/finalizers", userNS, "replay"},
+			{"get", "messaging.knative.dev", "subscriptions", userNS, "sub"},
 		},
 		denied: []request{
 			{"create", "apps", "deployments", userNS, ""},
+			{"create", "kafka.knative-kafka.dev", "resetoffsets", userNS, ""},
+			{"update", "messaging.knative.dev", "subscriptions", userNS, "sub"},
 			{"get", "", "secrets", userNS, "db-password"},
 			{"get", "", "secrets", systemNamespace, "eventing-webhook-certs"},
 			{"list", "", "secrets", systemNamespace, ""},
@@ -216,19 +222,28 @@ func TestNoWildcards(t *testing.T) {
 	}
 }
 
-// Eventing's aggregated ClusterRoles pick up KafkaChannels through these labels.
-func TestEventingAggregation(t *testing.T) {
+// aggregated binds, to each subject, the rules of the ClusterRoles of config/ that carry its label:
+// what the aggregated ClusterRole selecting that label gains.
+func aggregated(t *testing.T, subjects map[string]string) *authorizer {
+	t.Helper()
 	a := newAuthorizer(nil)
 	for _, r := range all[*rbacv1.ClusterRole](load(t)) {
-		for _, label := range []string{"duck.knative.dev/channelable", "duck.knative.dev/addressable", "duck.knative.dev/crossnamespace-subscribable"} {
+		for subject, label := range subjects {
 			if r.Labels[label] == "true" {
-				a.clusterRoles[label] = append(a.clusterRoles[label], r.Rules...)
+				a.bind([]rbacv1.Subject{{Name: subject}}, "", r.Rules)
 			}
 		}
 	}
-	a.bind([]rbacv1.Subject{{Name: "channelable"}}, "", a.clusterRoles["duck.knative.dev/channelable"])
-	a.bind([]rbacv1.Subject{{Name: "addressable"}}, "", a.clusterRoles["duck.knative.dev/addressable"])
-	a.bind([]rbacv1.Subject{{Name: "subscriber"}}, "", a.clusterRoles["duck.knative.dev/crossnamespace-subscribable"])
+	return a
+}
+
+// Eventing's aggregated ClusterRoles pick up KafkaChannels through these labels.
+func TestEventingAggregation(t *testing.T) {
+	a := aggregated(t, map[string]string{
+		"channelable": "duck.knative.dev/channelable",
+		"addressable": "duck.knative.dev/addressable",
+		"subscriber":  "duck.knative.dev/crossnamespace-subscribable",
+	})
 	checks := []struct {
 		sa string
 		r  request
@@ -284,4 +299,30 @@ func tokenCreates(m *admissionregistrationv1.MatchResources) bool {
 		}
 	}
 	return false
+}
+
+// Kubernetes' user-facing roles let a namespace's editors and admins replay
+// their subscribers, and its viewers see the resets, but not more.
+func TestUserRolesAggregateResetOffsets(t *testing.T) {
+	a := aggregated(t, map[string]string{
+		"edit":  "rbac.authorization.k8s.io/aggregate-to-edit",
+		"admin": "rbac.authorization.k8s.io/aggregate-to-admin",
+		"view":  "rbac.authorization.k8s.io/aggregate-to-view",
+	})
+	for _, sa := range []string{"edit", "admin"} {
+		for _, verb := range []string{"create", "get", "list", "watch", "delete"} {
+			if r := (request{verb, "kafka.knative-kafka.dev", "resetoffsets", userNS, "replay"}); !a.allowed(sa, r) {
+				t.Errorf("the %s role does not grant %+v", sa, r)
+			}
+		}
+		if r := (request{"update", "kafka.knative-kafka.dev", "resetoffsets/status", userNS, "replay"}); a.allowed(sa, r) {
+			t.Errorf("the %s role grants %+v: the status is the controller's", sa, r)
+		}
+	}
+	if r := (request{"get", "kafka.knative-kafka.dev", "resetoffsets", userNS, "replay"}); !a.allowed("view", r) {
+		t.Errorf("the view role does not grant %+v", r)
+	}
+	if r := (request{"create", "kafka.knative-kafka.dev", "resetoffsets", userNS, ""}); a.allowed("view", r) {
+		t.Errorf("the view role grants %+v", r)
+	}
 }
