@@ -14,6 +14,7 @@ import (
 	"github.com/IBM/sarama"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/kafka/v1alpha1"
@@ -33,6 +34,7 @@ type replayed struct {
 	a, b       *framework.Sink
 	between    time.Time
 	groupA     string
+	uidA       types.UID
 	groupB     string
 	channel    *v1beta1.KafkaChannel
 	subA, subB string
@@ -44,6 +46,7 @@ func newReplayed(t *testing.T, name string) *replayed {
 	r.channel = env.CreateChannel(t, r.ns, "ch", v1beta1.KafkaChannelSpec{NumPartitions: 2})
 	subA := env.Subscribe(t, r.ns, r.subA, "ch", framework.SubscriptionOptions{Subscriber: r.a.URL})
 	subB := env.Subscribe(t, r.ns, r.subB, "ch", framework.SubscriptionOptions{Subscriber: r.b.URL})
+	r.uidA = subA.UID
 	r.groupA = contract.ConsumerGroup(r.ns, "ch", string(subA.UID))
 	r.groupB = contract.ConsumerGroup(r.ns, "ch", string(subB.UID))
 	for i := 1; i <= replayEvents; i++ {
@@ -249,9 +252,11 @@ func TestResetOffsetLatestSkipsBacklog(t *testing.T) {
 	}
 }
 
-// Every pool replica killed (SIGKILL) while the reset waits for the group to
-// stop: the reset still ends, and the subscriber gets every event again.
-func TestResetOffsetSurvivesKilledDispatchers(t *testing.T) {
+// Every pool replica killed (SIGKILL) as the reset starts, their members
+// left in the group until their session times out, and the controller killed
+// once the subscriber is paused: the reset still ends, and the subscriber
+// gets every event again.
+func TestResetOffsetSurvivesKilledDispatchersAndController(t *testing.T) {
 	r := newReplayed(t, "e2e-replay-kill")
 	resetOffset(t, r.ns, "to-earliest", r.subA, v1alpha1.OffsetEarliest, false)
 	for _, pod := range env.Pods(contract.PoolName) {
@@ -259,7 +264,21 @@ func TestResetOffsetSurvivesKilledDispatchers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	channels := env.Kafka.MessagingV1beta1().KafkaChannels(r.ns)
+	paused := contract.PausedAnnotation(string(r.uidA))
+	if err := framework.Poll(time.Minute, func() (bool, error) {
+		kc, err := channels.Get(context.Background(), "ch", metav1.GetOptions{})
+		return err == nil && contract.IsPaused(kc.Annotations, string(r.uidA)), nil
+	}); err != nil {
+		t.Fatalf("the channel never carried %s: %v", paused, err)
+	}
+	if err := env.KillDeployment("kafka-channel-controller"); err != nil {
+		t.Fatal(err)
+	}
 	waitSucceeded(t, r.ns, "to-earliest")
+	if kc, err := channels.Get(context.Background(), "ch", metav1.GetOptions{}); err != nil || contract.IsPaused(kc.Annotations, string(r.uidA)) {
+		t.Errorf("the pause outlived the reset: %v, %v", err, kc.Annotations)
+	}
 	// At least once: a dispatcher killed before it saw the pause may have
 	// delivered again what it had not committed; order is TestResetOffsetEarliestThenTime's.
 	r.a.WaitFor(t, 2*time.Minute, "every event again", func(got []framework.Received) bool {
