@@ -101,13 +101,13 @@ func (r *Reconciler) FinalizeKind(ctx context.Context, ro *v1alpha1.ResetOffset)
 	return r.release(ctx, ro)
 }
 
-// endIfDone lifts the pause of a reset that just ended and reports how it
-// ended; otherwise it returns err (a retry or a requeue).
-func (r *Reconciler) endIfDone(ctx context.Context, ro *v1alpha1.ResetOffset, err error) pkgreconciler.Event {
+// endIfDone reports how a reset that just ended ended; otherwise it returns
+// err (a retry or a requeue). Its pause is lifted by the next reconcile,
+// once its status says it ended: lifted now, a status write that failed
+// would let the group restart before the reset is seen as done, and the
+// reconcile after it would pause and commit again, replaying twice.
+func (r *Reconciler) endIfDone(_ context.Context, ro *v1alpha1.ResetOffset, err error) pkgreconciler.Event {
 	if !ro.Done() {
-		return err
-	}
-	if err := r.release(ctx, ro); err != nil {
 		return err
 	}
 	c := ro.Status.GetCondition(v1alpha1.ResetOffsetConditionSucceeded)

@@ -272,11 +272,10 @@ func TestReconcile(t *testing.T) {
 		WantErr:           true, // requeued at once
 		PostConditions:    []func(*testing.T, *TableRow){commitsAre(empty)},
 	}, {
-		Name:              "the recorded offsets are committed, the pause lifted",
+		Name:              "the recorded offsets are committed; the pause is lifted once the status says so (next row)",
 		Key:               roKey,
 		Ctx:               withKafka(recorded),
 		Objects:           []runtime.Object{newResetOffset(resolved, stopped, planned, computed), subscription(), channel(pausedKey, roName)},
-		WantPatches:       []clientgotesting.PatchActionImpl{pausePatch("null")},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{statusUpdate(newResetOffset(resolved, stopped, planned, committed))},
 		WantEvents:        []string{Eventf(corev1.EventTypeNormal, "OffsetsReset", "100 events replayed, 0 skipped, for consumer group %s", group)},
 		PostConditions:    []func(*testing.T, *TableRow){commitsAre(recorded, map[int32]int64{0: 0, 1: 0})},
@@ -308,10 +307,9 @@ func TestReconcile(t *testing.T) {
 		}))},
 		WantErr: true,
 	}, {
-		Name:        "the Subscription deleted while the reset waits: failed, and the pause lifted",
-		Key:         roKey,
-		Objects:     []runtime.Object{newResetOffset(resolved, stopping), channel(pausedKey, roName)},
-		WantPatches: []clientgotesting.PatchActionImpl{pausePatch("null")},
+		Name:    "the Subscription deleted while the reset waits: failed (and the pause lifted by the next row)",
+		Key:     roKey,
+		Objects: []runtime.Object{newResetOffset(resolved, stopping), channel(pausedKey, roName)},
 		WantStatusUpdates: []clientgotesting.UpdateActionImpl{statusUpdate(newResetOffset(resolved, stopping,
 			failed("SubscriptionNotFound", "Subscription ns/orders-sub does not exist (any more): nothing to reset")))},
 		WantEvents: []string{Eventf(corev1.EventTypeWarning, "SubscriptionNotFound", "Subscription ns/orders-sub does not exist (any more): nothing to reset")},
@@ -323,9 +321,14 @@ func TestReconcile(t *testing.T) {
 			failed("ChannelNotFound", "KafkaChannel ns/orders of Subscription orders-sub does not exist (any more): nothing to reset")))},
 		WantEvents: []string{Eventf(corev1.EventTypeWarning, "ChannelNotFound", "KafkaChannel ns/orders of Subscription orders-sub does not exist (any more): nothing to reset")},
 	}, {
-		Name:        "a reset that ended acts no more, but lifts a pause left behind",
+		Name:        "a reset that ended acts no more, but lifts its pause",
 		Key:         roKey,
 		Objects:     []runtime.Object{newResetOffset(resolved, stopped, planned, committed), subscription(), channel(pausedKey, roName)},
+		WantPatches: []clientgotesting.PatchActionImpl{pausePatch("null")},
+	}, {
+		Name:        "a reset that failed lifts its pause",
+		Key:         roKey,
+		Objects:     []runtime.Object{newResetOffset(resolved, stopping, failed("SubscriptionNotFound", "gone")), channel(pausedKey, roName)},
 		WantPatches: []clientgotesting.PatchActionImpl{pausePatch("null")},
 	}, {
 		Name:    "a reset deleted before it ended lifts its pause",
