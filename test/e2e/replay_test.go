@@ -13,13 +13,16 @@ import (
 
 	"github.com/IBM/sarama"
 	cloudevents "github.com/cloudevents/sdk-go/v2"
+	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/kafka/v1alpha1"
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
+	"github.com/knative-kafka/knative-kafka/pkg/kafka/kafkatest"
 	"github.com/knative-kafka/knative-kafka/pkg/kafka/offsets"
 	"github.com/knative-kafka/knative-kafka/test/framework"
 )
@@ -303,4 +306,67 @@ func seqsSet(got []framework.Received) map[string]bool {
 	}
 	delete(out, "after1")
 	return out
+}
+
+// A reset that waits (a member the dispatchers do not control holds the
+// group) fails, with the reason, when its Subscription or its channel is
+// deleted, and does not leave the subscriber paused.
+func TestResetOffsetFailsWhenItsSubscriptionOrChannelGoes(t *testing.T) {
+	ns := env.Namespace(t, "e2e-replay-gone")
+	ctx := context.Background()
+	for _, tc := range []struct {
+		channel string
+		// reasons are those Succeeded may end with: gone, or on its way.
+		reasons []string
+		remove  func() error
+	}{{
+		channel: "subgone", reasons: []string{"SubscriptionNotFound", "SubscriptionDeleted"},
+		remove: func() error {
+			return env.Eventing(t).MessagingV1().Subscriptions(ns).Delete(ctx, "subgone", metav1.DeleteOptions{})
+		},
+	}, {
+		// The channel's finalizer waits for the member to leave: it is deleted, not gone.
+		channel: "chgone", reasons: []string{"ChannelDeleted", "ChannelNotFound"},
+		remove: func() error {
+			return env.Kafka.MessagingV1beta1().KafkaChannels(ns).Delete(ctx, "chgone", metav1.DeleteOptions{})
+		},
+	}} {
+		kc := env.CreateChannel(t, ns, tc.channel, v1beta1.KafkaChannelSpec{NumPartitions: 1})
+		sub := env.Subscribe(t, ns, tc.channel, tc.channel, framework.SubscriptionOptions{Subscriber: framework.NewSink(t).URL})
+		leave := kafkatest.Join(t, []string{env.BrokerAddr}, contract.ConsumerGroup(ns, tc.channel, string(sub.UID)), kc.Status.TopicName)
+		resetOffset(t, ns, tc.channel, tc.channel, v1alpha1.OffsetEarliest, false)
+		waitCondition(t, ns, tc.channel, v1alpha1.ResetOffsetConditionGroupStopped, "GroupHasMembers")
+		if err := tc.remove(); err != nil {
+			t.Fatal(err)
+		}
+		ro := waitCondition(t, ns, tc.channel, v1alpha1.ResetOffsetConditionSucceeded, tc.reasons...)
+		if c := ro.Status.GetCondition(v1alpha1.ResetOffsetConditionSucceeded); !c.IsFalse() {
+			t.Errorf("%s: Succeeded %s, want False", tc.channel, c.Status)
+		}
+		if err := framework.Poll(time.Minute, func() (bool, error) {
+			kc, err := env.Kafka.MessagingV1beta1().KafkaChannels(ns).Get(ctx, tc.channel, metav1.GetOptions{})
+			return apierrs.IsNotFound(err) || (err == nil && !contract.IsPaused(kc.Annotations, string(sub.UID))), nil
+		}); err != nil {
+			t.Errorf("%s: the failed reset left the subscriber paused: %v", tc.channel, err)
+		}
+		leave()
+	}
+}
+
+// waitCondition waits for the ResetOffset's condition to have one of those reasons.
+func waitCondition(t *testing.T, ns, name string, ct apis.ConditionType, reasons ...string) *v1alpha1.ResetOffset {
+	t.Helper()
+	var ro *v1alpha1.ResetOffset
+	if err := framework.Poll(time.Minute, func() (bool, error) {
+		var err error
+		ro, err = env.Kafka.KafkaV1alpha1().ResetOffsets(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			return false, nil
+		}
+		c := ro.Status.GetCondition(ct)
+		return c != nil && slices.Contains(reasons, c.Reason), nil
+	}); err != nil {
+		t.Fatalf("ResetOffset %s/%s: %s never had a reason of %v: %+v", ns, name, ct, reasons, ro.Status.Conditions)
+	}
+	return ro
 }
