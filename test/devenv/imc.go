@@ -57,13 +57,14 @@ func (e *Env) startInMemoryChannel(ctx context.Context) error {
 // imcDispatcherEndpoints writes the ready EndpointSlice of the dispatcher's
 // Service that the EndpointSlice controller (not run here) would, from the
 // local process: the InMemoryChannel controller marks a channel Ready only
-// when its dispatcher has a ready endpoint.
+// when its dispatcher has a ready endpoint. Nothing dials the address; the API
+// server refuses loopback ones, hence one of TEST-NET-1 (RFC 5737).
 func (e *Env) imcDispatcherEndpoints(ctx context.Context) error {
 	slice := &discoveryv1.EndpointSlice{
 		ObjectMeta: metav1.ObjectMeta{Name: IMCDispatcherName + "-local", Namespace: SystemNamespace,
 			Labels: map[string]string{discoveryv1.LabelServiceName: IMCDispatcherName, discoveryv1.LabelManagedBy: "knative-kafka-devenv"}},
 		AddressType: discoveryv1.AddressTypeIPv4,
-		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"127.0.0.1"},
+		Endpoints: []discoveryv1.Endpoint{{Addresses: []string{"192.0.2.1"},
 			Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}},
 	}
 	_, err := e.Kube.DiscoveryV1().EndpointSlices(SystemNamespace).Create(ctx, slice, metav1.CreateOptions{})
