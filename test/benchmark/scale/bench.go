@@ -23,6 +23,7 @@ import (
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/client/clientset/versioned"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
@@ -39,6 +40,7 @@ type bench struct {
 	namespace string
 	// shape is what the bench creates.
 	channels, subscribers, partitions int
+	annotations                       map[string]string
 	eventing                          eventingclient.Interface
 	sink                              *sink
 	// addresses are the channels' status.address.url, as last seen.
@@ -67,6 +69,9 @@ func newBench(ctx context.Context, env *devenv.Env, im impl, ev eventingclient.I
 	}
 	b := &bench{env: env, impl: im, namespace: namespace, eventing: ev, sink: s, addresses: map[string]*apis.URL{},
 		channels: *channels, subscribers: *subscribers, partitions: *partitions}
+	if *dedicated {
+		b.annotations = map[string]string{v1beta1.DispatcherAnnotation: v1beta1.DedicatedDispatcher}
+	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: b.namespace}}
 	if _, err := env.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
 		return nil, err
@@ -154,7 +159,7 @@ func (b *bench) createAll(ctx context.Context) (readiness, error) {
 func (b *bench) create(ctx context.Context) (readiness, error) {
 	start := time.Now()
 	err := parallel(b.channels, func(i int) error {
-		return b.impl.create(ctx, b.namespace, channelName(i), b.partitions)
+		return b.impl.create(ctx, b.namespace, channelName(i), b.partitions, b.annotations)
 	})
 	if err != nil {
 		return readiness{}, fmt.Errorf("creating channels: %w", err)

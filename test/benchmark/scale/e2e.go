@@ -15,6 +15,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"k8s.io/apimachinery/pkg/util/wait"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/test/benchmark/load"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 )
@@ -23,7 +24,8 @@ var (
 	e2eSenders    = flag.String("e2e", "", "end to end (sender -> channel -> subscriber): comma-separated sender counts, e.g. 1,16,64; empty: not measured")
 	e2eDuration   = flag.Duration("e2e-duration", 5*time.Second, "measured time per end-to-end point")
 	e2eWarmup     = flag.Duration("e2e-warmup", time.Second, "unmeasured time before each end-to-end point")
-	e2ePartitions = flag.Int("e2e-partitions", 8, "partitions of the end-to-end KafkaChannel (each delivered in order)")
+	e2ePartitions = flag.Int("e2e-partitions", 8, "partitions of the end-to-end KafkaChannel")
+	e2eOrder      = flag.String("e2e-order", "", "the end-to-end KafkaChannel's knative-kafka.dev/delivery-order annotation: empty delivers each partition in order, as a KafkaChannel does by default; unordered[:N] as InMemoryChannel does, N at once")
 )
 
 // eventBytes is the end-to-end events' data size.
@@ -68,8 +70,10 @@ type e2ePoint struct {
 	// rate is what the subscriber got of the events sent in the measured window, per second.
 	rate     float64
 	p50, p99 time.Duration
-	// cpu is the channel's processes' CPU time per delivered event, over the whole point.
-	cpu time.Duration
+	// cpu is the channel's processes' CPU time per delivered event, over
+	// the whole point; byProcess splits it by process (dispatchers as one).
+	cpu       time.Duration
+	byProcess map[string]time.Duration
 	// missing counts events answered 202 that never reached the subscriber.
 	missing, errors int
 }
@@ -90,7 +94,11 @@ func (b *bench) endToEnd(ctx context.Context) ([]e2ePoint, error) {
 	measured := append(procs[dataPlane], procs[broker]...)
 	shape := "one channel"
 	if b.impl.name() == "kafka" {
-		shape = fmt.Sprintf("one channel of %d partitions", b.partitions)
+		order := b.annotations[v1beta1.DeliveryOrderAnnotation]
+		if order == "" {
+			order = "ordered, the default"
+		}
+		shape = fmt.Sprintf("one channel of %d partitions (%s)", b.partitions, order)
 	}
 	fmt.Printf("end to end, %s: %d B events, %s, one subscriber; CPU of %s\n", b.impl.kind(), eventBytes, shape, names(measured))
 	var out []e2ePoint
@@ -99,7 +107,8 @@ func (b *bench) endToEnd(ctx context.Context) ([]e2ePoint, error) {
 		if err != nil {
 			return out, err
 		}
-		fmt.Printf("  %2d senders: %7.0f events/s, latency p50 %v p99 %v, CPU %v per event\n", n, p.rate, ms(p.p50), ms(p.p99), us(p.cpu))
+		fmt.Printf("  %2d senders: %7.0f events/s, latency p50 %v p99 %v, CPU %v per event (%s)\n", n, p.rate, ms(p.p50), ms(p.p99), us(p.cpu),
+			top(p.byProcess, us))
 		if p.missing > 0 || p.errors > 0 {
 			return out, fmt.Errorf("%d senders: %d events not delivered, %d sends failed", n, p.missing, p.errors)
 		}
@@ -124,20 +133,14 @@ func (b *bench) e2ePoint(ctx context.Context, n int, url, host string, measured 
 		return err
 	}
 	b.sink.takeTimed()
-	before, err := totalCPU(measured)
-	if err != nil {
-		return e2ePoint{}, err
-	}
+	before := cpuByProcess(measured)
 	start := time.Now()
 	r := load.Measure(n, *e2eWarmup, *e2eDuration, counted)
 	want := int(accepted.Load())
 	_ = wait.PollUntilContextTimeout(ctx, 50*time.Millisecond, *timeout, true, func(context.Context) (bool, error) {
 		return b.sink.timedCount() >= want, nil
 	})
-	after, err := totalCPU(measured)
-	if err != nil {
-		return e2ePoint{}, err
-	}
+	spent := diff(cpuByProcess(measured), before)
 	got := b.sink.takeTimed()
 	from := start.Add(*e2eWarmup)
 	to := from.Add(*e2eDuration)
@@ -152,7 +155,11 @@ func (b *bench) e2ePoint(ctx context.Context, n int, url, host string, measured 
 		p50: load.Percentile(lat, 0.5), p99: load.Percentile(lat, 0.99),
 		missing: max(0, want-len(got)), errors: r.Errors}
 	if len(got) > 0 {
-		p.cpu = (after - before) / time.Duration(len(got))
+		p.byProcess = map[string]time.Duration{}
+		for name, d := range spent {
+			p.byProcess[name] = d / time.Duration(len(got))
+			p.cpu += p.byProcess[name]
+		}
 	}
 	return p, nil
 }

@@ -34,7 +34,9 @@ type impl interface {
 	name() string
 	kind() string
 	ref(channel string) duckv1.KReference
-	create(ctx context.Context, namespace, channel string, partitions int) error
+	// create creates a channel; partitions and the KafkaChannel annotations
+	// apply to KafkaChannel only.
+	create(ctx context.Context, namespace, channel string, partitions int, annotations map[string]string) error
 	// watch calls note with every channel of the namespace as it is seen
 	// added or changed, until ctx ends.
 	watch(ctx context.Context, namespace string, note func(channel string, ready bool, address *apis.URL))
@@ -64,12 +66,9 @@ func (kafkaImpl) ref(channel string) duckv1.KReference {
 	return duckv1.KReference{APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel", Name: channel}
 }
 
-func (k kafkaImpl) create(ctx context.Context, namespace, channel string, partitions int) error {
-	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: channel},
+func (k kafkaImpl) create(ctx context.Context, namespace, channel string, partitions int, annotations map[string]string) error {
+	kc := &v1beta1.KafkaChannel{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: channel, Annotations: annotations},
 		Spec: v1beta1.KafkaChannelSpec{NumPartitions: int32(partitions)}}
-	if *dedicated {
-		kc.Annotations = map[string]string{v1beta1.DispatcherAnnotation: v1beta1.DedicatedDispatcher}
-	}
 	_, err := k.client.MessagingV1beta1().KafkaChannels(namespace).Create(ctx, kc, metav1.CreateOptions{})
 	return err
 }
@@ -105,7 +104,7 @@ func (imcImpl) ref(channel string) duckv1.KReference {
 	return duckv1.KReference{APIVersion: messagingv1.SchemeGroupVersion.String(), Kind: "InMemoryChannel", Name: channel}
 }
 
-func (m imcImpl) create(ctx context.Context, namespace, channel string, _ int) error {
+func (m imcImpl) create(ctx context.Context, namespace, channel string, _ int, _ map[string]string) error {
 	imc := &messagingv1.InMemoryChannel{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: channel}}
 	_, err := m.client.MessagingV1().InMemoryChannels(namespace).Create(ctx, imc, metav1.CreateOptions{})
 	return err

@@ -43,6 +43,7 @@ import (
 
 	eventingclient "knative.dev/eventing/pkg/client/clientset/versioned"
 
+	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 )
 
@@ -177,6 +178,10 @@ func measureEndToEnd(ctx context.Context, env *devenv.Env, im impl, ev eventingc
 		return nil, err
 	}
 	b.channels, b.subscribers, b.partitions = 1, 1, *e2ePartitions
+	b.annotations = nil
+	if *e2eOrder != "" {
+		b.annotations = map[string]string{v1beta1.DeliveryOrderAnnotation: *e2eOrder}
+	}
 	points, err := b.endToEnd(ctx)
 	if err != nil {
 		return points, err
