@@ -44,8 +44,9 @@ type bench struct {
 	eventing                          eventingclient.Interface
 	sink                              *sink
 	// addresses are the channels' status.address.url, as last seen.
-	mu        sync.Mutex
-	addresses map[string]*apis.URL
+	mu         sync.Mutex
+	addresses  map[string]*apis.URL
+	ingressURL string
 }
 
 // clients are the benchmark's own clients, whose rate must not be what
@@ -393,15 +394,24 @@ func (b *bench) send(ctx context.Context, channel string, ev cloudevents.Event) 
 	return framework.SendToAddress(ctx, ingress, address, ev)
 }
 
-// ingress is a channel's address and the local URL that serves it.
+// ingress is a channel's address and the local URL that serves it. One
+// process serves every channel of an implementation (its receiver, or its
+// dispatcher): resolved for the first channel, it serves the others, without
+// a Service lookup per channel.
 func (b *bench) ingress(ctx context.Context, channel string) (*apis.URL, string, error) {
 	b.mu.Lock()
-	address := b.addresses[channel]
+	address, ingress := b.addresses[channel], b.ingressURL
 	b.mu.Unlock()
 	if address == nil {
 		return nil, "", fmt.Errorf("channel %s has no address", channel)
 	}
+	if ingress != "" {
+		return address, ingress, nil
+	}
 	ingress, err := b.env.ChannelIngressURL(ctx, address)
+	b.mu.Lock()
+	b.ingressURL = ingress
+	b.mu.Unlock()
 	return address, ingress, err
 }
 
