@@ -31,9 +31,8 @@ stamp_ok() {
 # The groups run twice: first to count what is stale (MODE=plan), then to build it.
 MODE=plan STALE=0 DONE=0
 
-build() { # NAME MODULE_DIR PACKAGE [LDFLAGS] [GO BUILD FLAGS...]
+build() { # NAME MODULE_DIR PACKAGE [LDFLAGS]
   local name=$1 dir=$2 pkg=$3 ldflags=${4:-}
-  local flags=("${@:5}")
   if stamp_ok "${name}" "${dir}"; then
     # Listed only beside what is built; otherwise one line says all are up to date.
     [[ ${MODE} == run && ${STALE} -gt 0 ]] && echo "  ${name}: up to date"
@@ -47,7 +46,7 @@ build() { # NAME MODULE_DIR PACKAGE [LDFLAGS] [GO BUILD FLAGS...]
   echo "  [${DONE}/${STALE}] ${name}: building ${pkg}..."
   local start=${SECONDS} last=${SECONDS}
   echo "=== ${name}: go build ${pkg} ($(date +%T))" >>"${LOG}"
-  (cd "${dir}" && go build -trimpath -ldflags "-s -w ${ldflags}" ${flags[@]+"${flags[@]}"} -o "${BIN}/${name}" "${pkg}") >>"${LOG}" 2>&1 &
+  (cd "${dir}" && go build -trimpath -ldflags "-s -w ${ldflags}" -o "${BIN}/${name}" "${pkg}") >>"${LOG}" 2>&1 &
   local pid=$!
   while kill -0 "${pid}" 2>/dev/null; do
     sleep 1
