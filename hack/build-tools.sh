@@ -3,10 +3,12 @@
 # end-to-end tests and the offline ko path run, into _output/bin (git-ignored).
 # A binary is rebuilt only when its tool module's go.sum changed since it was built.
 #
-#   hack/build-tools.sh [control-plane] [ko] [codegen]
+#   hack/build-tools.sh [control-plane] [imc] [ko] [codegen]
 #
 # control-plane (the default): etcd, kube-apiserver, kube-controller-manager,
 #   kubectl (hack/tools/k8s), the Knative Eventing and Broker controllers (hack/tools/eventing).
+# imc: Eventing's InMemoryChannel controller and dispatcher (hack/tools/eventing), which only the
+#   side-by-side benchmarks run (test/devenv's InMemoryChannel option).
 # ko: ko, and go-containerregistry's registry and crane (hack/tools/ko).
 # codegen: the code generators hack/update-codegen.sh runs (hack/tools/codegen).
 set -o errexit -o nounset -o pipefail
@@ -77,6 +79,56 @@ control_plane() {
   build mt-broker-controller "${eventing}" ./mtbroker
 }
 
+imc_tools() {
+  local eventing="${ROOT}/hack/tools/eventing"
+  build imc-controller "${eventing}" ./imccontroller
+  imc_dispatcher_source "${BIN}/imc-dispatcher-src"
+  build imc-dispatcher "${BIN}/imc-dispatcher-src" .
+}
+
+# imc_dispatcher_source writes, into DIR, a module that builds Eventing's
+# InMemoryChannel dispatcher (cmd/in_memory/channel_dispatcher and its
+# reconciler package, as one main package, against hack/tools/eventing's
+# go.mod and go.sum) taking its fixed ports, 8080 and 8443, from PORT and
+# HTTPS_PORT, as the dev environment gives every process ports of its own: the
+# Eventing controller's probes hold :8080. Nothing else of Eventing's source
+# changes; it fails if the two constants are not where they were.
+imc_dispatcher_source() {
+  local out=$1 tools="${ROOT}/hack/tools/eventing" pkg cmd f
+  pkg="$(cd "${tools}" && go list -f '{{.Dir}}' knative.dev/eventing/pkg/reconciler/inmemorychannel/dispatcher)"
+  cmd="$(cd "${tools}" && go list -f '{{.Dir}}' knative.dev/eventing/cmd/in_memory/channel_dispatcher)"
+  rm -rf "${out}" && mkdir -p "${out}"
+  sed 's|^module .*|module knative-kafka.local/imc-dispatcher|' "${tools}/go.mod" >"${out}/go.mod"
+  cp "${tools}/go.sum" "${out}/go.sum"
+  for f in "${pkg}"/*.go; do
+    [[ ${f} == *_test.go ]] && continue
+    sed -e 's/^package dispatcher$/package main/' -e '/^\s*httpPort\s*= 8080$/d' -e '/^\s*httpsPort\s*= 8443$/d' "${f}" >"${out}/$(basename "${f}")"
+  done
+  if grep -q -E 'https?Port\s*=' "${out}"/*.go || [[ $(grep -c -E 'https?Port,' "${out}/controller.go") != 2 ]]; then
+    echo "  imc-dispatcher: httpPort and httpsPort are no longer the constants of ${pkg}/controller.go" >&2
+    exit 1
+  fi
+  sed -e '/inmemorychannel "knative.dev\/eventing\/pkg\/reconciler\/inmemorychannel\/dispatcher"/d' \
+    -e 's/inmemorychannel\.NewController/NewController/' "${cmd}/main.go" >"${out}/main.go"
+  cat >"${out}/ports.go" <<'GO'
+package main
+
+import (
+	"os"
+	"strconv"
+)
+
+var httpPort, httpsPort = portFromEnv("PORT", 8080), portFromEnv("HTTPS_PORT", 8443)
+
+func portFromEnv(name string, fallback int) int {
+	if p, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return p
+	}
+	return fallback
+}
+GO
+}
+
 ko_tools() {
   local dir="${ROOT}/hack/tools/ko"
   build ko "${dir}" github.com/google/ko
@@ -97,6 +149,7 @@ run_groups() {
   for group in "${@:-control-plane}"; do
     case "${group}" in
       control-plane) control_plane ;;
+      imc) imc_tools ;;
       ko) ko_tools ;;
       codegen) codegen_tools ;;
       *) echo "unknown tool group ${group}" >&2; exit 2 ;;

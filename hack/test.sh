@@ -42,6 +42,9 @@ KNATIVE_KAFKA_MANIFESTS="${ROOT}/_output/release.yaml" go run ./test/soak -short
 step "short profile of the scale benchmark (the full one: go run ./test/benchmark/scale)"
 go run ./test/benchmark/scale -channels 50 -subscribers 2 -idle 10s -timeout 5m
 
+step "short profile of the side-by-side benchmark, KafkaChannel and InMemoryChannel (the full one: go run ./test/benchmark/scale -impl both -e2e 1,16,64)"
+go run ./test/benchmark/scale -impl both -channels 10 -subscribers 2 -idle 3s -timeout 5m -e2e 1,16 -e2e-duration 2s -e2e-warmup 500ms
+
 step "short profiles of the receiver and dispatcher benchmarks (the full ones: go run ./test/benchmark/receiver, go run ./test/benchmark/dispatcher)"
 go run ./test/benchmark/receiver -senders 1,16 -duration 1s -warmup 200ms -rounds 1
 go run ./test/benchmark/dispatcher -cpu-events 2000 -cpu-rounds 1 -burst-seconds 1 -latency-seconds 0.5

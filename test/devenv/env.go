@@ -68,6 +68,11 @@ type Options struct {
 	// client and the broker: the broker names the proxy's address in its
 	// metadata, so that a soak can cut or blackhole one process's traffic.
 	FaultProxy bool
+	// InMemoryChannel also installs and runs Knative Eventing's
+	// InMemoryChannel (its controller and dispatcher, built by
+	// hack/build-tools.sh imc), for benchmarks that measure KafkaChannel
+	// beside it.
+	InMemoryChannel bool
 }
 
 // Env is a running environment.
@@ -92,16 +97,20 @@ type Env struct {
 // Start builds what is missing and brings the whole environment up.
 func Start(ctx context.Context, opts Options) (*Env, error) {
 	e, ctx := newEnv(ctx, opts)
-	steps := []struct {
+	type step struct {
 		what string
 		do   func(context.Context) error
-	}{
+	}
+	steps := []step{
 		{"building tools and binaries", e.build},
 		{"starting etcd, kube-apiserver, kube-controller-manager", e.startControlPlane},
 		{"starting the dev Kafka broker", e.startBroker},
 		{"installing and starting Knative Eventing", e.startEventing},
-		{"applying config/ and running its Deployments", e.startProject},
 	}
+	if opts.InMemoryChannel {
+		steps = append(steps, step{"installing and starting Eventing's InMemoryChannel", e.startInMemoryChannel})
+	}
+	steps = append(steps, step{"applying config/ and running its Deployments", e.startProject})
 	for _, s := range steps {
 		start := time.Now()
 		e.Logf("%s...", s.what)
@@ -164,9 +173,14 @@ func (e *Env) bin(name string) string {
 	return filepath.Join(e.Root, "_output", "bin", name)
 }
 
-// build runs hack/build-tools.sh (control plane, eventing) and builds cmd/*.
+// build runs hack/build-tools.sh (control plane, eventing, and the
+// InMemoryChannel when asked for) and builds cmd/*.
 func (e *Env) build(ctx context.Context) error {
-	if err := e.run(ctx, e.Root, filepath.Join(e.Root, "hack", "build-tools.sh")); err != nil {
+	groups := []string{"control-plane"}
+	if e.InMemoryChannel {
+		groups = append(groups, "imc")
+	}
+	if err := e.run(ctx, e.Root, filepath.Join(e.Root, "hack", "build-tools.sh"), groups...); err != nil {
 		return err
 	}
 	return e.run(ctx, e.Root, "go", "build", "-o", filepath.Join(e.Root, "_output", "bin")+"/",

@@ -61,8 +61,9 @@ func (e *Env) startEventing(ctx context.Context) error {
 	return err
 }
 
-// startKnative runs one of Knative Eventing's controllers as the admin.
-func (e *Env) startKnative(name string) (*proc, error) {
+// startKnative runs one of Knative Eventing's controllers as the admin, with
+// the env sharedmain reads and extra.
+func (e *Env) startKnative(name string, extra ...string) (*proc, error) {
 	profiling, err := freePort()
 	if err != nil {
 		return nil, err
@@ -79,6 +80,7 @@ func (e *Env) startKnative(name string) (*proc, error) {
 		"APISERVER_RA_IMAGE=unused.local/apiserver-receive-adapter",
 		"AUTH_PROXY_IMAGE=unused.local/auth-proxy",
 	)
+	env = append(env, extra...)
 	return e.procs.start(name, e.bin(name), nil, env)
 }
 

@@ -143,13 +143,17 @@ func (r *runner) workloads(ctx context.Context) ([]*workload, error) {
 
 // localBinary names the binary of this project that a pod template's image holds:
 // a ko:// reference from config/, or an image that ko resolved from one,
-// <repo>/<name>[:tag][@digest] with --base-import-paths.
+// <repo>/<name>[:tag][@digest] with --base-import-paths; or, with
+// Options.InMemoryChannel, the InMemoryChannel's dispatcher.
 func (e *Env) localBinary(t *corev1.PodTemplateSpec) (string, bool) {
 	cs := t.Spec.Containers
 	if len(cs) == 0 {
 		return "", false
 	}
 	image := strings.TrimPrefix(cs[0].Image, koPrefix)
+	if name, ok := imcBinaries[image]; ok && e.InMemoryChannel {
+		return name, true
+	}
 	if i := strings.Index(image, "@"); i >= 0 {
 		image = image[:i]
 	}

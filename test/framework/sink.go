@@ -15,6 +15,7 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	"github.com/cloudevents/sdk-go/v2/binding"
 	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+	"knative.dev/pkg/apis"
 )
 
 // Received is one request a Sink got.
@@ -177,6 +178,18 @@ func Send(ctx context.Context, receiverURL, namespace, name string, e cloudevent
 			req.Header.Add(k, v)
 		}
 	}
+	return do(http.DefaultClient, req)
+}
+
+// SendToAddress posts an event in binary mode to a channel's address
+// (status.address.url) through the local process that serves it
+// (devenv's ChannelIngressURL): to its path, with its host in the Host header.
+func SendToAddress(ctx context.Context, ingressURL string, address *apis.URL, e cloudevents.Event) (int, error) {
+	req, err := eventRequest(ctx, ingressURL+address.Path, e)
+	if err != nil {
+		return 0, err
+	}
+	req.Host = address.Host
 	return do(http.DefaultClient, req)
 }
 

@@ -39,7 +39,6 @@ import (
 	"cmp"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"runtime"
@@ -322,11 +321,4 @@ func createTopics(admin sarama.ClusterAdmin, topics ...string) error {
 		}
 	}
 	return nil
-}
-
-// drain reads what is left of a response body, so that its connection can
-// be reused.
-func drain(body io.ReadCloser) {
-	_, _ = io.Copy(io.Discard, body)
-	_ = body.Close()
 }

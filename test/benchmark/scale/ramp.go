@@ -57,7 +57,7 @@ func cpuByProcess(ps []devenv.Process) map[string]time.Duration {
 	out := map[string]time.Duration{}
 	for _, p := range ps {
 		name := p.Name
-		if strings.Contains(name, "dispatcher") {
+		if strings.Contains(name, "dispatcher") && name != devenv.IMCDispatcherName {
 			name = "dispatchers"
 		}
 		if d, err := procstat.ReadCPU(p.PID); err == nil {

@@ -55,6 +55,8 @@ func main() {
 func run() error {
 	receiverPort := flag.Int("receiver-port", 0,
 		"the receiver's HTTP port on 127.0.0.1; 0 keeps one in _output/devenv/receiver.port, the same at every start")
+	imc := flag.Bool("imc", false,
+		"also install and run Knative Eventing's InMemoryChannel (its controller and dispatcher), to compare with")
 	flag.Parse()
 	root, err := os.Getwd()
 	if err != nil {
@@ -64,10 +66,11 @@ func run() error {
 	defer stop()
 	start := time.Now()
 	env, err := devenv.Start(ctx, devenv.Options{
-		Root:         root,
-		Dir:          filepath.Join(root, "_output", "devenv"),
-		ReceiverPort: *receiverPort,
-		Logf:         func(f string, a ...interface{}) { fmt.Printf(f+"\n", a...) },
+		Root:            root,
+		Dir:             filepath.Join(root, "_output", "devenv"),
+		ReceiverPort:    *receiverPort,
+		InMemoryChannel: *imc,
+		Logf:            func(f string, a ...interface{}) { fmt.Printf(f+"\n", a...) },
 	})
 	if err != nil {
 		return err
@@ -94,6 +97,11 @@ func run() error {
 		kubeconfig: env.AdminKubeconfig, receiver: receiver, https: https, metrics: metrics, broker: env.BrokerAddr,
 		logs: env.LogDir(), took: time.Since(start),
 	}))
+	if *imc {
+		if url, err := env.IMCDispatcherURL(); err == nil {
+			fmt.Printf("InMemoryChannel dispatcher: %s (Host: <name>-kn-channel.<namespace>.svc.cluster.local)\n", url)
+		}
+	}
 	watchReceiver(ctx, env.ReceiverURL, receiver, time.Second, os.Stdout)
 	return nil
 }
