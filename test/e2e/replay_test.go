@@ -15,7 +15,9 @@ import (
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
@@ -45,10 +47,21 @@ type replayed struct {
 
 func newReplayed(t *testing.T, name string) *replayed {
 	t.Helper()
+	return newReplayedOn(t, name, false)
+}
+
+// newReplayedOn is newReplayed; generic makes "ch" a generic Channel whose
+// template is a KafkaChannel, and subscribes a and b to the Channel.
+func newReplayedOn(t *testing.T, name string, generic bool) *replayed {
+	t.Helper()
 	r := &replayed{ns: env.Namespace(t, name), a: framework.NewSink(t), b: framework.NewSink(t), subA: "a", subB: "b"}
-	r.channel = env.CreateChannel(t, r.ns, "ch", v1beta1.KafkaChannelSpec{NumPartitions: 2})
-	subA := env.Subscribe(t, r.ns, r.subA, "ch", framework.SubscriptionOptions{Subscriber: r.a.URL})
-	subB := env.Subscribe(t, r.ns, r.subB, "ch", framework.SubscriptionOptions{Subscriber: r.b.URL})
+	if generic {
+		r.channel = createGenericChannel(t, r.ns, "ch")
+	} else {
+		r.channel = env.CreateChannel(t, r.ns, "ch", v1beta1.KafkaChannelSpec{NumPartitions: 2})
+	}
+	subA := env.Subscribe(t, r.ns, r.subA, "ch", framework.SubscriptionOptions{Subscriber: r.a.URL, Generic: generic})
+	subB := env.Subscribe(t, r.ns, r.subB, "ch", framework.SubscriptionOptions{Subscriber: r.b.URL, Generic: generic})
 	r.uidA = subA.UID
 	r.groupA = contract.ConsumerGroup(r.ns, "ch", string(subA.UID))
 	r.groupB = contract.ConsumerGroup(r.ns, "ch", string(subB.UID))
@@ -65,6 +78,24 @@ func newReplayed(t *testing.T, name string) *replayed {
 		s.WaitFor(t, time.Minute, "the first 100 events", func(got []framework.Received) bool { return len(got) >= replayEvents })
 	}
 	return r
+}
+
+// createGenericChannel creates a Channel whose template is a KafkaChannel of
+// two partitions, and returns that KafkaChannel once Eventing made it and it is Ready.
+func createGenericChannel(t *testing.T, ns, name string) *v1beta1.KafkaChannel {
+	t.Helper()
+	// Eventing's webhook, which would default the template, does not run in the dev environment.
+	ch := &messagingv1.Channel{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: messagingv1.ChannelSpec{ChannelTemplate: &messagingv1.ChannelTemplateSpec{
+			TypeMeta: metav1.TypeMeta{APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel"},
+			Spec:     &runtime.RawExtension{Raw: []byte(`{"numPartitions":2}`)},
+		}},
+	}
+	if _, err := env.Eventing(t).MessagingV1().Channels(ns).Create(context.Background(), ch, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("creating Channel %s/%s: %v", ns, name, err)
+	}
+	return env.WaitChannelReady(t, ns, name)
 }
 
 // keyed is event i, with one of four partition keys.
@@ -175,6 +206,22 @@ func TestResetOffsetEarliestThenTime(t *testing.T) {
 	r.b.WaitForID(t, time.Minute, "after1")
 	if n := len(r.b.Received()); n != replayEvents+1 {
 		t.Errorf("subscriber b got %d events, want %d: the reset of a reached it", n, replayEvents+1)
+	}
+}
+
+// A Subscription to a generic Channel backed by a KafkaChannel (what channel
+// templates give users) is reset on that KafkaChannel: earliest gives its
+// subscriber every event again, and the other subscriber none.
+func TestResetOffsetOfAChannelBackedByAKafkaChannel(t *testing.T) {
+	r := newReplayedOn(t, "e2e-replay-generic", true)
+	resetOffset(t, r.ns, "to-earliest", r.subA, v1alpha1.OffsetEarliest, false)
+	ro := waitSucceeded(t, r.ns, "to-earliest")
+	if ro.Status.Channel != "ch" || ro.Status.Group != r.groupA || ro.Status.EventsReplayed != replayEvents {
+		t.Errorf("status: channel %s, group %s, replayed %d; want ch, %s, %d", ro.Status.Channel, ro.Status.Group, ro.Status.EventsReplayed, r.groupA, replayEvents)
+	}
+	checkReplay(t, r.a, replayEvents, 1)
+	if n := len(r.b.Received()); n != replayEvents {
+		t.Errorf("subscriber b got %d events, want %d: the reset of a reached it", n, replayEvents)
 	}
 }
 

@@ -110,6 +110,9 @@ type SubscriptionOptions struct {
 	SubscriberAudience string
 	Reply              string
 	Delivery           *eventingduckv1.DeliverySpec
+	// Generic subscribes to the generic Channel (messaging.knative.dev/v1) of
+	// that name, the way a user of channel templates does, not to its KafkaChannel.
+	Generic bool
 }
 
 // Subscribe creates a Subscription to a KafkaChannel and waits for it to be Ready.
@@ -122,10 +125,14 @@ func (e *Env) Subscribe(t testing.TB, namespace, name, channel string, o Subscri
 // StartSubscription creates a Subscription to a KafkaChannel without waiting for it.
 func (e *Env) StartSubscription(t testing.TB, namespace, name, channel string, o SubscriptionOptions) {
 	t.Helper()
+	ref := duckv1.KReference{APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel", Name: channel}
+	if o.Generic {
+		ref = duckv1.KReference{APIVersion: messagingv1.SchemeGroupVersion.String(), Kind: "Channel", Name: channel}
+	}
 	sub := &messagingv1.Subscription{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: namespace},
 		Spec: messagingv1.SubscriptionSpec{
-			Channel:  duckv1.KReference{APIVersion: v1beta1.SchemeGroupVersion.String(), Kind: "KafkaChannel", Name: channel},
+			Channel:  ref,
 			Delivery: o.Delivery,
 		},
 	}

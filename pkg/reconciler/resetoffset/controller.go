@@ -30,6 +30,10 @@ func NewController(ctx context.Context, cmw configmap.Watcher) *controller.Impl 
 		Subscription: func(ctx context.Context, namespace, name string) (*messagingv1.Subscription, error) {
 			return events.MessagingV1().Subscriptions(namespace).Get(ctx, name, metav1.GetOptions{})
 		},
+		// Read only for a Subscription to a generic Channel, as rarely.
+		Channel: func(ctx context.Context, namespace, name string) (*messagingv1.Channel, error) {
+			return events.MessagingV1().Channels(namespace).Get(ctx, name, metav1.GetOptions{})
+		},
 		Kafka:   watcher.Current,
 		Connect: ConnectKafka,
 	}

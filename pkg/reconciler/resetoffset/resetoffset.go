@@ -43,6 +43,8 @@ type Reconciler struct {
 	ChannelLister kclisters.KafkaChannelLister
 	// Subscription reads a Subscription; NotFound when there is none.
 	Subscription func(ctx context.Context, namespace, name string) (*messagingv1.Subscription, error)
+	// Channel reads a generic Channel; NotFound when there is none.
+	Channel func(ctx context.Context, namespace, name string) (*messagingv1.Channel, error)
 	// Kafka returns the Kafka configuration in force (Secret + config-kafka).
 	Kafka   func() client.Snapshot
 	Connect Connect
@@ -138,30 +140,63 @@ func (r *Reconciler) resolve(ctx context.Context, ro *v1alpha1.ResetOffset) (*ta
 		return fail("SubscriptionReplaced", "Subscription %s/%s was deleted and created again (UID %s, was %s): its new subscriber has a consumer group of its own; create another ResetOffset for it",
 			ns, name, sub.UID, ro.Status.SubscriberUID)
 	}
-	ch := sub.Spec.Channel
-	if ch.Kind != "KafkaChannel" || ch.APIVersion != v1beta1.SchemeGroupVersion.String() {
-		return fail("NotAKafkaChannel", "Subscription %s/%s subscribes to a %s (%s), not a KafkaChannel (%s): only a KafkaChannel's subscribers can be reset",
-			ns, name, ch.Kind, ch.APIVersion, v1beta1.SchemeGroupVersion)
+	chName, err := r.kafkaChannelName(ctx, ro, sub)
+	if chName == "" {
+		return nil, err
 	}
-	if ch.Namespace != "" && ch.Namespace != ns {
-		return fail("ChannelInAnotherNamespace", "Subscription %s/%s subscribes to a channel of namespace %s: a ResetOffset resets subscribers of its own namespace's channels", ns, name, ch.Namespace)
-	}
-	kc, err := r.ChannelLister.KafkaChannels(ns).Get(ch.Name)
+	kc, err := r.ChannelLister.KafkaChannels(ns).Get(chName)
 	switch {
 	case apierrs.IsNotFound(err):
-		return fail("ChannelNotFound", "KafkaChannel %s/%s of Subscription %s does not exist (any more): nothing to reset", ns, ch.Name, name)
+		return fail("ChannelNotFound", "KafkaChannel %s/%s of Subscription %s does not exist (any more): nothing to reset", ns, chName, name)
 	case err != nil:
 		return nil, err
 	case kc.DeletionTimestamp != nil:
-		return fail("ChannelDeleted", "KafkaChannel %s/%s of Subscription %s is being deleted: nothing to reset", ns, ch.Name, name)
+		return fail("ChannelDeleted", "KafkaChannel %s/%s of Subscription %s is being deleted: nothing to reset", ns, chName, name)
 	case kc.Status.TopicName == "":
-		ro.Status.MarkResolving("TopicNotReady", "KafkaChannel %s/%s has no topic yet", ns, ch.Name)
+		ro.Status.MarkResolving("TopicNotReady", "KafkaChannel %s/%s has no topic yet", ns, chName)
 		return nil, controller.NewRequeueAfter(PollInterval)
 	}
 	group := contract.ConsumerGroup(ns, kc.Name, string(sub.UID))
 	ro.Status.MarkResolved(kc.Name, sub.UID, kc.Status.TopicName, group)
 	logging.FromContext(ctx).Debugw("Resolved", "group", group)
 	return &target{channel: kc, uid: sub.UID, group: group}, nil
+}
+
+// kafkaChannelName is the name of the KafkaChannel the Subscription's channel
+// is, or of the one backing its generic Channel (the usual way a user gets
+// a KafkaChannel, through a channel template); "" with the status saying why
+// when there is none (yet).
+func (r *Reconciler) kafkaChannelName(ctx context.Context, ro *v1alpha1.ResetOffset, sub *messagingv1.Subscription) (string, error) {
+	fail := func(reason, format string, args ...interface{}) (string, error) {
+		ro.Status.MarkResolveFailed(reason, format, args...)
+		return "", nil
+	}
+	ns, name, ch, via := ro.Namespace, sub.Name, sub.Spec.Channel, ""
+	if ch.Namespace != "" && ch.Namespace != ns {
+		return fail("ChannelInAnotherNamespace", "Subscription %s/%s subscribes to a channel of namespace %s: a ResetOffset resets subscribers of its own namespace's channels", ns, name, ch.Namespace)
+	}
+	if ch.Kind == "Channel" && ch.APIVersion == messagingv1.SchemeGroupVersion.String() {
+		c, err := r.Channel(ctx, ns, ch.Name)
+		switch {
+		case apierrs.IsNotFound(err):
+			return fail("ChannelNotFound", "Channel %s/%s of Subscription %s does not exist (any more): nothing to reset", ns, ch.Name, name)
+		case err != nil:
+			return "", fmt.Errorf("reading Channel %s/%s: %w", ns, ch.Name, err)
+		case c.DeletionTimestamp != nil:
+			return fail("ChannelDeleted", "Channel %s/%s of Subscription %s is being deleted: nothing to reset", ns, ch.Name, name)
+		case c.Status.Channel == nil:
+			ro.Status.MarkResolving("BackingChannelNotReady", "Channel %s/%s of Subscription %s has no backing channel yet", ns, ch.Name, name)
+			return "", controller.NewRequeueAfter(PollInterval)
+		}
+		via = fmt.Sprintf("Channel %s, backed by ", ch.Name)
+		ch = *c.Status.Channel
+	}
+	if ch.Kind != "KafkaChannel" || ch.APIVersion != v1beta1.SchemeGroupVersion.String() {
+		return fail("NotAKafkaChannel", "Subscription %s/%s subscribes to %sa %s (%s), not a KafkaChannel (%s): only a KafkaChannel's subscribers can be reset",
+			ns, name, via, ch.Kind, ch.APIVersion, v1beta1.SchemeGroupVersion)
+	}
+	// Eventing creates the backing channel in its Channel's namespace, under its name.
+	return ch.Name, nil
 }
 
 // offsetTime is spec.offset.time as Kafka's ListOffsets spells it. A time

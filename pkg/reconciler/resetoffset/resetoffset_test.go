@@ -110,12 +110,15 @@ func newReconciler(ctx context.Context, ls *Listers, _ configmap.Watcher) contro
 	if f == nil {
 		f = kafka()
 	}
-	subs := ls.Subscriptions()
+	subs, chans := ls.Subscriptions(), ls.Channels()
 	r := &Reconciler{
 		Client:        fakeclient.Get(ctx),
 		ChannelLister: ls.KafkaChannels(),
 		Subscription: func(_ context.Context, ns, name string) (*messagingv1.Subscription, error) {
 			return subs.Subscriptions(ns).Get(name)
+		},
+		Channel: func(_ context.Context, ns, name string) (*messagingv1.Channel, error) {
+			return chans.Channels(ns).Get(name)
 		},
 		Kafka:   func() client.Snapshot { return client.Snapshot{Settings: &client.Settings{Fingerprint: "test"}} },
 		Connect: func(*client.Settings) (Offsets, error) { return f, nil },
@@ -171,6 +174,23 @@ func subscription() *messagingv1.Subscription {
 	}
 }
 
+// subscriptionToChannel subscribes to the generic Channel of the KafkaChannel's name.
+func subscriptionToChannel() *messagingv1.Subscription {
+	s := subscription()
+	s.Spec.Channel = duckv1.KReference{APIVersion: "messaging.knative.dev/v1", Kind: "Channel", Name: kcName}
+	return s
+}
+
+// genericChannel is a Channel backed by a channel of the given kind (none
+// yet when kind is ""), as Eventing's Channel reconciler records it.
+func genericChannel(apiVersion, kind string) *messagingv1.Channel {
+	c := &messagingv1.Channel{ObjectMeta: metav1.ObjectMeta{Namespace: testNS, Name: kcName}}
+	if kind != "" {
+		c.Status.Channel = &duckv1.KReference{APIVersion: apiVersion, Kind: kind, Namespace: testNS, Name: kcName}
+	}
+	return c
+}
+
 func channel(annotations ...string) runtime.Object {
 	kc := NewKafkaChannel(kcName, testNS, WithTopic(topic))
 	for i := 0; i+1 < len(annotations); i += 2 {
@@ -210,7 +230,8 @@ func commitsAre(f *fakeOffsets, want ...map[int32]int64) func(*testing.T, *Table
 
 func TestReconcile(t *testing.T) {
 	withMembers, empty, emptyAgain, dry, recorded := kafka(), kafka(), kafka(), kafka(), kafka()
-	withMembers.members = 2
+	withMembersOfChannel := kafka()
+	withMembers.members, withMembersOfChannel.members = 2, 2
 	joined := kafka()
 	joined.commitErr = fmt.Errorf("committing: %w", offsets.ErrGroupHasMembers)
 
@@ -245,6 +266,38 @@ func TestReconcile(t *testing.T) {
 		WantEvents: []string{
 			Eventf(corev1.EventTypeWarning, "NotAKafkaChannel", "Subscription ns/orders-sub subscribes to a InMemoryChannel (messaging.knative.dev/v1), not a KafkaChannel (messaging.knative.dev/v1beta1): only a KafkaChannel's subscribers can be reset"),
 		},
+	}, {
+		Name:              "a Subscription to a Channel backed by a KafkaChannel pauses the subscriber on the KafkaChannel",
+		Key:               roKey,
+		Ctx:               withKafka(withMembersOfChannel),
+		Objects:           []runtime.Object{newResetOffset(), subscriptionToChannel(), genericChannel("messaging.knative.dev/v1beta1", "KafkaChannel"), channel()},
+		WantPatches:       []clientgotesting.PatchActionImpl{pausePatch(`"replay"`)},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{statusUpdate(newResetOffset(resolved, stopping))},
+		WantErr:           true, // requeued
+	}, {
+		Name:    "a Channel without a backing channel yet is waited for",
+		Key:     roKey,
+		Objects: []runtime.Object{newResetOffset(), subscriptionToChannel(), genericChannel("", "")},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{statusUpdate(newResetOffset(initialized, func(ro *v1alpha1.ResetOffset) {
+			ro.Status.MarkResolving("BackingChannelNotReady", "Channel ns/orders of Subscription orders-sub has no backing channel yet")
+		}))},
+		WantErr: true, // requeued
+	}, {
+		Name:    "a Channel backed by another kind of channel is refused, naming the kind",
+		Key:     roKey,
+		Objects: []runtime.Object{newResetOffset(), subscriptionToChannel(), genericChannel("messaging.knative.dev/v1", "InMemoryChannel")},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{statusUpdate(newResetOffset(initialized,
+			failed("NotAKafkaChannel", "Subscription ns/orders-sub subscribes to Channel orders, backed by a InMemoryChannel (messaging.knative.dev/v1), not a KafkaChannel (messaging.knative.dev/v1beta1): only a KafkaChannel's subscribers can be reset")))},
+		WantEvents: []string{
+			Eventf(corev1.EventTypeWarning, "NotAKafkaChannel", "Subscription ns/orders-sub subscribes to Channel orders, backed by a InMemoryChannel (messaging.knative.dev/v1), not a KafkaChannel (messaging.knative.dev/v1beta1): only a KafkaChannel's subscribers can be reset"),
+		},
+	}, {
+		Name:    "a Subscription to a Channel that does not exist: failed",
+		Key:     roKey,
+		Objects: []runtime.Object{newResetOffset(), subscriptionToChannel()},
+		WantStatusUpdates: []clientgotesting.UpdateActionImpl{statusUpdate(newResetOffset(initialized,
+			failed("ChannelNotFound", "Channel ns/orders of Subscription orders-sub does not exist (any more): nothing to reset")))},
+		WantEvents: []string{Eventf(corev1.EventTypeWarning, "ChannelNotFound", "Channel ns/orders of Subscription orders-sub does not exist (any more): nothing to reset")},
 	}, {
 		Name:    "a dry run reports the offsets and neither pauses nor commits",
 		Key:     roKey,

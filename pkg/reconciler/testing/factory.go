@@ -47,7 +47,7 @@ var schemes = []func(*runtime.Scheme) error{
 	messagingv1.AddToScheme,
 }
 
-// NewScheme knows the Kubernetes types, this project's, EventPolicies and Subscriptions.
+// NewScheme knows the Kubernetes types, this project's, EventPolicies, Subscriptions and Channels.
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	for _, add := range schemes {
@@ -95,6 +95,11 @@ func (l *Listers) ResetOffsets() kafkalisters.ResetOffsetLister {
 // Subscriptions lists the row's Subscriptions.
 func (l *Listers) Subscriptions() messagingv1listers.SubscriptionLister {
 	return messagingv1listers.NewSubscriptionLister(l.indexerFor(&messagingv1.Subscription{}))
+}
+
+// Channels lists the row's generic Channels.
+func (l *Listers) Channels() messagingv1listers.ChannelLister {
+	return messagingv1listers.NewChannelLister(l.indexerFor(&messagingv1.Channel{}))
 }
 
 // StatefulSets lists the row's StatefulSets.
