@@ -195,6 +195,17 @@ kill_cgroup() {
   log "processes left in cgroup $1: ${pids}"
 }
 
+# wait_reaped: until no process, zombies included, names the node's cgroups:
+# a killed container is gone only once whoever inherited it has reaped it.
+wait_reaped() {
+  local i
+  for ((i = 0; i < 100; i++)); do
+    grep -qsE "/(knative-kafka-node|knative-kafka-runtime)(/|$)" /proc/[0-9]*/cgroup || return 0
+    sleep 0.1
+  done
+  log "processes of the node's cgroups not reaped after 10s"
+}
+
 # iptables_clean CMD: drops the chains kubelet, kube-proxy, the CNI plugins and
 # this script added, and every rule that jumps to one, leaving the rest.
 iptables_clean() {
@@ -233,6 +244,7 @@ teardown() {
   [[ -z ${IDLE:-} ]] || kill "${IDLE}" 2>/dev/null || true
   stop_procs
   for cg in "${CGROUPS[@]}"; do kill_cgroup "${cg}"; done
+  wait_reaped
   # Mounts under the state directory, deepest first: pods' volumes and rootfs,
   # kubelet's own bind mount, the pods' network namespaces.
   awk -v d="${DIR}/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | sort -r | while read -r m; do
@@ -349,7 +361,8 @@ EOF
 }
 
 start_kubelet() {
-  rm -rf "${DIR}/kubelet"
+  # The last run's pod logs stay after its teardown, for a look; not across starts.
+  rm -rf "${DIR}/kubelet" "${DIR}/pod-logs"
   mkdir -p "${DIR}/kubelet" "${DIR}/pod-logs"
   cat >"${DIR}/kubelet.yaml" <<EOF
 apiVersion: kubelet.config.k8s.io/v1beta1
