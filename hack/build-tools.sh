@@ -3,7 +3,7 @@
 # end-to-end tests and the offline ko path run, into _output/bin (git-ignored).
 # A binary is rebuilt only when its tool module's go.sum changed since it was built.
 #
-#   hack/build-tools.sh [control-plane] [imc] [ko] [codegen]
+#   hack/build-tools.sh [control-plane] [imc] [ko] [codegen] [node]
 #
 # control-plane (the default): etcd, kube-apiserver, kube-controller-manager,
 #   kubectl (hack/tools/k8s), the Knative Eventing and Broker controllers (hack/tools/eventing).
@@ -11,6 +11,10 @@
 #   side-by-side benchmarks run (test/devenv's InMemoryChannel option).
 # ko: ko, and go-containerregistry's registry and crane (hack/tools/ko).
 # codegen: the code generators hack/update-codegen.sh runs (hack/tools/codegen).
+# node: what hack/node-up.sh adds to the control plane for a real single node:
+#   kubelet, kube-scheduler, kube-proxy (hack/tools/k8s), containerd and its runc
+#   shim (hack/tools/containerd), CoreDNS (hack/tools/coredns); and, from Debian's
+#   packages, runc, the CNI plugins, iptables and conntrack.
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,7 +50,7 @@ build() { # NAME MODULE_DIR PACKAGE [LDFLAGS]
   echo "  [${DONE}/${STALE}] ${name}: building ${pkg}..."
   local start=${SECONDS} last=${SECONDS}
   echo "=== ${name}: go build ${pkg} ($(date +%T))" >>"${LOG}"
-  (cd "${dir}" && go build -trimpath -ldflags "-s -w ${ldflags}" -o "${BIN}/${name}" "${pkg}") >>"${LOG}" 2>&1 &
+  (cd "${dir}" && go build -trimpath -tags "${GO_TAGS:-}" -ldflags "-s -w ${ldflags}" -o "${BIN}/${name}" "${pkg}") >>"${LOG}" 2>&1 &
   local pid=$!
   while kill -0 "${pid}" 2>/dev/null; do
     sleep 1
@@ -64,13 +68,17 @@ build() { # NAME MODULE_DIR PACKAGE [LDFLAGS]
   echo "  [${DONE}/${STALE}] ${name}: built in $((SECONDS - start))s"
 }
 
-control_plane() {
-  # Knative refuses an unstamped (v0.0.0) API server, so stamp the version.
-  local version="" pkg
+# Knative refuses an unstamped (v0.0.0) API server, so stamp every Kubernetes binary.
+k8s_version_ldflags() {
+  local pkg
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    version+=" -X ${pkg}.gitVersion=${K8S_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=35"
+    echo -n " -X ${pkg}.gitVersion=${K8S_VERSION} -X ${pkg}.gitMajor=1 -X ${pkg}.gitMinor=35"
   done
-  local k8s="${ROOT}/hack/tools/k8s" eventing="${ROOT}/hack/tools/eventing"
+}
+
+control_plane() {
+  local version k8s="${ROOT}/hack/tools/k8s" eventing="${ROOT}/hack/tools/eventing"
+  version="$(k8s_version_ldflags)"
   build etcd "${k8s}" go.etcd.io/etcd/server/v3
   build kube-apiserver "${k8s}" k8s.io/kubernetes/cmd/kube-apiserver "${version}"
   build kube-controller-manager "${k8s}" k8s.io/kubernetes/cmd/kube-controller-manager "${version}"
@@ -144,6 +152,57 @@ codegen_tools() {
   build injection-gen "${dir}" knative.dev/pkg/codegen/cmd/injection-gen
 }
 
+# Debian's packages the node runs, installed when a command is missing: a CI
+# machine starts with Go alone.
+DEBIAN_PACKAGES=(runc:runc containernetworking-plugins:/usr/lib/cni/bridge
+  iptables:iptables-save conntrack:conntrack)
+
+missing_packages() {
+  local entry
+  for entry in "${DEBIAN_PACKAGES[@]}"; do
+    command -v "${entry#*:}" >/dev/null || echo "${entry%%:*}"
+  done
+}
+
+node_packages() {
+  local missing
+  missing="$(missing_packages | tr '\n' ' ')"
+  [[ -z "${missing// /}" ]] && return 0
+  if [[ ${MODE} == plan ]]; then
+    STALE=$((STALE + 1))
+    return 0
+  fi
+  DONE=$((DONE + 1))
+  echo "  [${DONE}/${STALE}] Debian packages: installing ${missing}..."
+  local start=${SECONDS}
+  {
+    echo "=== apt-get install ${missing} ($(date +%T))"
+    apt-get update
+    # shellcheck disable=SC2086 # one word per package
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing}
+  } >>"${LOG}" 2>&1 || {
+    echo "  Debian packages: install failed; the end of ${LOG}:" >&2
+    tail -n 30 "${LOG}" >&2
+    exit 1
+  }
+  echo "  [${DONE}/${STALE}] Debian packages: installed in $((SECONDS - start))s"
+}
+
+node_tools() {
+  local version k8s="${ROOT}/hack/tools/k8s" containerd="${ROOT}/hack/tools/containerd"
+  version="$(k8s_version_ldflags)"
+  node_packages
+  build kubelet "${k8s}" k8s.io/kubernetes/cmd/kubelet "${version}"
+  build kube-scheduler "${k8s}" k8s.io/kubernetes/cmd/kube-scheduler "${version}"
+  build kube-proxy "${k8s}" k8s.io/kubernetes/cmd/kube-proxy "${version}"
+  # Static, and without btrfs's C headers: the snapshotter here is overlayfs.
+  CGO_ENABLED=0 GO_TAGS=no_btrfs build containerd "${containerd}" github.com/containerd/containerd/v2/cmd/containerd
+  CGO_ENABLED=0 GO_TAGS=no_btrfs build containerd-shim-runc-v2 "${containerd}" \
+    github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
+  # Static: it runs in a pod, from an image with nothing else in it.
+  CGO_ENABLED=0 build coredns "${ROOT}/hack/tools/coredns" .
+}
+
 run_groups() {
   local group
   for group in "${@:-control-plane}"; do
@@ -152,6 +211,7 @@ run_groups() {
       imc) imc_tools ;;
       ko) ko_tools ;;
       codegen) codegen_tools ;;
+      node) node_tools ;;
       *) echo "unknown tool group ${group}" >&2; exit 2 ;;
     esac
   done

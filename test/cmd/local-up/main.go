@@ -14,12 +14,12 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
-	cloudevents "github.com/cloudevents/sdk-go/v2"
-
 	"github.com/knative-kafka/knative-kafka/test/devenv"
+	"github.com/knative-kafka/knative-kafka/test/eventdisplay"
 )
 
 const sample = `apiVersion: messaging.knative.dev/v1beta1
@@ -62,6 +62,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockEnv(root, fmt.Sprintf("hack/local-up.sh (pid %d)", os.Getpid()))
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	start := time.Now()
@@ -104,6 +109,41 @@ func run() error {
 	}
 	watchReceiver(ctx, env.ReceiverURL, receiver, time.Second, os.Stdout)
 	return nil
+}
+
+// lockEnv takes _output/dev-env.lock, which hack/node-up.sh takes too: one
+// environment of a checkout at a time, since both keep their state in
+// _output. The end-to-end tests' environments, in directories of their own,
+// take no lock. The lock file names its holder, for the refusal.
+func lockEnv(root, holder string) (unlock func(), err error) {
+	path := filepath.Join(root, "_output", "dev-env.lock")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		other, _ := os.ReadFile(path)
+		f.Close()
+		if len(strings.TrimSpace(string(other))) == 0 {
+			other = []byte("another environment")
+		}
+		return nil, fmt.Errorf("refusing to start: %s holds %s; stop it first", strings.TrimSpace(string(other)), path)
+	}
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if _, err := f.WriteAt([]byte(holder+"\n"), 0); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		_ = f.Truncate(0)
+		f.Close()
+	}, nil
 }
 
 // startSample creates the sample channel, subscribed by an event display,
@@ -184,22 +224,6 @@ func startEventDisplay() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	go func() { _ = http.Serve(l, eventDisplay(os.Stdout)) }()
+	go func() { _ = http.Serve(l, eventdisplay.Handler(os.Stdout)) }()
 	return "http://" + l.Addr().String(), nil
-}
-
-// eventDisplay prints each CloudEvent it receives to out and answers 202 at
-// once, 400 to a request that is no CloudEvent. A plain handler: the SDK's
-// receive handler pairs each request with its response through a channel and
-// stalled deliveries under a burst.
-func eventDisplay(out io.Writer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		e, err := cloudevents.NewEventFromHTTPRequest(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		fmt.Fprintf(out, "event display received:\n%s\n", e)
-		w.WriteHeader(http.StatusAccepted)
-	})
 }

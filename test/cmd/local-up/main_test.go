@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/knative-kafka/knative-kafka/test/eventdisplay"
 )
 
 // The sample's event display is what a newcomer judges the channel by: a
@@ -19,7 +21,7 @@ import (
 // structured mode, and a request that is no CloudEvent refused.
 func TestEventDisplayAcceptsABurst(t *testing.T) {
 	var out lockedBuffer
-	srv := httptest.NewServer(eventDisplay(&out))
+	srv := httptest.NewServer(eventdisplay.Handler(&out))
 	defer srv.Close()
 
 	const senders = 200
@@ -150,4 +152,23 @@ func TestReceiverURLChangesArePrinted(t *testing.T) {
 	if out.String() != want {
 		t.Errorf("printed %q, want %q", out.String(), want)
 	}
+}
+
+// hack/local-up.sh and hack/node-up.sh share a checkout's _output: while one
+// holds the lock, the other refuses to start, naming the holder.
+func TestLocalUpRefusesWhileAnotherEnvironmentRuns(t *testing.T) {
+	root := t.TempDir()
+	unlock, err := lockEnv(root, "hack/node-up.sh (pid 42)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := lockEnv(root, "hack/local-up.sh"); err == nil || !strings.Contains(err.Error(), "hack/node-up.sh (pid 42)") {
+		t.Fatalf("second lock: %v, want a refusal naming hack/node-up.sh (pid 42)", err)
+	}
+	unlock()
+	again, err := lockEnv(root, "hack/local-up.sh")
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	again()
 }
