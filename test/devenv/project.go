@@ -8,10 +8,15 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/utils/ptr"
+
+	"github.com/knative-kafka/knative-kafka/pkg/contract"
+	"github.com/knative-kafka/knative-kafka/pkg/dispatcher/placement"
 )
 
 // Names from config/ that the environment relies on.
@@ -46,7 +51,35 @@ func (e *Env) startProject(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return e.waitPoolCountedIn(ctx, 3*time.Minute)
+}
+
+// waitPoolCountedIn waits until every replica of the dispatcher pool has
+// renewed its Lease: until then the replicas disagree on which of them hosts
+// a group, and a test's first subscription would see its group move.
+func (e *Env) waitPoolCountedIn(ctx context.Context, timeout time.Duration) error {
+	return waitFor(ctx, "the dispatcher pool's Leases", nil, timeout, func() error {
+		s, err := e.Kube.AppsV1().StatefulSets(SystemNamespace).Get(ctx, contract.PoolName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		list, err := e.Kube.CoordinationV1().Leases(SystemNamespace).List(ctx,
+			metav1.ListOptions{LabelSelector: placement.LeaseSelector(contract.PoolName).String()})
+		if err != nil {
+			return err
+		}
+		leases := make([]*coordinationv1.Lease, len(list.Items))
+		for i := range list.Items {
+			leases[i] = &list.Items[i]
+		}
+		replicas := int(ptr.Deref(s.Spec.Replicas, 1))
+		// Counted as the replicas count one another: self, out of range, counts none.
+		if live, _ := placement.Live(leases, contract.PoolName, replicas, replicas, time.Now()); len(live) < replicas {
+			return fmt.Errorf("replicas %v of %d renewed their Lease; process logs in %s", live, replicas,
+				filepath.Join(e.Dir, "logs", contract.PoolName+"-<ordinal>.log"))
+		}
+		return nil
+	})
 }
 
 // startRunner runs the system namespace's workloads as local processes until ctx ends.

@@ -28,6 +28,8 @@ import (
 const (
 	LeaseDuration = 20 * time.Second
 	RenewInterval = 5 * time.Second
+	// ReadyPoll is how often a replica not yet counted in asks whether it is ready.
+	ReadyPoll = 100 * time.Millisecond
 	// PoolLabel marks the Leases of a pool, its StatefulSet's name the value,
 	// so that a replica watches those and no other.
 	PoolLabel = "knative-kafka.dev/dispatcher-pool"
@@ -100,25 +102,35 @@ func LeaseSelector(statefulSet string) labels.Selector {
 
 // Heartbeat renews the replica's Lease every RenewInterval while ready
 // returns nil, until ctx ends; failed reports a renewal that failed (the
-// next tick tries again). A replica that stops (ctx ends) leaves its Lease to
-// expire rather than releasing it: a restart, back within LeaseDuration,
-// then moves no group.
+// next tick tries again). Until ready first returns nil it asks again every
+// ReadyPoll: the others count a replica in only from its first renewal, and
+// until then it hosts, alone, groups they host too, whose sessions a late
+// count-in cuts short (deliveries redone). A replica that stops (ctx ends)
+// leaves its Lease to expire rather than releasing it: a restart, back within
+// LeaseDuration, then moves no group.
 func Heartbeat(ctx context.Context, leases typedcoordinationv1.LeaseInterface, statefulSet string, ordinal int,
 	ready func() error, failed func(error)) {
 	h := heartbeat{leases: leases, name: LeaseName(statefulSet, ordinal), pool: statefulSet}
-	tick := time.NewTicker(RenewInterval)
-	defer tick.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	renewed := false
 	for {
-		if ready() == nil {
-			if err := h.renew(ctx, time.Now()); err != nil && ctx.Err() == nil {
-				failed(err)
-			}
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
+		next := RenewInterval
+		switch {
+		case ready() == nil:
+			renewed = true
+			if err := h.renew(ctx, time.Now()); err != nil && ctx.Err() == nil {
+				failed(err)
+			}
+		case !renewed:
+			next = ReadyPoll
+		}
+		timer.Reset(next)
 	}
 }
 
