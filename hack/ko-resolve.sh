@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The ko path, offline: hack/release.sh, exactly as a release is made, pushing
 # the images to a throwaway registry on 127.0.0.1 (ko talks plain HTTP to
-# loopback registries) on top of a minimal base image made there with crane.
-# Writes the resolved manifests to _output/release.yaml (or $1); the
-# end-to-end tests then install those manifests instead of config/.
+# loopback registries) on top of hack/base-image.sh's base, like ko's default
+# one: what it writes runs on a real node too. Writes the resolved manifests to
+# _output/release.yaml (or $1); the end-to-end tests then install those
+# manifests instead of config/. KO_RESOLVE_REGISTRY=127.0.0.1:PORT pushes to
+# that registry instead, which keeps the images.
 set -o errexit -o nounset -o pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,19 +26,18 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-"${BIN}/registry" -port "${PORT}" >"${WORK}/registry.log" 2>&1 &
-REGISTRY_PID=$!
-for _ in $(seq 50); do
-  curl -sf "http://127.0.0.1:${PORT}/v2/" >/dev/null && break
-  sleep 0.1
-done
-REGISTRY="127.0.0.1:${PORT}"
+REGISTRY="${KO_RESOLVE_REGISTRY:-}"
+if [[ -z "${REGISTRY}" ]]; then
+  PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  "${BIN}/registry" -port "${PORT}" >"${WORK}/registry.log" 2>&1 &
+  REGISTRY_PID=$!
+  for _ in $(seq 50); do
+    curl -sf "http://127.0.0.1:${PORT}/v2/" >/dev/null && break
+    sleep 0.1
+  done
+  REGISTRY="127.0.0.1:${PORT}"
+fi
 
-# A minimal base image: one empty layer, linux/amd64 (the binaries are static).
-tar -cf "${WORK}/empty.tar" -T /dev/null
-"${BIN}/crane" append --insecure --new_layer "${WORK}/empty.tar" --new_tag "${REGISTRY}/base:empty" >/dev/null
-"${BIN}/crane" mutate --insecure --set-platform linux/amd64 "${REGISTRY}/base:empty" --tag "${REGISTRY}/base:static" >/dev/null
-
-KO_DOCKER_REPO="${REGISTRY}/knative-kafka" KO_DEFAULTBASEIMAGE="${REGISTRY}/base:static" PLATFORMS=linux/amd64 \
+BASE="$("${ROOT}/hack/base-image.sh" "${REGISTRY}")"
+KO_DOCKER_REPO="${REGISTRY}/knative-kafka" KO_DEFAULTBASEIMAGE="${BASE}" PLATFORMS=linux/amd64 \
   "${ROOT}/hack/release.sh" "${OUT}"

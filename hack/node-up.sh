@@ -10,7 +10,6 @@
 #
 #   hack/node-up.sh            # stays up until Ctrl-C
 #   NODE_UP_EXIT=1 hack/node-up.sh   # tears down as soon as it is up
-#   NODE_UP_BROKER=1 hack/node-up.sh # also Eventing's channel-based Broker
 #
 # Ctrl-C or SIGTERM stops it (a shell ignores SIGINT in what it starts with &).
 #
@@ -75,15 +74,22 @@ start() {
   log "started ${name} (pid $!, log ${DIR}/logs/${name}.log)"
 }
 
-# wait_for WHAT SECONDS CMD...: polls CMD until it succeeds.
-wait_for() {
-  local what=$1 secs=$2 i
-  shift 2
+# poll SECONDS CMD...: whether CMD succeeds within SECONDS.
+poll() {
+  local secs=$1 i
+  shift
   for ((i = 0; i < secs * 2; i++)); do
     "$@" >/dev/null 2>&1 && return 0
     sleep 0.5
   done
-  die "${what} not ready after ${secs}s (logs in ${DIR}/logs)"
+  return 1
+}
+
+# wait_for WHAT SECONDS CMD...: polls CMD until it succeeds.
+wait_for() {
+  local what=$1
+  shift
+  poll "$@" || die "${what} not ready after $1s (logs in ${DIR}/logs)"
 }
 
 kubectl() { command kubectl --kubeconfig "${DIR}/admin.kubeconfig" "$@"; }
@@ -432,40 +438,21 @@ start_registry() {
   wait_for registry 30 curl -sf "http://${REGISTRY}/v2/"
 }
 
-# image NAME FILE ENTRYPOINT: a one-binary image, linux/amd64, user nonroot.
+# image NAME FILE ENTRYPOINT: one binary on the base image, so as its user.
 image() {
   local tmp
   tmp="$(mktemp -d)"
   cp "$2" "${tmp}/${3#/}"
   tar -C "${tmp}" -cf "${tmp}/layer.tar" "${3#/}"
-  crane append --insecure -f "${tmp}/layer.tar" -t "${REGISTRY}/$1:build" >/dev/null
-  crane mutate --insecure --set-platform linux/amd64 --user 65532:65532 --entrypoint "$3" \
-    "${REGISTRY}/$1:build" -t "${REGISTRY}/$1:node" >/dev/null
+  crane append --insecure -b "${BASE}" -f "${tmp}/layer.tar" -t "${REGISTRY}/$1:build" >/dev/null
+  crane mutate --insecure --entrypoint "$3" "${REGISTRY}/$1:build" -t "${REGISTRY}/$1:node" >/dev/null
   rm -rf "${tmp}"
-}
-
-# base_image: what ko builds on here instead of its default, which is not
-# reachable offline: like that one, static, owned by user 65532 (the
-# Deployments require runAsNonRoot), with /etc/passwd, CA certificates and /tmp.
-base_image() {
-  local tmp
-  tmp="$(mktemp -d)"
-  mkdir -p "${tmp}/etc/ssl/certs" "${tmp}/tmp" "${tmp}/home/nonroot"
-  chmod 1777 "${tmp}/tmp"
-  printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"${tmp}/etc/passwd"
-  printf 'root:x:0:\nnonroot:x:65532:\n' >"${tmp}/etc/group"
-  cp /etc/ssl/certs/ca-certificates.crt "${tmp}/etc/ssl/certs/" 2>/dev/null || true
-  chown 65532:65532 "${tmp}/home/nonroot"
-  tar -C "${tmp}" --numeric-owner -cf "${tmp}.tar" .
-  crane append --insecure -f "${tmp}.tar" -t "${REGISTRY}/base:build" >/dev/null
-  crane mutate --insecure --set-platform linux/amd64 --user 65532:65532 \
-    "${REGISTRY}/base:build" -t "${REGISTRY}/base:nonroot" >/dev/null
-  rm -rf "${tmp}" "${tmp}.tar"
 }
 
 build_images() {
   start_registry
-  base_image
+  # What ko builds on here, as hack/ko-resolve.sh does.
+  BASE="$("${ROOT}/hack/base-image.sh" "${REGISTRY}")"
   image pause "${BIN}/pause" /pause
   image coredns "${BIN}/coredns" /coredns
 }
@@ -566,29 +553,33 @@ eventing_dir() {
 
 # install_eventing: Eventing's release manifests built by ko from the
 # module, as its release does: eventing-core (config/core, and the image
-# config maps its controller reads), and with NODE_UP_BROKER=1 the
-# channel-based Broker. Not by default: its three Deployments request 0.3 CPU
-# more than a 2-core node has left once this project is installed.
+# config maps its controller reads) and the channel-based Broker.
 install_eventing() {
   local ev
   ev="$(eventing_dir)"
-  local manifests=(-f "${ev}/config/core" -f "${ev}/third_party/eventing-integrations-latest")
-  [[ -n ${NODE_UP_BROKER:-} ]] && manifests+=(-f "${ev}/config/brokers/mt-channel-broker")
+  local manifests=(-f "${ev}/config/core" -f "${ev}/third_party/eventing-integrations-latest"
+    -f "${ev}/config/brokers/mt-channel-broker")
   (cd "${ROOT}/hack/tools/eventing" &&
-    GOFLAGS=-mod=mod KO_DOCKER_REPO="${REGISTRY}/knative-eventing" KO_DEFAULTBASEIMAGE="${REGISTRY}/base:nonroot" \
+    GOFLAGS=-mod=mod KO_DOCKER_REPO="${REGISTRY}/knative-eventing" KO_DEFAULTBASEIMAGE="${BASE}" \
       ko resolve --base-import-paths --sbom=none -R "${manifests[@]}") \
     >"${DIR}/eventing.yaml" 2>"${DIR}/logs/ko-eventing.log" || die "ko resolve of Eventing failed: see ${DIR}/logs/ko-eventing.log"
   kubectl apply --server-side -f "${DIR}/eventing.yaml" >/dev/null
-  wait_for "Knative Eventing's workloads" 300 all_serving knative-eventing app.kubernetes.io/name=knative-eventing
+  wait_all_ready "Knative Eventing's workloads" app.kubernetes.io/name=knative-eventing
 }
 
-# all_serving NAMESPACE SELECTOR: every Deployment and StatefulSet selected
-# that asks for replicas has one ready. Not all: what README installs
-# requests more CPU than a 2-core node has left (see pending_pods).
-all_serving() {
-  kubectl get deployments,statefulsets -n "$1" -l "$2" \
+# all_ready SELECTOR: every replica of the Deployments and StatefulSets
+# selected in knative-eventing is ready (their requests fit the node).
+all_ready() {
+  kubectl get deployments,statefulsets -n knative-eventing -l "$1" \
     -o jsonpath='{range .items[*]}{.spec.replicas} {.status.readyReplicas}{"\n"}{end}' |
-    awk '{ seen = 1; if ($1 > 0 && $2 + 0 < 1) idle = 1 } END { exit !(seen && !idle) }'
+    awk '{ seen = 1; if ($2 + 0 < $1) short = 1 } END { exit !(seen && !short) }'
+}
+
+# wait_all_ready WHAT SELECTOR: all_ready within 5 minutes, or names the
+# pods the scheduler could not place.
+wait_all_ready() {
+  poll 300 all_ready "$2" || die "$1: not every replica Ready after 300s (logs in ${DIR}/logs)
+$(pending_pods)"
 }
 
 # pending_pods: the pods the scheduler could not place, and why.
@@ -600,7 +591,7 @@ pending_pods() {
 # install_project: README's "Install on a cluster", steps 1 to 3.
 install_project() {
   (cd "${ROOT}" && KUBECONFIG="${DIR}/admin.kubeconfig" KO_DOCKER_REPO="${REGISTRY}/knative-kafka" \
-    KO_DEFAULTBASEIMAGE="${REGISTRY}/base:nonroot" ko apply -f config) \
+    KO_DEFAULTBASEIMAGE="${BASE}" ko apply -f config) \
     >"${DIR}/logs/ko-apply.log" 2>&1 || die "ko apply -f config failed: see ${DIR}/logs/ko-apply.log"
   # Step 1: the Secret describes this node's Kafka.
   kubectl apply -f - >/dev/null <<EOF
@@ -631,7 +622,7 @@ data:
       apiVersion: messaging.knative.dev/v1beta1
       kind: KafkaChannel
 EOF
-  wait_for "knative-kafka's workloads" 300 all_serving knative-eventing app.kubernetes.io/name=knative-kafka
+  wait_all_ready "knative-kafka's workloads" app.kubernetes.io/name=knative-kafka
 }
 
 SAMPLE='apiVersion: apps/v1
@@ -672,7 +663,7 @@ spec:
 
 start_sample() {
   (cd "${ROOT}" && KUBECONFIG="${DIR}/admin.kubeconfig" KO_DOCKER_REPO="${REGISTRY}/knative-kafka" \
-    KO_DEFAULTBASEIMAGE="${REGISTRY}/base:nonroot" ko apply -f - <<<"${SAMPLE}") \
+    KO_DEFAULTBASEIMAGE="${BASE}" ko apply -f - <<<"${SAMPLE}") \
     >>"${DIR}/logs/ko-apply.log" 2>&1 || die "ko apply of the sample failed: see ${DIR}/logs/ko-apply.log"
   kubectl wait -n default --for=condition=Available deployment/event-display --timeout=3m >/dev/null
   kubectl wait -n default --for=condition=Ready kafkachannel/sample subscription/sample-display --timeout=3m >/dev/null
@@ -724,9 +715,6 @@ and see it in the event display pod's log:
 
 Host processes' logs are in ${DIR}/logs. Ctrl-C stops the node and removes all it added to the host.
 EOF
-  local pending
-  pending="$(pending_pods)"
-  [[ -z ${pending} ]] || printf '\nPods the node has no room for (2 cores: the requests of all that is installed exceed them):\n%s\n' "${pending}"
   [[ -n ${NODE_UP_EXIT:-} ]] && return 0
   sleep infinity 9>&- &
   IDLE=$!

@@ -163,15 +163,16 @@ type workload struct {
 	name     string
 	selector map[string]string
 	template corev1.PodTemplateSpec
+	replicas int32
 }
 
 func workloads(objs []object) []workload {
 	var out []workload
 	for _, d := range all[*appsv1.Deployment](objs) {
-		out = append(out, workload{"Deployment/" + d.Name, d.Spec.Selector.MatchLabels, d.Spec.Template})
+		out = append(out, workload{"Deployment/" + d.Name, d.Spec.Selector.MatchLabels, d.Spec.Template, ptr.Deref(d.Spec.Replicas, 1)})
 	}
 	for _, ss := range all[*appsv1.StatefulSet](objs) {
-		out = append(out, workload{"StatefulSet/" + ss.Name, ss.Spec.Selector.MatchLabels, ss.Spec.Template})
+		out = append(out, workload{"StatefulSet/" + ss.Name, ss.Spec.Selector.MatchLabels, ss.Spec.Template, ptr.Deref(ss.Spec.Replicas, 1)})
 	}
 	return out
 }

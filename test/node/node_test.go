@@ -11,6 +11,7 @@ package node
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 func root(t *testing.T) string {
@@ -62,7 +65,8 @@ func TestNodeUpRefusesWhileAnotherEnvironmentRuns(t *testing.T) {
 
 // The install smoke and the teardown, on one bring-up (a start costs
 // minutes): the sample's event reaches the event display pod through the
-// receiver's Service, the channel's topic and the dispatcher; after Ctrl-C no
+// receiver's Service, the channel's topic and the dispatcher; every pod of
+// the install, Eventing's Broker included, is Ready; after Ctrl-C no
 // process, iptables rule, link, address, route, mount, network namespace,
 // cgroup, sysctl or host path that the node added is left.
 func TestNodeUpInstallsAndLeavesTheHostAsItWas(t *testing.T) {
@@ -96,6 +100,7 @@ func TestNodeUpInstallsAndLeavesTheHostAsItWas(t *testing.T) {
 	if up {
 		t.Logf("node up in %s", time.Since(start).Round(time.Second))
 		smoke(t, log.String())
+		allPodsReady(t)
 		during := hostState(t)
 		if len(during["processes"]) == 0 {
 			t.Error("no process of the node found while it runs: the comparison would prove nothing")
@@ -130,11 +135,9 @@ func smoke(t *testing.T, printed string) {
 	if err != nil || string(out) != "202" {
 		t.Fatalf("sending the sample an event: %v %s, want 202", err, out)
 	}
-	kubectl := filepath.Join(root(t), "_output", "bin", "kubectl")
-	kubeconfig := filepath.Join(root(t), "_output", "node", "admin.kubeconfig")
 	deadline := time.Now().Add(time.Minute)
 	for {
-		logs, err := exec.Command(kubectl, "--kubeconfig", kubeconfig, "logs", "-n", "default", "deploy/event-display").CombinedOutput()
+		logs, err := kubectl(t, "logs", "-n", "default", "deploy/event-display")
 		if err == nil && strings.Contains(string(logs), id) {
 			return
 		}
@@ -143,6 +146,49 @@ func smoke(t *testing.T, printed string) {
 		}
 		time.Sleep(time.Second)
 	}
+}
+
+// allPodsReady: every pod on the node runs and is Ready, none left Pending
+// because the requests of what is installed exceed the node, and Eventing's
+// channel-based Broker is among them.
+func allPodsReady(t *testing.T) {
+	t.Helper()
+	out, err := kubectl(t, "get", "pods", "-A", "-o", "json")
+	if err != nil {
+		t.Fatalf("kubectl get pods: %v\n%s", err, out)
+	}
+	var pods corev1.PodList
+	if err := json.Unmarshal(out, &pods); err != nil {
+		t.Fatal(err)
+	}
+	broker := false
+	for _, p := range pods.Items {
+		broker = broker || strings.HasPrefix(p.Name, "mt-broker-ingress-")
+		if p.Status.Phase == corev1.PodSucceeded {
+			continue
+		}
+		ready := false
+		why := ""
+		for _, c := range p.Status.Conditions {
+			ready = ready || c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue
+			if c.Status != corev1.ConditionTrue {
+				why += fmt.Sprintf(" %s: %s", c.Type, c.Message)
+			}
+		}
+		if p.Status.Phase != corev1.PodRunning || !ready {
+			t.Errorf("pod %s/%s is %s, not Ready:%s", p.Namespace, p.Name, p.Status.Phase, why)
+		}
+	}
+	if !broker {
+		t.Error("no pod of Eventing's channel-based Broker (mt-broker-ingress)")
+	}
+}
+
+func kubectl(t *testing.T, args ...string) ([]byte, error) {
+	t.Helper()
+	kubeconfig := filepath.Join(root(t), "_output", "node", "admin.kubeconfig")
+	return exec.Command(filepath.Join(root(t), "_output", "bin", "kubectl"),
+		append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
 }
 
 // hostState is what the node may change on the host, each aspect as sorted lines.
