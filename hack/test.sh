@@ -31,6 +31,9 @@ go test -json -count=1 -timeout 30m ./... | "${SUMMARY}" -save "${ROOT}/_output/
 step "the ko path, offline: ko resolve -f config against a registry on 127.0.0.1"
 hack/ko-resolve.sh "${ROOT}/_output/release.yaml"
 
+step "what ko builds runs on a node: every image has a numeric non-root user, as runAsNonRoot requires (test/node, no node needed)"
+go test -tags node -count=1 -run '^TestKoResolvedImagesRunAsNonRoot$' ./test/node/
+
 step "end-to-end and conformance tests on the ko-resolved manifests"
 KNATIVE_KAFKA_MANIFESTS="${ROOT}/_output/release.yaml" \
   go test -json -count=1 -tags e2e -p 1 -timeout 50m ./test/e2e/... ./test/conformance/... |
