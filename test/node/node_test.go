@@ -36,6 +36,19 @@ func root(t *testing.T) string {
 	return dir
 }
 
+// buildTools builds and installs what node-up needs before the host is
+// read: Debian's iptables and conntrack among them, which a fresh machine
+// lacks, and which stay installed (node-up installs them the same way).
+func buildTools(t *testing.T) {
+	t.Helper()
+	start := time.Now()
+	out, err := exec.Command(filepath.Join(root(t), "hack", "build-tools.sh"), "control-plane", "ko", "node").CombinedOutput()
+	if err != nil {
+		t.Fatalf("hack/build-tools.sh control-plane ko node: %v\n%s", err, out)
+	}
+	t.Logf("hack/build-tools.sh control-plane ko node: %s", time.Since(start).Round(time.Second))
+}
+
 // While another environment of the checkout holds the lock, node-up refuses
 // to start and names it, before it touches the host.
 func TestNodeUpRefusesWhileAnotherEnvironmentRuns(t *testing.T) {
@@ -52,6 +65,7 @@ func TestNodeUpRefusesWhileAnotherEnvironmentRuns(t *testing.T) {
 		t.Skipf("an environment of this checkout runs: %v", err)
 	}
 	defer func() { _ = f.Truncate(0) }()
+	buildTools(t)
 	if _, err := f.WriteAt([]byte("hack/local-up.sh (pid 42)\n"), 0); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +84,7 @@ func TestNodeUpRefusesWhileAnotherEnvironmentRuns(t *testing.T) {
 // process, iptables rule, link, address, route, mount, network namespace,
 // cgroup, sysctl or host path that the node added is left.
 func TestNodeUpInstallsAndLeavesTheHostAsItWas(t *testing.T) {
+	buildTools(t)
 	before := hostState(t)
 	if len(before["processes"]) > 0 {
 		t.Fatalf("a node already runs: %v", before["processes"])
