@@ -12,8 +12,8 @@
 # ko: ko, and go-containerregistry's registry and crane (hack/tools/ko).
 # codegen: the code generators hack/update-codegen.sh runs (hack/tools/codegen).
 # node: what hack/node-up.sh adds to the control plane for a real single node:
-#   kubelet, kube-scheduler, kube-proxy (hack/tools/k8s), containerd and its runc
-#   shim (hack/tools/containerd), CoreDNS (hack/tools/coredns); and, from Debian's
+#   kubelet, kube-scheduler, kube-proxy (hack/tools/k8s), containerd, its runc
+#   shim and its client ctr (hack/tools/containerd), CoreDNS (hack/tools/coredns); and, from Debian's
 #   packages, runc, the CNI plugins, iptables and conntrack.
 set -o errexit -o nounset -o pipefail
 
@@ -199,6 +199,8 @@ node_tools() {
   CGO_ENABLED=0 GO_TAGS=no_btrfs build containerd "${containerd}" github.com/containerd/containerd/v2/cmd/containerd
   CGO_ENABLED=0 GO_TAGS=no_btrfs build containerd-shim-runc-v2 "${containerd}" \
     github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
+  # containerd's own client: the node tests kill a container through the runtime.
+  CGO_ENABLED=0 GO_TAGS=no_btrfs build ctr "${containerd}" github.com/containerd/containerd/v2/cmd/ctr
   # Static: it runs in a pod, from an image with nothing else in it.
   CGO_ENABLED=0 build coredns "${ROOT}/hack/tools/coredns" .
 }

@@ -4,7 +4,6 @@ package conformance
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -21,10 +20,7 @@ import (
 // hangUp is a subscriber whose connections are closed before any response:
 // a failure to send. It counts the connections.
 func hangUp(t *testing.T) (string, *atomic.Int64) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := framework.Listen(t)
 	var n atomic.Int64
 	go func() {
 		for {

@@ -5,7 +5,6 @@ package conformance
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"sort"
 	"strings"
@@ -180,10 +179,7 @@ const (
 func newSink(t *testing.T) *framework.Sink {
 	t.Helper()
 	s := framework.NewSink(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := framework.Listen(t)
 	s.URL = "http://" + l.Addr().String()
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r.Header.Set(pathHeader, r.URL.Path)

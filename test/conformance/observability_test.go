@@ -5,9 +5,7 @@ package conformance
 import (
 	"compress/gzip"
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,7 +14,6 @@ import (
 
 	cloudevents "github.com/cloudevents/sdk-go/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
@@ -46,7 +43,7 @@ func TestMust_W3CTraceContextPassThrough(t *testing.T) {
 	}
 }
 
-// collector is an OTLP/HTTP (protobuf) endpoint on 127.0.0.1 keeping what it is sent.
+// collector is an OTLP/HTTP (protobuf) endpoint where the workloads reach this host, keeping what it is sent.
 type collector struct {
 	url    string
 	mu     sync.Mutex
@@ -144,9 +141,7 @@ func observed(t *testing.T) *collector {
 	o11y.once.Do(func() {
 		o11y.c = startCollector(t)
 		configureObservability(t, o11y.c.url)
-		restartReceiver(t)
-		restartPool(t)
-		restartController(t)
+		restartWorkloads(t)
 		ch := buildSubscribed(t, "conformance-o11y", "ch", 1)
 		o11y.ns = ch.ns
 		e := framework.NewEvent(uniqueID(t), "conformance.o11y", nil)
@@ -168,10 +163,7 @@ func observed(t *testing.T) *collector {
 
 func startCollector(t *testing.T) *collector {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := framework.Listen(t)
 	c := &collector{url: "http://" + l.Addr().String(), instruments: map[string]instrument{}}
 	go func() { _ = (&http.Server{Handler: c, ReadHeaderTimeout: 10 * time.Second}).Serve(l) }()
 	return c
@@ -205,59 +197,15 @@ func configureObservability(t *testing.T, url string) {
 	}
 }
 
-// restartDeployment kills a Deployment's process (sharedmain reads the
-// observability config at start) and waits for its successor, a new process,
-// to be ready.
-func restartDeployment(t *testing.T, name string, ready func() bool) {
+// restartWorkloads rolls the receiver, the dispatcher pool and the
+// controller, as kubectl rollout restart does (sharedmain reads the
+// observability config at start), and waits until every replica was replaced
+// and is ready.
+func restartWorkloads(t *testing.T) {
 	t.Helper()
-	old := env.PID(name)
-	if err := env.KillDeployment(name); err != nil {
-		t.Fatal(err)
-	}
-	err := framework.Poll(time.Minute, func() (bool, error) {
-		pid := env.PID(name)
-		return pid != 0 && pid != old && ready(), nil
-	})
-	if err != nil {
-		t.Fatalf("%s not back after a restart: %v", name, err)
-	}
-}
-
-// restartReceiver restarts the receiver, which comes back on the same address.
-func restartReceiver(t *testing.T) {
-	t.Helper()
-	restartDeployment(t, devenv.ReceiverName, func() bool {
-		resp, err := http.Get(env.MustReceiverURL(t) + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
-}
-
-// restartController restarts the controller, for its consumer lag gauge.
-func restartController(t *testing.T) {
-	t.Helper()
-	restartDeployment(t, devenv.ControllerName, func() bool {
-		return env.WaitDeploymentAvailable(context.Background(), devenv.ControllerName, time.Second) == nil
-	})
-}
-
-// restartPool rolls the dispatcher pool, as kubectl rollout restart does (a
-// pod template annotation), so that its replicas read the observability
-// config, and waits until every replica was replaced and is ready.
-func restartPool(t *testing.T) {
-	t.Helper()
-	ctx := context.Background()
-	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":%q}}}}}`, time.Now().Format(time.RFC3339Nano))
-	ss, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, contract.PoolName, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{})
-	if err != nil {
-		t.Fatalf("restarting the dispatcher pool: %v", err)
-	}
-	if err := env.WaitStatefulSetReady(ctx, contract.PoolName, *ss.Spec.Replicas, 2*time.Minute); err != nil {
-		t.Fatal(err)
-	}
+	env.RolloutRestart(t, "deployments", devenv.ReceiverName)
+	env.RolloutRestart(t, "statefulsets", contract.PoolName)
+	env.RolloutRestart(t, "deployments", devenv.ControllerName)
 }
 
 // waitPoint waits for a counter data point matching pred.

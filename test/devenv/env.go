@@ -84,14 +84,37 @@ type Env struct {
 	Kube            kubernetes.Interface
 	// BrokerAddr is the dev Kafka broker's host:port.
 	BrokerAddr string
+	// HostAddr is this host's address as the workloads reach it: where a
+	// test's sinks listen. 127.0.0.1 for local processes, the node's address
+	// on its pods' bridge.
+	HostAddr string
 
 	pki     *pki
 	etcdURL string
 	procs   *procs
 	runner  *runner
-	proxy   *apiProxy
-	kafka   *faultproxy.Proxy
-	cancel  context.CancelFunc
+	// workloads are this project's Deployments and StatefulSets as tests
+	// reach them: the runner's processes, or a node's pods.
+	workloads workloads
+	proxy     *apiProxy
+	kafka     *faultproxy.Proxy
+	cancel    context.CancelFunc
+}
+
+// workloads is what differs between running the system namespace's
+// workloads as local processes and as pods on a node.
+type workloads interface {
+	// receiverURL is where this host reaches the receiver, over HTTP or HTTPS.
+	receiverURL(https bool) (string, error)
+	// metricsURL is where a pod serves Prometheus metrics.
+	metricsURL(pod string) (string, error)
+	// kill ends a pod's process or containers abruptly; it is restarted.
+	kill(pod string) error
+	// hold keeps a pod down until released.
+	hold(pod string, held bool) error
+	// podNames lists a Deployment's or a StatefulSet's pods, by name.
+	podNames(workload string) []string
+	stop()
 }
 
 // Start builds what is missing and brings the whole environment up.
@@ -129,7 +152,7 @@ func newEnv(ctx context.Context, opts Options) (*Env, context.Context) {
 	if opts.Logf == nil {
 		opts.Logf = func(string, ...interface{}) {}
 	}
-	e := &Env{Options: opts}
+	e := &Env{Options: opts, HostAddr: "127.0.0.1"}
 	e.procs = &procs{logDir: e.LogDir(), logf: opts.Logf}
 	ctx, e.cancel = context.WithCancel(ctx)
 	return e, ctx
@@ -145,8 +168,8 @@ func (e *Env) Stop() {
 	if e.cancel != nil {
 		e.cancel()
 	}
-	if e.runner != nil {
-		e.runner.stopAll()
+	if e.workloads != nil {
+		e.workloads.stop()
 	}
 	e.procs.stopAll(5*time.Second, "kube-controller-manager", "kube-apiserver", "etcd")
 	if e.proxy != nil {

@@ -85,6 +85,7 @@ func (e *Env) waitPoolCountedIn(ctx context.Context, timeout time.Duration) erro
 // startRunner runs the system namespace's workloads as local processes until ctx ends.
 func (e *Env) startRunner(ctx context.Context) {
 	e.runner = newRunner(e)
+	e.workloads = e.runner
 	go e.runner.loop(ctx)
 }
 
@@ -249,6 +250,26 @@ func (e *Env) WaitDeploymentAvailable(ctx context.Context, name string, timeout 
 	})
 }
 
+// WaitDeploymentRolledOut waits for a Deployment of the system namespace to
+// have observed its current generation and to run only replicas of it, all
+// available (the dev environment's one process per Deployment, or a node's
+// spec.replicas pods).
+func (e *Env) WaitDeploymentRolledOut(ctx context.Context, name string, timeout time.Duration) error {
+	return waitFor(ctx, "Deployment "+name+" rolled out", nil, timeout, func() error {
+		d, err := e.Kube.AppsV1().Deployments(SystemNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		st := d.Status
+		if st.ObservedGeneration < d.Generation || st.UpdatedReplicas == 0 ||
+			st.Replicas != st.UpdatedReplicas || st.AvailableReplicas != st.UpdatedReplicas {
+			return fmt.Errorf("generation %d, observed %d; %d replicas, %d updated, %d available",
+				d.Generation, st.ObservedGeneration, st.Replicas, st.UpdatedReplicas, st.AvailableReplicas)
+		}
+		return nil
+	})
+}
+
 // WaitStatefulSetReady waits for a StatefulSet of the system namespace to ask
 // for replicas and have them all ready at its current generation: scaled and
 // rolled out.
@@ -310,60 +331,46 @@ func (e *Env) receiverPort() (int, error) {
 	return e.stablePort("receiver")
 }
 
-// ReceiverURL is the local address of the shared receiver.
-func (e *Env) ReceiverURL() (string, error) {
-	p, ok := e.runner.port(deploymentPod(ReceiverName), "PORT")
-	if !ok {
-		return "", fmt.Errorf("the receiver is not running")
-	}
-	return fmt.Sprintf("http://127.0.0.1:%d", p), nil
-}
+// ReceiverURL is where this host reaches the shared receiver.
+func (e *Env) ReceiverURL() (string, error) { return e.workloads.receiverURL(false) }
 
-// ReceiverHTTPSURL is the local address of the shared receiver's HTTPS
+// ReceiverHTTPSURL is where this host reaches the shared receiver's HTTPS
 // listener, which serves the certificate of servertls.SecretName.
-func (e *Env) ReceiverHTTPSURL() (string, error) {
-	p, ok := e.runner.port(deploymentPod(ReceiverName), "HTTPS_PORT")
-	if !ok {
-		return "", fmt.Errorf("the receiver is not running")
-	}
-	return fmt.Sprintf("https://127.0.0.1:%d", p), nil
-}
+func (e *Env) ReceiverHTTPSURL() (string, error) { return e.workloads.receiverURL(true) }
 
 // MetricsURL is where a pod of the system namespace (one of Pods) serves
 // Prometheus metrics when its config-observability selects them.
-func (e *Env) MetricsURL(pod string) (string, error) {
-	p, ok := e.runner.port(pod, "METRICS_PROMETHEUS_PORT")
-	if !ok {
-		return "", fmt.Errorf("%s is not running", pod)
-	}
-	return fmt.Sprintf("http://127.0.0.1:%d/metrics", p), nil
-}
+func (e *Env) MetricsURL(pod string) (string, error) { return e.workloads.metricsURL(pod) }
 
-// KillDeployment crashes a Deployment's process; the environment starts a new one.
+// KillDeployment crashes every replica of a Deployment (SIGKILL); each is
+// started again.
 func (e *Env) KillDeployment(name string) error {
-	return e.runner.kill(deploymentPod(name))
+	pods := e.Pods(name)
+	if len(pods) == 0 {
+		return fmt.Errorf("Deployment %s runs no replica", name)
+	}
+	for _, pod := range pods {
+		if err := e.KillPod(pod); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// KillPod crashes one replica (SIGKILL), named as its pod would be, e.g.
-// "kafka-channel-dispatcher-1"; the environment starts it again, same name.
-func (e *Env) KillPod(name string) error {
-	return e.runner.kill(name)
-}
+// KillPod crashes one replica (SIGKILL), by its pod's name, e.g.
+// "kafka-channel-dispatcher-1": a local process is started again under the
+// same name, a pod's containers are restarted by kubelet.
+func (e *Env) KillPod(name string) error { return e.workloads.kill(name) }
 
 // HoldPod keeps one replica down until ReleasePod: its process is killed
 // (SIGKILL) if it runs, and not started again, as a pod Pending for want of
 // room or on a lost node stays. The workload's status counts it missing.
-func (e *Env) HoldPod(name string) {
-	e.runner.hold(name, true)
-}
+// Local processes only.
+func (e *Env) HoldPod(name string) error { return e.workloads.hold(name, true) }
 
 // ReleasePod lets the environment start a replica HoldPod kept down.
-func (e *Env) ReleasePod(name string) {
-	e.runner.hold(name, false)
-}
+func (e *Env) ReleasePod(name string) error { return e.workloads.hold(name, false) }
 
 // Pods lists the pods a Deployment or StatefulSet of the system namespace
-// runs as local processes, lowest ordinal first.
-func (e *Env) Pods(workload string) []string {
-	return e.runner.podNames(workload)
-}
+// runs, lowest ordinal first.
+func (e *Env) Pods(workload string) []string { return e.workloads.podNames(workload) }

@@ -438,9 +438,9 @@ func (r *runner) kubeconfigFor(ctx context.Context, sa string) (string, error) {
 	return file, nil
 }
 
-// stopAll stops every replica in parallel, each with the shutdown grace, and
+// stop stops every replica in parallel, each with the shutdown grace, and
 // starts no more.
-func (r *runner) stopAll() {
+func (r *runner) stop() {
 	r.mu.Lock()
 	r.stopped = true
 	var list []*proc
@@ -478,7 +478,7 @@ func (r *runner) kill(pod string) error {
 
 // hold keeps a pod down (killing its process, as a lost node would) or, with
 // held false, lets the next sync start it again.
-func (r *runner) hold(pod string, held bool) {
+func (r *runner) hold(pod string, held bool) error {
 	r.mu.Lock()
 	r.held[pod] = held
 	l := r.running[pod]
@@ -487,6 +487,29 @@ func (r *runner) hold(pod string, held bool) {
 		l.proc.kill()
 		r.stopPod(l)
 	}
+	return nil
+}
+
+// receiverURL is the local address of the receiver's process.
+func (r *runner) receiverURL(https bool) (string, error) {
+	scheme, env := "http", "PORT"
+	if https {
+		scheme, env = "https", "HTTPS_PORT"
+	}
+	p, ok := r.port(deploymentPod(ReceiverName), env)
+	if !ok {
+		return "", fmt.Errorf("the receiver is not running")
+	}
+	return fmt.Sprintf("%s://127.0.0.1:%d", scheme, p), nil
+}
+
+// metricsURL is the local address of a process's Prometheus exporter.
+func (r *runner) metricsURL(pod string) (string, error) {
+	p, ok := r.port(pod, "METRICS_PROMETHEUS_PORT")
+	if !ok {
+		return "", fmt.Errorf("%s is not running", pod)
+	}
+	return fmt.Sprintf("http://127.0.0.1:%d/metrics", p), nil
 }
 
 func (r *runner) isHeld(pod string) bool {

@@ -55,7 +55,9 @@ func statefulSetRunsAsPods(ctx context.Context, t *testing.T, e *Env) {
 
 	// A replica held down (a pod Pending, or on a lost node) is not
 	// restarted, and the status counts it missing, until released.
-	e.HoldPod("pool-1")
+	if err := e.HoldPod("pool-1"); err != nil {
+		t.Fatal(err)
+	}
 	eventually(ctx, t, "pool-1 held down, reported missing", func() error {
 		s, err := sets.Get(ctx, "pool", metav1.GetOptions{})
 		if p := pid(e, "pool-1"); err != nil || p != 0 || s.Status.ReadyReplicas != 1 {
@@ -63,7 +65,9 @@ func statefulSetRunsAsPods(ctx context.Context, t *testing.T, e *Env) {
 		}
 		return nil
 	})
-	e.ReleasePod("pool-1")
+	if err := e.ReleasePod("pool-1"); err != nil {
+		t.Fatal(err)
+	}
 	mustBeReady(ctx, t, e, "pool", 2, "1")
 
 	kept := []int{pid(e, "pool-0"), pid(e, "pool-1")}

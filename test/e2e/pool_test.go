@@ -152,13 +152,19 @@ func testPoolUnderTraffic(t *testing.T, namespace string, scaling bool) {
 // scalePool sets the pool's replicas and waits for them to be ready.
 func scalePool(t *testing.T, replicas int32) {
 	t.Helper()
-	ctx := context.Background()
-	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
-	if _, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(ctx, contract.PoolName, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
-		t.Fatalf("scaling the pool to %d: %v", replicas, err)
-	}
-	if err := env.WaitStatefulSetReady(ctx, contract.PoolName, replicas, 2*time.Minute); err != nil {
+	scale(t, replicas)
+	if err := env.WaitStatefulSetReady(context.Background(), contract.PoolName, replicas, 2*time.Minute); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// scale sets the pool's replicas without waiting for them.
+func scale(t *testing.T, replicas int32) {
+	t.Helper()
+	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
+	if _, err := env.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Patch(context.Background(), contract.PoolName,
+		types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+		t.Fatalf("scaling the pool to %d: %v", replicas, err)
 	}
 }
 
@@ -269,10 +275,12 @@ func TestPoolPlacesGroupsOnRunningReplicas(t *testing.T) {
 	ns := env.Namespace(t, "e2e-pool-down")
 	down := contract.PoolName + "-1"
 	t.Cleanup(func() {
-		env.ReleasePod(down)
+		_ = env.ReleasePod(down)
 		scalePool(t, poolReplicas)
 	})
-	env.HoldPod(down)
+	if err := env.HoldPod(down); err != nil {
+		t.Fatal(err)
+	}
 
 	sinks := map[string]*framework.Sink{}
 	for i := range channels {
@@ -296,7 +304,9 @@ func TestPoolPlacesGroupsOnRunningReplicas(t *testing.T) {
 	}
 	sendToEach("replica-1-down")
 
-	env.ReleasePod(down)
+	if err := env.ReleasePod(down); err != nil {
+		t.Fatal(err)
+	}
 	if err := env.WaitStatefulSetReady(context.Background(), contract.PoolName, poolReplicas, 2*time.Minute); err != nil {
 		t.Fatal(err)
 	}

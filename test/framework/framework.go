@@ -1,5 +1,10 @@
 // Package framework holds what the end-to-end and conformance tests share: one
-// dev environment per test binary, event sinks, and senders.
+// environment per test binary, event sinks, and senders.
+//
+// KNATIVE_KAFKA_ENV picks the environment: unset or "process", a dev
+// environment of local processes started for the binary (test/devenv);
+// "node", the real node hack/node-up.sh runs, attached to as it is
+// (devenv.AttachNode).
 package framework
 
 import (
@@ -7,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,8 +33,9 @@ type Env struct {
 	Dynamic dynamic.Interface
 }
 
-// Main starts a dev environment in a temporary directory, runs the tests and
-// stops it; use it from TestMain. A failure to start fails the binary.
+// Main starts or attaches to the environment KNATIVE_KAFKA_ENV names, runs
+// the tests and stops it; use it from TestMain. A failure to start fails the
+// binary.
 func Main(m *testing.M, env **Env) int {
 	e, stop, err := Start(devenv.Options{})
 	if err != nil {
@@ -58,7 +65,7 @@ func Start(opts devenv.Options) (env *Env, stop func(failed bool), err error) {
 	opts.Logf = func(f string, a ...interface{}) {
 		fmt.Printf("[devenv %5.1fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(f, a...))
 	}
-	e, err := devenv.Start(context.Background(), opts)
+	e, err := startOrAttach(opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("dev environment: %w (logs in %s)", err, filepath.Join(opts.Dir, "logs"))
 	}
@@ -74,6 +81,7 @@ func Start(opts devenv.Options) (env *Env, stop func(failed bool), err error) {
 			os.RemoveAll(opts.Dir)
 		}
 	}
+	listenHost = e.HostAddr
 	env = &Env{Env: e}
 	if env.Kafka, err = versioned.NewForConfig(e.AdminConfig); err == nil {
 		env.Dynamic, err = dynamic.NewForConfig(e.AdminConfig)
@@ -83,6 +91,35 @@ func Start(opts devenv.Options) (env *Env, stop func(failed bool), err error) {
 		return nil, nil, err
 	}
 	return env, stop, nil
+}
+
+// startOrAttach starts a dev environment, or attaches to a node, as
+// KNATIVE_KAFKA_ENV says.
+func startOrAttach(opts devenv.Options) (*devenv.Env, error) {
+	switch kind := os.Getenv("KNATIVE_KAFKA_ENV"); kind {
+	case "", "process":
+		return devenv.Start(context.Background(), opts)
+	case "node":
+		return devenv.AttachNode(context.Background(), opts)
+	default:
+		return nil, fmt.Errorf("KNATIVE_KAFKA_ENV=%q: want process (the default) or node", kind)
+	}
+}
+
+// listenHost is where the workloads reach this host: the environment's HostAddr.
+var listenHost = "127.0.0.1"
+
+// Listen listens on a free port of the address where the environment's
+// workloads reach this host, for a subscriber, reply or collector a test
+// serves. The caller closes it: a shared fixture's outlives the test that
+// made it.
+func Listen(t testing.TB) net.Listener {
+	t.Helper()
+	l, err := net.Listen("tcp", net.JoinHostPort(listenHost, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // saveLogs keeps the processes' logs of a failed run in _output/e2e-logs,

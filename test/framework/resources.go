@@ -2,13 +2,16 @@ package framework
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/utils/ptr"
 	eventingduckv1 "knative.dev/eventing/pkg/apis/duck/v1"
 	messagingv1 "knative.dev/eventing/pkg/apis/messaging/v1"
 	eventingclient "knative.dev/eventing/pkg/client/clientset/versioned"
@@ -16,6 +19,7 @@ import (
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
+	"github.com/knative-kafka/knative-kafka/test/devenv"
 )
 
 // Namespace creates a namespace for one test and deletes it when the test ends.
@@ -220,4 +224,30 @@ func (e *Env) MustReceiverHTTPSURL(t testing.TB) string {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// RolloutRestart restarts a Deployment or StatefulSet ("deployments",
+// "statefulsets") of the system namespace as an operator does, with kubectl
+// rollout restart, and waits until every replica was replaced and is ready.
+func (e *Env) RolloutRestart(t testing.TB, kind, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.Kubectl(ctx, "rollout", "restart", "-n", devenv.SystemNamespace, kind+"/"+name); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	switch kind {
+	case "deployments":
+		err = e.WaitDeploymentRolledOut(ctx, name, 3*time.Minute)
+	case "statefulsets":
+		var s *appsv1.StatefulSet
+		if s, err = e.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Get(ctx, name, metav1.GetOptions{}); err == nil {
+			err = e.WaitStatefulSetReady(ctx, name, ptr.Deref(s.Spec.Replicas, 1), 3*time.Minute)
+		}
+	default:
+		err = fmt.Errorf("rollout restart of %s: not a Deployment or StatefulSet", kind)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 }

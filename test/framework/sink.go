@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,7 +26,7 @@ type Received struct {
 	User string
 }
 
-// Sink is an HTTP endpoint on 127.0.0.1 that records the CloudEvents it receives.
+// Sink is an HTTP endpoint where the workloads reach this host (Listen) that records the CloudEvents it receives.
 type Sink struct {
 	URL string
 
@@ -55,10 +54,7 @@ func NewTLSSink(t testing.TB, cfg *tls.Config) *Sink {
 
 func newSink(t testing.TB, cfg *tls.Config) *Sink {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := Listen(t)
 	s := &Sink{URL: "http://" + l.Addr().String(), attempts: map[string]int{}}
 	if cfg != nil {
 		l = tls.NewListener(l, cfg)

@@ -47,6 +47,11 @@ func buildTools(t *testing.T) {
 		t.Fatalf("hack/build-tools.sh control-plane ko node: %v\n%s", err, out)
 	}
 	t.Logf("hack/build-tools.sh control-plane ko node: %s", time.Since(start).Round(time.Second))
+	build := exec.Command("go", "build", "-o", filepath.Join(root(t), "_output", "bin")+"/", "./test/cmd/testsummary")
+	build.Dir = root(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building testsummary: %v\n%s", err, out)
+	}
 }
 
 // While another environment of the checkout holds the lock, node-up refuses
@@ -116,6 +121,7 @@ func TestNodeUpInstallsAndLeavesTheHostAsItWas(t *testing.T) {
 		t.Logf("node up in %s", time.Since(start).Round(time.Second))
 		smoke(t, log.String())
 		allPodsReady(t)
+		runSuitesOnTheNode(t)
 		during := hostState(t)
 		if len(during["processes"]) == 0 {
 			t.Error("no process of the node found while it runs: the comparison would prove nothing")
@@ -131,6 +137,36 @@ func TestNodeUpInstallsAndLeavesTheHostAsItWas(t *testing.T) {
 	waitErr := cmd.Wait()
 	t.Logf("node-up exited (%v) %s after Ctrl-C", waitErr, time.Since(stopped).Round(time.Second))
 	compare(t, before, hostState(t))
+}
+
+// onNode selects what runs on the node: every conformance rule, the Broker
+// tests, a pool replica killed through the container runtime, and one the
+// node has no room for.
+const onNode = "^(TestMust|TestShould|TestMay|TestBroker|TestPoolLosesNothingOnCrash$|TestPoolReplicaUnschedulable$)"
+
+// runSuitesOnTheNode runs the conformance and end-to-end tests of onNode
+// against the node (KNATIVE_KAFKA_ENV=node), their go test -json stream kept
+// in _output/test-on-node.json for hack/test.sh's summary.
+func runSuitesOnTheNode(t *testing.T) {
+	t.Helper()
+	start := time.Now()
+	saved := filepath.Join(root(t), "_output", "test-on-node.json")
+	f, err := os.Create(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmd := exec.Command("go", "test", "-json", "-count=1", "-tags", "e2e,node", "-p", "1", "-timeout", "30m",
+		"-run", onNode, "./test/conformance/", "./test/e2e/")
+	cmd.Dir = root(t)
+	cmd.Env = append(os.Environ(), "KNATIVE_KAFKA_ENV=node")
+	cmd.Stdout, cmd.Stderr = f, f
+	runErr := cmd.Run()
+	report, _ := exec.Command(filepath.Join(root(t), "_output", "bin", "testsummary"), "-report", saved).CombinedOutput()
+	t.Logf("conformance and end-to-end tests on the node, %s:\n%s", time.Since(start).Round(time.Second), report)
+	if runErr != nil {
+		t.Errorf("tests on the node failed (%v); their go test -json stream: %s", runErr, saved)
+	}
 }
 
 var curlLine = regexp.MustCompile(`curl -i (http://[0-9.]+/default/sample)`)
