@@ -564,6 +564,11 @@ install_eventing() {
       ko resolve --base-import-paths --sbom=none -R "${manifests[@]}") \
     >"${DIR}/eventing.yaml" 2>"${DIR}/logs/ko-eventing.log" || die "ko resolve of Eventing failed: see ${DIR}/logs/ko-eventing.log"
   kubectl apply --server-side -f "${DIR}/eventing.yaml" >/dev/null
+  # cert-manager's Certificate kind, which Eventing's controller watches once
+  # transport-encryption is on: without it, that watch never syncs and holds
+  # back every later config-features change (OIDC's included). The same
+  # schema-less stand-in as the dev environment's; no cert-manager runs here.
+  kubectl apply -f "${ROOT}/test/devenv/certmanager.yaml" >/dev/null
   wait_all_ready "Knative Eventing's workloads" app.kubernetes.io/name=knative-eventing
 }
 

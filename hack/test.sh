@@ -52,5 +52,9 @@ step "short profiles of the receiver and dispatcher benchmarks (the full ones: g
 go run ./test/benchmark/receiver -senders 1,16 -duration 1s -warmup 200ms -rounds 1
 go run ./test/benchmark/dispatcher -cpu-events 2000 -cpu-rounds 1 -burst-seconds 1 -latency-seconds 0.5
 
+step "on a real node (hack/node-up.sh, test/node): the install smoke, every conformance rule, a Broker through KafkaChannel, a pool replica killed through containerd and one the node has no room for; then the host as it was"
+go test -json -count=1 -tags node -timeout 60m ./test/node/ | "${SUMMARY}" -save "${ROOT}/_output/test-node.json"
+
 step "summary of every test run above"
-"${SUMMARY}" -report "${ROOT}/_output/test-unit.json" "${ROOT}/_output/test-e2e.json"
+"${SUMMARY}" -report "${ROOT}/_output/test-unit.json" "${ROOT}/_output/test-e2e.json" \
+  "${ROOT}/_output/test-node.json" "${ROOT}/_output/test-on-node.json"

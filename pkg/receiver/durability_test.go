@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -322,5 +323,39 @@ func TestOneChannelsTroubleIsNotAnOutage(t *testing.T) {
 	}
 	if resp := mustDo(t, binaryEvent(t, r.channelURL(), "other-channel", nil, "{}")); resp.StatusCode != http.StatusAccepted {
 		t.Errorf("another channel's event: status %d, want 202", resp.StatusCode)
+	}
+}
+
+// TestTopicRecreatedUnderTheSameName: a channel deleted and created again
+// under the same name gets a new topic of the old name. The idempotent
+// producer's sequence for its partitions continued the old topic's, which
+// the broker refuses (OutOfOrderSequenceNumber) without storing the record;
+// the receiver sends it again, from a new sequence, and answers 202, rather
+// than a 503 that a Broker's ingress passes on as a failure.
+func TestTopicRecreatedUnderTheSameName(t *testing.T) {
+	broker := kafkatest.Start(t, kfake.SeedTopics(1, testTopic))
+	r := startReceiver(t, testOptions{lister: channelLister(t, readyChannel(testNS, testChannel, testTopic)), brokers: broker.Addrs, waitReady: true})
+	for i := range 3 {
+		if resp := mustDo(t, binaryEvent(t, r.channelURL(), fmt.Sprint("old-", i), nil, "{}")); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("event to the first topic: status %d, want 202", resp.StatusCode)
+		}
+	}
+	admin, err := sarama.NewClusterAdmin(broker.Addrs, kafkatest.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if err := admin.DeleteTopic(testTopic); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the topic created again", func() bool {
+		return admin.CreateTopic(testTopic, &sarama.TopicDetail{NumPartitions: 1, ReplicationFactor: 1}, false) == nil
+	})
+
+	if resp := mustDo(t, binaryEvent(t, r.channelURL(), "new", nil, "{}")); resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("first event to the topic created again: status %d, want 202", resp.StatusCode)
+	}
+	if ids := countIDs(t, kafkatest.Records(t, broker.Addrs, testTopic)); ids["new"] != 1 || len(ids) != 1 {
+		t.Errorf("the new topic holds %v, want the one event new", ids)
 	}
 }

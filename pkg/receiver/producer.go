@@ -298,7 +298,7 @@ func (p *Producer) Send(msg *sarama.ProducerMessage, done func()) (partition int
 	// Buffered, so that a send that outlives the timeout does not leak its goroutine.
 	sent := make(chan result, 1)
 	go func() {
-		partition, offset, err := gen.producer.SendMessage(msg)
+		partition, offset, err := sendIdempotent(gen.producer, msg)
 		gen.inflight.Done()
 		done() // before the answer, so that the sender's next request finds the slot free
 		sent <- result{partition, offset, err}
@@ -316,6 +316,21 @@ func (p *Producer) Send(msg *sarama.ProducerMessage, done func()) (partition int
 	case <-timer.C:
 		return -1, -1, errProduceTimeout
 	}
+}
+
+// sendIdempotent sends msg, and once more when the broker refused it for the
+// idempotent producer's sequence rather than for the record: a topic deleted
+// and created again under the same name (a channel recreated) expects a new
+// sequence where the producer continued the old one, and a broker that lost
+// the producer's state knows no sequence. Neither stored the record; after
+// the failure Sarama moves to a new epoch whose sequences start again, so the
+// second send is stored.
+func sendIdempotent(producer sarama.SyncProducer, msg *sarama.ProducerMessage) (int32, int64, error) {
+	partition, offset, err := producer.SendMessage(msg)
+	if errors.Is(err, sarama.ErrOutOfOrderSequenceNumber) || errors.Is(err, sarama.ErrUnknownProducerID) {
+		partition, offset, err = producer.SendMessage(msg)
+	}
+	return partition, offset, err
 }
 
 // unreachable tells whether a record failed because Kafka could not be

@@ -3,14 +3,9 @@
 package conformance
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"testing"
-
-	corev1 "k8s.io/api/core/v1"
-	apierrs "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/test/framework"
@@ -54,14 +49,11 @@ func sharedChannels(t *testing.T) (main, multi, other *subscribed) {
 	return shared.main, shared.multi, shared.other
 }
 
-// buildSubscribed creates, without test cleanup, a namespace (if missing), a
-// channel and n subscriptions.
+// buildSubscribed creates, without test cleanup, a channel and n
+// subscriptions in a namespace the binary shares.
 func buildSubscribed(t *testing.T, ns, name string, n int) *subscribed {
 	t.Helper()
-	_, err := env.Kube.CoreV1().Namespaces().Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
-	if err != nil && !apierrs.IsAlreadyExists(err) {
-		t.Fatal(err)
-	}
+	env.SharedNamespace(t, ns)
 	env.CreateChannel(t, ns, name, v1beta1.KafkaChannelSpec{})
 	c := &subscribed{ns: ns, name: name}
 	for i := 0; i < n; i++ {

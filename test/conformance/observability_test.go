@@ -5,8 +5,10 @@ package conformance
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -141,7 +143,9 @@ func observed(t *testing.T) *collector {
 	o11y.once.Do(func() {
 		o11y.c = startCollector(t)
 		configureObservability(t, o11y.c.url)
-		restartWorkloads(t)
+		if err := restartWorkloads(); err != nil {
+			t.Fatal(err)
+		}
 		ch := buildSubscribed(t, "conformance-o11y", "ch", 1)
 		o11y.ns = ch.ns
 		e := framework.NewEvent(uniqueID(t), "conformance.o11y", nil)
@@ -180,6 +184,21 @@ func configureObservability(t *testing.T, url string) {
 	if cm.Data == nil {
 		cm.Data = map[string]string{}
 	}
+	// A node outlives the binary: its config and workloads go back as they were.
+	installed := cm.DeepCopy()
+	env.Restore(func() {
+		now, err := cms.Get(ctx, installed.Name, metav1.GetOptions{})
+		if err == nil {
+			now.Data = installed.Data
+			_, err = cms.Update(ctx, now, metav1.UpdateOptions{})
+		}
+		if err == nil {
+			err = restartWorkloads()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "restoring %s: %v\n", installed.Name, err)
+		}
+	})
 	p := cm.Data["metrics-protocol"]
 	o11y.defaultMetricsProtocol = &p
 	for k, v := range map[string]string{
@@ -201,11 +220,15 @@ func configureObservability(t *testing.T, url string) {
 // controller, as kubectl rollout restart does (sharedmain reads the
 // observability config at start), and waits until every replica was replaced
 // and is ready.
-func restartWorkloads(t *testing.T) {
-	t.Helper()
-	env.RolloutRestart(t, "deployments", devenv.ReceiverName)
-	env.RolloutRestart(t, "statefulsets", contract.PoolName)
-	env.RolloutRestart(t, "deployments", devenv.ControllerName)
+func restartWorkloads() error {
+	for _, w := range []struct{ kind, name string }{
+		{"deployments", devenv.ReceiverName}, {"statefulsets", contract.PoolName}, {"deployments", devenv.ControllerName},
+	} {
+		if err := env.RolloutRestart(w.kind, w.name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // waitPoint waits for a counter data point matching pred.

@@ -69,6 +69,13 @@ func AttachNode(ctx context.Context, opts Options) (*Env, error) {
 	return e, nil
 }
 
+// Attached tells whether the environment is a node the tests attached to,
+// which outlives them, rather than one they started.
+func (e *Env) Attached() bool {
+	_, ok := e.workloads.(*nodePods)
+	return ok
+}
+
 // nodeAddress is the only node's InternalIP: the host's address on the pods'
 // bridge.
 func nodeAddress(ctx context.Context, kube kubernetes.Interface) (string, error) {

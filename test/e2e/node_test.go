@@ -137,6 +137,40 @@ func serviceURL(t *testing.T, u *apis.URL) string {
 	return "http://" + svc.Spec.ClusterIP
 }
 
+// A pool replica's container SIGKILLed through containerd, as a crash or the
+// OOM killer ends it, is restarted by kubelet in the same pod, and under
+// continual traffic nothing accepted is lost (TestPoolLosesNothingOnCrash's
+// checks, on the node).
+func TestPoolReplicaKilledThroughTheRuntime(t *testing.T) {
+	name := contract.PoolName + "-1"
+	before := poolPod(t, name)
+	testPoolUnderTraffic(t, "e2e-node-crash", false)
+	after := poolPod(t, name)
+	if after.UID != before.UID {
+		t.Errorf("pod %s was replaced (uid %s, was %s); want its container restarted in place", name, after.UID, before.UID)
+	}
+	if restarts(after) <= restarts(before) {
+		t.Errorf("pod %s: %d container restarts, was %d; want kubelet to have restarted the killed one", name, restarts(after), restarts(before))
+	}
+}
+
+func poolPod(t *testing.T, name string) *corev1.Pod {
+	t.Helper()
+	p, err := env.Kube.CoreV1().Pods(devenv.SystemNamespace).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func restarts(p *corev1.Pod) int32 {
+	var n int32
+	for _, c := range p.Status.ContainerStatuses {
+		n += c.RestartCount
+	}
+	return n
+}
+
 // A pool replica the node has no room for (its CPU request above what the
 // node has left) stays Pending and hosts no group: scaled from 2 to 3 with
 // the node full, every event still reaches every subscriber through the two

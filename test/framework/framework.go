@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,35 @@ type Env struct {
 	*devenv.Env
 	Kafka   versioned.Interface
 	Dynamic dynamic.Interface
+
+	mu       sync.Mutex
+	restores []func()
+	// shared names the namespaces SharedNamespace created.
+	shared map[string]bool
+}
+
+// Restore registers f to undo, when the test binary ends, a change that
+// fixtures shared by several tests made to the environment. It runs only on
+// an environment that outlives the binary (a node): one the binary started
+// goes whole, its processes as they were for the logs.
+func (e *Env) Restore(f func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.restores = append(e.restores, f)
+}
+
+// restore runs what Restore registered, last first, on an attached environment.
+func (e *Env) restore() {
+	if !e.Attached() {
+		return
+	}
+	e.mu.Lock()
+	fs := e.restores
+	e.restores = nil
+	e.mu.Unlock()
+	for i := len(fs) - 1; i >= 0; i-- {
+		fs[i]()
+	}
 }
 
 // Main starts or attaches to the environment KNATIVE_KAFKA_ENV names, runs
@@ -70,6 +100,7 @@ func Start(opts devenv.Options) (env *Env, stop func(failed bool), err error) {
 		return nil, nil, fmt.Errorf("dev environment: %w (logs in %s)", err, filepath.Join(opts.Dir, "logs"))
 	}
 	stop = func(failed bool) {
+		env.restore()
 		if failed {
 			e.DumpGoroutines()
 		}
@@ -127,6 +158,10 @@ func Listen(t testing.TB) net.Listener {
 func saveLogs(root, dir string) {
 	dst := filepath.Join(root, "_output", "e2e-logs", filepath.Base(dir))
 	src := filepath.Join(dir, "logs")
+	if _, err := os.Stat(src); err != nil {
+		fmt.Printf("tests failed: the node's pod logs are in %s\n", filepath.Join(root, devenv.NodeDir, "pod-logs"))
+		return // attached to a node, which started no process here
+	}
 	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrs "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,13 +24,53 @@ import (
 // Namespace creates a namespace for one test and deletes it when the test ends.
 func (e *Env) Namespace(t testing.TB, name string) string {
 	t.Helper()
-	ctx := context.Background()
-	_, err := e.Kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	e.createNamespace(t, name)
+	t.Cleanup(func() { e.deleteNamespace(name) })
+	return name
+}
+
+// SharedNamespace creates, the first time the binary asks for it, a
+// namespace for fixtures several tests share; it is deleted when the binary
+// ends, so that a later run against the same node starts clean (see Restore).
+func (e *Env) SharedNamespace(t testing.TB, name string) string {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.shared[name] {
+		return name
+	}
+	e.createNamespace(t, name)
+	if e.shared == nil {
+		e.shared = map[string]bool{}
+	}
+	e.shared[name] = true
+	e.restores = append(e.restores, func() { e.deleteNamespace(name) })
+	return name
+}
+
+// createNamespace creates a namespace, after an earlier run's of the same
+// name is gone: a namespace's deletion outlives the test that asked for it.
+func (e *Env) createNamespace(t testing.TB, name string) {
+	t.Helper()
+	namespaces := e.Kube.CoreV1().Namespaces()
+	err := poll(2*time.Minute, func() (bool, error) {
+		_, err := namespaces.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+		if !apierrs.IsAlreadyExists(err) {
+			return err == nil, err
+		}
+		old, err := namespaces.Get(context.Background(), name, metav1.GetOptions{})
+		if err == nil && old.DeletionTimestamp == nil {
+			return false, fmt.Errorf("it exists and is not being deleted")
+		}
+		return false, nil
+	})
 	if err != nil {
 		t.Fatalf("namespace %s: %v", name, err)
 	}
-	t.Cleanup(func() { _ = e.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{}) })
-	return name
+}
+
+func (e *Env) deleteNamespace(name string) {
+	_ = e.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
 }
 
 // Eventing is a client for Subscriptions, Channels and Brokers.
@@ -229,25 +268,21 @@ func (e *Env) MustReceiverHTTPSURL(t testing.TB) string {
 // RolloutRestart restarts a Deployment or StatefulSet ("deployments",
 // "statefulsets") of the system namespace as an operator does, with kubectl
 // rollout restart, and waits until every replica was replaced and is ready.
-func (e *Env) RolloutRestart(t testing.TB, kind, name string) {
-	t.Helper()
+func (e *Env) RolloutRestart(kind, name string) error {
 	ctx := context.Background()
 	if _, err := e.Kubectl(ctx, "rollout", "restart", "-n", devenv.SystemNamespace, kind+"/"+name); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	var err error
 	switch kind {
 	case "deployments":
-		err = e.WaitDeploymentRolledOut(ctx, name, 3*time.Minute)
+		return e.WaitDeploymentRolledOut(ctx, name, 3*time.Minute)
 	case "statefulsets":
-		var s *appsv1.StatefulSet
-		if s, err = e.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Get(ctx, name, metav1.GetOptions{}); err == nil {
-			err = e.WaitStatefulSetReady(ctx, name, ptr.Deref(s.Spec.Replicas, 1), 3*time.Minute)
+		s, err := e.Kube.AppsV1().StatefulSets(devenv.SystemNamespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
 		}
+		return e.WaitStatefulSetReady(ctx, name, ptr.Deref(s.Spec.Replicas, 1), 3*time.Minute)
 	default:
-		err = fmt.Errorf("rollout restart of %s: not a Deployment or StatefulSet", kind)
-	}
-	if err != nil {
-		t.Fatal(err)
+		return fmt.Errorf("rollout restart of %s: not a Deployment or StatefulSet", kind)
 	}
 }

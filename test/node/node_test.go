@@ -142,7 +142,7 @@ func TestNodeUpInstallsAndLeavesTheHostAsItWas(t *testing.T) {
 // onNode selects what runs on the node: every conformance rule, the Broker
 // tests, a pool replica killed through the container runtime, and one the
 // node has no room for.
-const onNode = "^(TestMust|TestShould|TestMay|TestBroker|TestPoolLosesNothingOnCrash$|TestPoolReplicaUnschedulable$)"
+const onNode = "^(TestMust|TestShould|TestMay|TestBroker|TestPoolReplicaKilledThroughTheRuntime$|TestPoolReplicaUnschedulable$)"
 
 // runSuitesOnTheNode runs the conformance and end-to-end tests of onNode
 // against the node (KNATIVE_KAFKA_ENV=node), their go test -json stream kept
