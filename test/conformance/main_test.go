@@ -1,7 +1,8 @@
 //go:build e2e
 
 // Package conformance checks KafkaChannel against Knative's channel
-// specification, rule by rule, on the dev environment (test/devenv).
+// specification, rule by rule, on the dev environment (test/devenv), or on
+// hack/node-up.sh's real node with KNATIVE_KAFKA_ENV=node.
 //
 // The rules are those of knative.dev/eventing@v0.50.0
 // test/rekt/features/channel/{control_plane,data_plane,readyness,oidc_feature}.go,

@@ -326,7 +326,12 @@ func mounts(t *testing.T) []string {
 	return ms
 }
 
-// nodeProcesses are the processes running a binary of _output/bin, or in the
+// nodeBinaries are the binaries of _output/bin that node-up runs on the host.
+var nodeBinaries = map[string]bool{"etcd": true, "kube-apiserver": true, "kube-controller-manager": true,
+	"kube-scheduler": true, "containerd": true, "containerd-shim-runc-v2": true, "kubelet": true,
+	"kube-proxy": true, "registry": true, "devbroker": true}
+
+// nodeProcesses are the processes running one of nodeBinaries, or in the
 // node's cgroups (its pods' and containerd's shims).
 func nodeProcesses(t *testing.T) []string {
 	t.Helper()
@@ -336,7 +341,8 @@ func nodeProcesses(t *testing.T) []string {
 	for _, p := range procs {
 		exe, _ := os.Readlink(p + "/exe")
 		cg, _ := os.ReadFile(p + "/cgroup")
-		if strings.HasPrefix(exe, bin) || strings.Contains(string(cg), "/knative-kafka-") {
+		name, ours := strings.CutPrefix(exe, bin)
+		if ours && nodeBinaries[name] || strings.Contains(string(cg), "/knative-kafka-") {
 			found = append(found, filepath.Base(p)+" "+exe)
 		}
 	}
