@@ -3,10 +3,13 @@
 # end-to-end tests and the offline ko path run, into _output/bin (git-ignored).
 # A binary is rebuilt only when its tool module's go.sum changed since it was built.
 #
-#   hack/build-tools.sh [control-plane] [imc] [ko] [codegen] [node]
+#   hack/build-tools.sh [control-plane] [kube] [imc] [ko] [codegen] [node]
 #
-# control-plane (the default): etcd, kube-apiserver, kube-controller-manager,
-#   kubectl (hack/tools/k8s), the Knative Eventing and Broker controllers (hack/tools/eventing).
+# control-plane (the default): kube's, and the Knative Eventing and Broker
+#   controllers (hack/tools/eventing), which the dev environment runs as processes.
+# kube: etcd, kube-apiserver, kube-controller-manager, kubectl (hack/tools/k8s);
+#   a node runs Eventing from ko's images, built without cgo, which share no
+#   compiled package with those controllers.
 # imc: Eventing's InMemoryChannel controller and dispatcher (hack/tools/eventing), which only the
 #   side-by-side benchmarks run (test/devenv's InMemoryChannel option).
 # ko: ko, and go-containerregistry's registry and crane (hack/tools/ko).
@@ -76,13 +79,18 @@ k8s_version_ldflags() {
   done
 }
 
-control_plane() {
-  local version k8s="${ROOT}/hack/tools/k8s" eventing="${ROOT}/hack/tools/eventing"
+kube_tools() {
+  local version k8s="${ROOT}/hack/tools/k8s"
   version="$(k8s_version_ldflags)"
   build etcd "${k8s}" go.etcd.io/etcd/server/v3
   build kube-apiserver "${k8s}" k8s.io/kubernetes/cmd/kube-apiserver "${version}"
   build kube-controller-manager "${k8s}" k8s.io/kubernetes/cmd/kube-controller-manager "${version}"
   build kubectl "${k8s}" k8s.io/kubernetes/cmd/kubectl "${version}"
+}
+
+control_plane() {
+  local eventing="${ROOT}/hack/tools/eventing"
+  kube_tools
   build eventing-controller "${eventing}" knative.dev/eventing/cmd/controller
   build mt-broker-controller "${eventing}" ./mtbroker
 }
@@ -210,6 +218,7 @@ run_groups() {
   for group in "${@:-control-plane}"; do
     case "${group}" in
       control-plane) control_plane ;;
+      kube) kube_tools ;;
       imc) imc_tools ;;
       ko) ko_tools ;;
       codegen) codegen_tools ;;

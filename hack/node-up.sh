@@ -684,7 +684,7 @@ step() {
 
 main() {
   local begin=${SECONDS}
-  step "building tools (hack/build-tools.sh control-plane ko node)" "${ROOT}/hack/build-tools.sh" control-plane ko node
+  step "building tools (hack/build-tools.sh kube ko node)" "${ROOT}/hack/build-tools.sh" kube ko node
   step "building devbroker and pause" bash -c "cd '${ROOT}' && CGO_ENABLED=0 go build -o '${BIN}/' ./test/cmd/devbroker ./test/cmd/pause"
   mkdir -p "${DIR}/logs"
   save_host

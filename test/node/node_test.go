@@ -42,11 +42,11 @@ func root(t *testing.T) string {
 func buildTools(t *testing.T) {
 	t.Helper()
 	start := time.Now()
-	out, err := exec.Command(filepath.Join(root(t), "hack", "build-tools.sh"), "control-plane", "ko", "node").CombinedOutput()
+	out, err := exec.Command(filepath.Join(root(t), "hack", "build-tools.sh"), "kube", "ko", "node").CombinedOutput()
 	if err != nil {
-		t.Fatalf("hack/build-tools.sh control-plane ko node: %v\n%s", err, out)
+		t.Fatalf("hack/build-tools.sh kube ko node: %v\n%s", err, out)
 	}
-	t.Logf("hack/build-tools.sh control-plane ko node: %s", time.Since(start).Round(time.Second))
+	t.Logf("hack/build-tools.sh kube ko node: %s", time.Since(start).Round(time.Second))
 	build := exec.Command("go", "build", "-o", filepath.Join(root(t), "_output", "bin")+"/", "./test/cmd/testsummary")
 	build.Dir = root(t)
 	if out, err := build.CombinedOutput(); err != nil {
