@@ -23,7 +23,6 @@ import (
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
 
-	"github.com/knative-kafka/knative-kafka/pkg/apis/messaging/v1beta1"
 	"github.com/knative-kafka/knative-kafka/pkg/contract"
 	"github.com/knative-kafka/knative-kafka/test/devenv"
 	"github.com/knative-kafka/knative-kafka/test/framework"
@@ -179,12 +178,7 @@ func restarts(p *corev1.Pod) int32 {
 func TestPoolReplicaUnschedulable(t *testing.T) {
 	const channels = 4
 	ns := env.Namespace(t, "e2e-node-pending")
-	sinks := map[string]*framework.Sink{}
-	for i := range channels {
-		env.CreateChannel(t, ns, poolChannel(i), v1beta1.KafkaChannelSpec{NumPartitions: 3})
-		sinks[poolChannel(i)] = framework.NewSink(t)
-		env.Subscribe(t, ns, poolChannel(i), poolChannel(i), framework.SubscriptionOptions{Subscriber: sinks[poolChannel(i)].URL})
-	}
+	sinks := subscribedPoolChannels(t, ns, channels)
 	t.Cleanup(func() { scalePool(t, poolReplicas) })
 	deleteBallast := fillNode(t, ns)
 	third := fmt.Sprintf("%s-%d", contract.PoolName, poolReplicas)

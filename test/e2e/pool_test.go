@@ -94,15 +94,23 @@ func TestPoolLosesNothingOnScaling(t *testing.T) {
 	testPoolUnderTraffic(t, "e2e-pool-scaling", true)
 }
 
-func testPoolUnderTraffic(t *testing.T, namespace string, scaling bool) {
-	const channels = 8
-	ns := env.Namespace(t, namespace)
+// subscribedPoolChannels creates n channels of three partitions on the pool,
+// each subscribed by a sink of its own, by channel name.
+func subscribedPoolChannels(t *testing.T, ns string, n int) map[string]*framework.Sink {
+	t.Helper()
 	sinks := map[string]*framework.Sink{}
-	for i := range channels {
+	for i := range n {
 		env.CreateChannel(t, ns, poolChannel(i), v1beta1.KafkaChannelSpec{NumPartitions: 3})
 		sinks[poolChannel(i)] = framework.NewSink(t)
 		env.Subscribe(t, ns, poolChannel(i), poolChannel(i), framework.SubscriptionOptions{Subscriber: sinks[poolChannel(i)].URL})
 	}
+	return sinks
+}
+
+func testPoolUnderTraffic(t *testing.T, namespace string, scaling bool) {
+	const channels = 8
+	ns := env.Namespace(t, namespace)
+	sinks := subscribedPoolChannels(t, ns, channels)
 	t.Cleanup(func() { scalePool(t, poolReplicas) })
 
 	traffic := startTraffic(t, ns, channels)
