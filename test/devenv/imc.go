@@ -90,11 +90,14 @@ func (e *Env) WaitIMCDispatcher(ctx context.Context) error {
 	return e.WaitDeploymentAvailable(ctx, IMCDispatcherName, 3*time.Minute)
 }
 
-// ChannelIngressURL is the local address that serves a channel's address
-// (http://<service>.<namespace>.svc.cluster.local), as cluster DNS and the
-// channel's ExternalName Service would route it: the receiver for a
-// KafkaChannel, the dispatcher for an InMemoryChannel. Requests to it carry
-// the address's host in their Host header, on which both route.
+// ChannelIngressURL is the address on this host that serves a channel's
+// address (http://<service>.<namespace>.svc.cluster.local), as cluster DNS
+// and the channel's ExternalName Service would route it: the local receiver
+// for a KafkaChannel, the dispatcher for an InMemoryChannel; on a node, the
+// ClusterIP of the Service the name comes to, which kube-proxy routes (the
+// host does not use cluster DNS), for any Service, a Broker's ingress as
+// well. Requests to it carry the address's host in their Host header, on
+// which the channels route.
 func (e *Env) ChannelIngressURL(ctx context.Context, address *apis.URL) (string, error) {
 	name, ns, ok := serviceOfHost(address.Host)
 	if !ok {
@@ -108,6 +111,14 @@ func (e *Env) ChannelIngressURL(ctx context.Context, address *apis.URL) (string,
 		if name, ns, ok = serviceOfHost(svc.Spec.ExternalName); !ok {
 			return "", fmt.Errorf("Service %s/%s names %s, not a Service", svc.Namespace, svc.Name, svc.Spec.ExternalName)
 		}
+	}
+	if e.Attached() {
+		if svc.Spec.Type == corev1.ServiceTypeExternalName {
+			if svc, err = e.Kube.CoreV1().Services(ns).Get(ctx, name, metav1.GetOptions{}); err != nil {
+				return "", err
+			}
+		}
+		return "http://" + svc.Spec.ClusterIP, nil
 	}
 	switch {
 	case ns == SystemNamespace && name == ReceiverName:

@@ -55,7 +55,12 @@ func AttachNode(ctx context.Context, opts Options) (*Env, error) {
 		return nil, fmt.Errorf("the node's Kafka Secret: %w", err)
 	}
 	e.BrokerAddr = strings.Split(string(secret.Data["brokers"]), ",")[0]
-	e.workloads = &nodePods{e: e, ctr: filepath.Join(opts.Root, "_output", "bin", "ctr"),
+	receiver, err := e.Kube.CoreV1().Services(SystemNamespace).Get(ctx, ReceiverName, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("the receiver's Service: %w", err)
+	}
+	e.workloads = &nodePods{e: e, receiverIP: receiver.Spec.ClusterIP,
+		ctr:    filepath.Join(opts.Root, "_output", "bin", "ctr"),
 		socket: filepath.Join(opts.Root, NodeDir, "containerd", "containerd.sock")}
 	for _, name := range []string{ControllerName, WebhookName, ReceiverName} {
 		if err := e.WaitDeploymentAvailable(ctx, name, 3*time.Minute); err != nil {
@@ -97,19 +102,18 @@ func nodeAddress(ctx context.Context, kube kubernetes.Interface) (string, error)
 // nodePods are the system namespace's workloads as pods of the node.
 type nodePods struct {
 	e *Env
+	// receiverIP is the receiver Service's ClusterIP, fixed for the
+	// Service's life: read once, not at every event a test sends.
+	receiverIP string
 	// ctr and socket reach containerd, whose CRI namespace is k8s.io.
 	ctr, socket string
 }
 
 func (n *nodePods) receiverURL(https bool) (string, error) {
-	svc, err := n.e.Kube.CoreV1().Services(SystemNamespace).Get(context.Background(), ReceiverName, metav1.GetOptions{})
-	if err != nil {
-		return "", err
-	}
 	if https {
-		return "https://" + net.JoinHostPort(svc.Spec.ClusterIP, "443"), nil
+		return "https://" + net.JoinHostPort(n.receiverIP, "443"), nil
 	}
-	return "http://" + svc.Spec.ClusterIP, nil
+	return "http://" + n.receiverIP, nil
 }
 
 func (n *nodePods) metricsURL(name string) (string, error) {
@@ -156,7 +160,7 @@ func (n *nodePods) kill(name string) error {
 // hold has no counterpart on a node that a test could undo by name; the
 // node's own faults (an unschedulable replica) are made with the API.
 func (n *nodePods) hold(name string, _ bool) error {
-	return fmt.Errorf("holding pod %s down: not on a node (make a replica unschedulable instead)", name)
+	return fmt.Errorf("holding pod %s down: only the dev environment's local processes can be held (on a node, make a replica unschedulable instead)", name)
 }
 
 // podNames lists the pods of a Deployment or StatefulSet, by name.

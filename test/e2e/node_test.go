@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -54,7 +53,10 @@ func TestBrokerDeliversThroughKafkaChannel(t *testing.T) {
 		t.Fatalf("the Broker's channel: %v, %v; want one KafkaChannel", kcs, err)
 	}
 
-	ingress := serviceURL(t, address)
+	ingress, err := env.ChannelIngressURL(ctx, address)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var ids, confirmed []string
 	for i := range events {
 		typ := "order.created"
@@ -121,19 +123,6 @@ func waitBrokerReady(t *testing.T, ns string) *apis.URL {
 		t.Fatalf("Broker %s/default and its Triggers not Ready: %v; Broker status %+v", ns, err, b.Status)
 	}
 	return b.Status.Address.URL
-}
-
-// serviceURL is where this host reaches a cluster-local address: its
-// Service's ClusterIP, through kube-proxy (the host does not use cluster DNS).
-func serviceURL(t *testing.T, u *apis.URL) string {
-	t.Helper()
-	name, rest, _ := strings.Cut(u.Host, ".")
-	ns, _, _ := strings.Cut(rest, ".")
-	svc, err := env.Kube.CoreV1().Services(ns).Get(context.Background(), name, metav1.GetOptions{})
-	if err != nil {
-		t.Fatalf("the Service of %s: %v", u, err)
-	}
-	return "http://" + svc.Spec.ClusterIP
 }
 
 // A pool replica's container SIGKILLed through containerd, as a crash or the

@@ -47,11 +47,6 @@ func buildTools(t *testing.T) {
 		t.Fatalf("hack/build-tools.sh kube ko node: %v\n%s", err, out)
 	}
 	t.Logf("hack/build-tools.sh kube ko node: %s", time.Since(start).Round(time.Second))
-	build := exec.Command("go", "build", "-o", filepath.Join(root(t), "_output", "bin")+"/", "./test/cmd/testsummary")
-	build.Dir = root(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building testsummary: %v\n%s", err, out)
-	}
 }
 
 // While another environment of the checkout holds the lock, node-up refuses
@@ -150,6 +145,11 @@ const onNode = "^(TestMust|TestShould|TestMay|TestBroker|TestPoolReplicaKilledTh
 func runSuitesOnTheNode(t *testing.T) {
 	t.Helper()
 	start := time.Now()
+	summary := exec.Command("go", "build", "-o", filepath.Join(root(t), "_output", "bin")+"/", "./test/cmd/testsummary")
+	summary.Dir = root(t)
+	if out, err := summary.CombinedOutput(); err != nil {
+		t.Fatalf("building testsummary: %v\n%s", err, out)
+	}
 	saved := filepath.Join(root(t), "_output", "test-on-node.json")
 	f, err := os.Create(saved)
 	if err != nil {
